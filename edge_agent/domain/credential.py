@@ -1,0 +1,55 @@
+"""What a scanned text turns into before ``decide()`` sees it.
+
+Reading a code (parse + signature check) is separate from deciding on it, so the
+expensive signature check can be cached per code text at the edge while ``decide()``
+stays pure and cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from edge_agent.domain.reasons import ReasonCode
+from edge_agent.domain.ticket import TicketBody
+from edge_agent.domain.trusted_key import TrustedKey
+
+
+class CredentialKind(StrEnum):
+    GH1 = "gh1"
+    PLAIN = "plain"
+    UNREADABLE = "unreadable"
+
+
+@dataclass(frozen=True, slots=True)
+class SignedCredential:
+    """A well-formed GH1 code and the result of its signature check.
+
+    ``signature`` is ``OK``, ``UNKNOWN_KEY`` or ``BAD_SIGNATURE``; ``key`` is set when
+    the key id was found in the keyring.
+    """
+
+    ticket: TicketBody
+    signature: ReasonCode
+    key: TrustedKey | None
+
+    kind = CredentialKind.GH1
+
+
+@dataclass(frozen=True, slots=True)
+class PlainCredential:
+    """A non-GH1 text: a plain code, looked up in the manifest by ``decide()``'s state."""
+
+    code_sha256: str
+
+    kind = CredentialKind.PLAIN
+
+
+@dataclass(frozen=True, slots=True)
+class MalformedCredential:
+    detail: str
+
+    kind = CredentialKind.UNREADABLE
+
+
+Credential = SignedCredential | PlainCredential | MalformedCredential

@@ -1,0 +1,90 @@
+"""Stable reason codes and the short messages gate staff see.
+
+The string values are a contract: they are stored in the ledger, uploaded to the
+platform and shown in evidence packs. Add new members; never rename or reuse one.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """What the gate does with the person in front of it."""
+
+    ADMIT = "admit"
+    EXIT = "exit"
+    REFUSE = "refuse"
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class ReasonCode(StrEnum):
+    # verdicts that let someone through
+    OK = "ok"  # codec-level: signature and windows fine (``ticket inspect``)
+    ADMITTED = "admitted"
+    READMITTED = "readmitted"  # re-entry after an exit scan, where policy allows it
+    EXITED = "exited"
+    # codec / signature
+    MALFORMED = "malformed"
+    UNKNOWN_KEY = "unknown_key"
+    BAD_SIGNATURE = "bad_signature"
+    KEY_NOT_FOR_EVENT = "key_not_for_event"
+    WRONG_EVENT = "wrong_event"
+    NOT_YET_VALID = "not_yet_valid"
+    EXPIRED = "expired"
+    # the ticket's state
+    REFUNDED = "refunded"
+    CANCELLED = "cancelled"
+    CHARGED_BACK = "charged_back"
+    REISSUED = "reissued"
+    ALREADY_ADMITTED = "already_admitted"
+    NOT_ALLOWED_AT_GATE = "not_allowed_at_gate"
+    UNKNOWN_CODE = "unknown_code"
+    NOT_INSIDE = "not_inside"  # exit scan of a ticket that is not in
+    EXIT_NOT_ALLOWED = "exit_not_allowed"  # exit scans switched off at this gate
+    # the agent itself
+    NOT_RECORDED = "not_recorded"  # the ledger could not make the row durable
+
+
+class RevocationKind(StrEnum):
+    """Why the platform withdrew a ticket; each maps to its own refusal reason."""
+
+    REFUNDED = "refunded"
+    CANCELLED = "cancelled"
+    CHARGED_BACK = "charged_back"
+    REISSUED = "reissued"
+
+    @property
+    def reason(self) -> ReasonCode:
+        return ReasonCode(self.value)
+
+
+#: Short, concrete texts for staff. ``decide()`` fills in times and gates where the
+#: template has placeholders.
+STAFF_MESSAGES: dict[ReasonCode, str] = {
+    ReasonCode.OK: "Valid ticket",
+    ReasonCode.ADMITTED: "Welcome — admit",
+    ReasonCode.READMITTED: "Re-entry — admit",
+    ReasonCode.EXITED: "Exit recorded",
+    ReasonCode.MALFORMED: "Not a ticket code — rescan or check the screen",
+    ReasonCode.UNKNOWN_KEY: "Unknown issuer — not our ticket",
+    ReasonCode.BAD_SIGNATURE: "Forged or damaged code — refuse",
+    ReasonCode.KEY_NOT_FOR_EVENT: "Issuer not allowed for this event",
+    ReasonCode.WRONG_EVENT: "Ticket is for another event",
+    ReasonCode.NOT_YET_VALID: "Not valid yet (from {when})",
+    ReasonCode.EXPIRED: "Expired ({when})",
+    ReasonCode.REFUNDED: "Refunded ticket — send to box office",
+    ReasonCode.CANCELLED: "Cancelled ticket — send to box office",
+    ReasonCode.CHARGED_BACK: "Charged back — send to box office",
+    ReasonCode.REISSUED: "Replaced by a newer ticket — ask for the new one",
+    ReasonCode.ALREADY_ADMITTED: "Already used {when} at {gate}",
+    ReasonCode.NOT_ALLOWED_AT_GATE: "Not valid at this gate ({ticket_type})",
+    ReasonCode.UNKNOWN_CODE: "Unknown code — not in this event's list",
+    ReasonCode.NOT_INSIDE: "Not checked in — cannot exit",
+    ReasonCode.EXIT_NOT_ALLOWED: "Exit scans are off at this gate",
+    ReasonCode.NOT_RECORDED: "NOT RECORDED — system problem, scan again",
+}

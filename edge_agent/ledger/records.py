@@ -1,0 +1,105 @@
+"""Row values the writer appends, and their canonical bytes for the hash chain.
+
+The canonical form is a contract (``docs/ledger.md``): the evidence pack and the
+platform recompute it, so field order and encoding never change within ``ledger-v1``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+#: Field order of the canonical form of a scan row (ledger-v1). Never reorder.
+SCAN_FIELDS: tuple[str, ...] = (
+    "seq",
+    "scan_id",
+    "agent_id",
+    "at_ms",
+    "gate",
+    "lane",
+    "device_id",
+    "device_kind",
+    "direction",
+    "credential_kind",
+    "event_id",
+    "ticket_id",
+    "ticket_type",
+    "key_id",
+    "code_sha256",
+    "outcome",
+    "reason",
+    "override_operator",
+    "override_reason",
+)
+
+GENESIS_DOMAIN = b"gatehouse-ledger-v1"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRow:
+    """One decision as the pipeline hands it to the writer (before seq and chain)."""
+
+    scan_id: str
+    at_ms: int
+    gate: str
+    lane: str
+    device_id: str
+    device_kind: str
+    direction: str
+    credential_kind: str
+    event_id: int | None
+    ticket_id: str | None
+    ticket_type: int | None
+    key_id: str | None
+    code_sha256: str
+    outcome: str
+    reason: str
+    override_operator: str | None = None
+    override_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredScan:
+    """A scan row once durable: its per-agent sequence number and chain value."""
+
+    seq: int
+    agent_id: str
+    chain: str  # hex SHA-256
+    row: ScanRow
+
+
+def genesis_chain(agent_id: str) -> bytes:
+    """The chain value "before" row 1 of an agent's ledger."""
+    return hashlib.sha256(GENESIS_DOMAIN + b"\x00" + agent_id.encode("utf-8")).digest()
+
+
+def canonical_scan_bytes(seq: int, agent_id: str, row: ScanRow) -> bytes:
+    """UTF-8 JSON array of the fields in ``SCAN_FIELDS`` order, no spaces."""
+    values = (
+        seq,
+        row.scan_id,
+        agent_id,
+        row.at_ms,
+        row.gate,
+        row.lane,
+        row.device_id,
+        row.device_kind,
+        row.direction,
+        row.credential_kind,
+        row.event_id,
+        row.ticket_id,
+        row.ticket_type,
+        row.key_id,
+        row.code_sha256,
+        row.outcome,
+        row.reason,
+        row.override_operator,
+        row.override_reason,
+    )
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def next_chain(prev: bytes, canonical: bytes) -> bytes:
+    """chain_n = SHA-256(chain_{n-1} || canonical bytes of row n)."""
+    return hashlib.sha256(prev + canonical).digest()

@@ -1,0 +1,1 @@
+"""hardware package (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""scanner package (see DESIGN.md)."""

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the venv and the tests need, only where they are missing.
+# Safe to run again: it checks before it installs.
+set -euo pipefail
+
+need=()
+python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+command -v python3 >/dev/null || need+=(python3)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "Installing system packages: ${need[*]}" >&2
+if [ "$(id -u)" -eq 0 ]; then
+  SUDO=()
+elif command -v sudo >/dev/null; then
+  SUDO=(sudo)
+else
+  echo "Missing system packages (${need[*]}) and no root/sudo to install them." >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq "${need[@]}"
