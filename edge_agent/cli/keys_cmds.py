@@ -1,10 +1,170 @@
-"""Placeholder until the codec work lands."""
+"""``edge-agent keys ...``: a venue tech's key tooling.
+
+Enough to run a gate test without the platform: make a platform key, write a keyring
+for it, certify a door agent's key, then ``ticket issue`` and scan. Private keys only
+ever go to files created with mode 0600; nothing here prints one.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-def add_parser(sub: "argparse._SubParsersAction[Any]") -> None:
-    pass
+from edge_agent.cli.key_files import (
+    KeyFile,
+    KeyFileError,
+    read_json_file,
+    read_key_file,
+    write_json_file,
+    write_key_file,
+)
+from edge_agent.domain.agent_certificate import U32_MAX, b64url_encode, issue_certificate
+from edge_agent.domain.errors import KeyringError
+from edge_agent.domain.keyring import (
+    dump_keyring,
+    keyring_entry_for_agent,
+    keyring_entry_for_platform,
+    load_keyring,
+)
+from edge_agent.errors import GatehouseError
+
+
+class KeysUsageError(GatehouseError):
+    """Arguments that parse but make no sense together (e.g. an inverted window)."""
+
+
+def u32(text: str) -> int:
+    """argparse type: an unsigned 32-bit integer (event ids and unix times in GH1)."""
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if not 0 <= value <= U32_MAX:
+        raise argparse.ArgumentTypeError(f"{value} is outside 0..4294967295")
+    return value
+
+
+def event_list(text: str) -> list[int]:
+    """argparse type: ``1001,1002`` → ``[1001, 1002]`` (order kept, duplicates dropped)."""
+    events: list[int] = []
+    for part in text.split(","):
+        value = u32(part.strip())
+        if value not in events:
+            events.append(value)
+    return events
+
+
+def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
+    keys = sub.add_parser("keys", help="make keys, keyrings and agent certificates")
+    keys_sub = keys.add_subparsers(dest="keys_command", metavar="KEYS_COMMAND")
+    keys_sub.required = True
+
+    new = keys_sub.add_parser("new", help="create an Ed25519 key file (mode 0600)")
+    new.add_argument("--out", type=Path, required=True, help="key file to create")
+    new.set_defaults(func=cmd_new)
+
+    show = keys_sub.add_parser("show", help="print a key file's public key and key id")
+    show.add_argument("file", type=Path, metavar="FILE")
+    show.set_defaults(func=cmd_show)
+
+    ring = keys_sub.add_parser("keyring", help="write a keyring for a platform key")
+    ring.add_argument("--platform-key", type=Path, required=True, metavar="KEYFILE")
+    ring.add_argument(
+        "--events",
+        type=event_list,
+        default=None,
+        help="events the platform key may sign, e.g. 1001,1002 (default: any event)",
+    )
+    ring.add_argument(
+        "--agent-entry",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="agent entry from 'keys certify' (repeatable)",
+    )
+    ring.add_argument("--out", type=Path, required=True, help="keyring file to write")
+    ring.set_defaults(func=cmd_keyring)
+
+    certify = keys_sub.add_parser("certify", help="certify a door agent's key")
+    certify.add_argument("--issuer", type=Path, required=True, metavar="PLATFORM_KEYFILE")
+    certify.add_argument("--agent-key", type=Path, required=True, metavar="AGENT_KEYFILE")
+    certify.add_argument("--agent-id", required=True)
+    certify.add_argument("--events", type=event_list, required=True, help="e.g. 1001,1002")
+    certify.add_argument("--not-before", type=u32, required=True, metavar="UNIX")
+    certify.add_argument("--not-after", type=u32, required=True, metavar="UNIX")
+    certify.add_argument("--out", type=Path, default=None, help="write the entry here")
+    certify.set_defaults(func=cmd_certify)
+
+
+def _read_key(path: Path) -> KeyFile:
+    key = read_key_file(path)
+    for warning in key.warnings:
+        print(f"edge-agent: warning: {warning}", file=sys.stderr)
+    return key
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    out: Path = args.out
+    private_key = Ed25519PrivateKey.generate()
+    write_key_file(out, private_key)
+    key = read_key_file(out)
+    print(f"wrote {out} (key id {key.key_id.hex()})")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    key = _read_key(args.file)
+    doc = {"public_key": b64url_encode(key.public_raw), "key_id": key.key_id.hex()}
+    print(json.dumps(doc))
+    return 0
+
+
+def cmd_keyring(args: argparse.Namespace) -> int:
+    platform = _read_key(args.platform_key)
+    entries = [keyring_entry_for_platform(platform.public_raw, args.events)]
+    for path in args.agent_entry:
+        entry = read_json_file(path, "agent entry")
+        if not isinstance(entry, dict) or entry.get("role") != "agent":
+            raise KeyFileError(path, "not an agent keyring entry (make one with 'keys certify')")
+        entries.append(entry)
+    doc = dump_keyring(entries)
+    try:
+        keyring = load_keyring(doc)
+    except KeyringError as exc:
+        raise KeysUsageError(f"keyring would be invalid: {exc}") from None
+    if keyring.warnings:
+        # An agent entry that would be dropped is a mistake here, not something to ship.
+        raise KeysUsageError("; ".join(keyring.warnings))
+    write_json_file(args.out, doc)
+    print(f"wrote {args.out} ({len(keyring.keys)} keys)")
+    return 0
+
+
+def cmd_certify(args: argparse.Namespace) -> int:
+    if args.not_before > args.not_after:
+        raise KeysUsageError("--not-before is after --not-after")
+    issuer = _read_key(args.issuer)
+    agent = _read_key(args.agent_key)
+    if agent.public_raw == issuer.public_raw:
+        raise KeysUsageError("the agent key and the issuer key are the same key")
+    cert = issue_certificate(
+        issuer.private_key,
+        agent_id=args.agent_id,
+        agent_public_key=agent.public_raw,
+        events=args.events,
+        not_before=args.not_before,
+        not_after=args.not_after,
+    )
+    entry = keyring_entry_for_agent(cert)
+    if args.out is None:
+        print(json.dumps(entry, indent=2))
+    else:
+        write_json_file(args.out, entry)
+        print(f"wrote {args.out} (agent {cert.agent_id}, key id {agent.key_id.hex()})")
+    return 0

@@ -7,7 +7,15 @@ import sys
 from collections.abc import Sequence
 
 from edge_agent import __version__
-from edge_agent.cli import keys_cmds, ticket_cmds
+from edge_agent.cli import (
+    check_cmd,
+    demo_cmd,
+    keys_cmds,
+    manifest_cmd,
+    pair_cmd,
+    run_cmd,
+    ticket_cmds,
+)
 from edge_agent.errors import GatehouseError
 
 EXIT_USAGE = 2
@@ -21,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"edge-agent {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for module in (ticket_cmds, keys_cmds):
+    for module in (run_cmd, demo_cmd, check_cmd, pair_cmd, manifest_cmd, ticket_cmds, keys_cmds):
         module.add_parser(sub)
     return parser
 

@@ -1,0 +1,150 @@
+"""P1–P3: decision pipeline throughput and latency against raw Ed25519 verify.
+
+Prints one JSON object (``--json``). Every rate is also given as a ratio against the
+raw ``cryptography`` verify loop measured in the same run, because machines are noisy.
+
+- raw_verify_per_s: ``Ed25519PublicKey.verify`` on pre-decoded (signature, message) pairs
+- pipeline_per_s:   unique signed codes through ``ScanPipeline.scan`` — parse, verify,
+                    ``decide()``, claim, and the durable ledger append (group commit,
+                    synchronous=FULL) — the verdict future resolves only after COMMIT
+- rescan_per_s:     the same codes again (signature cached; verdict ``already_admitted``,
+                    still a durable ledger row each)
+- latency_*:        open-loop arrivals at ``offered_per_s`` for ``--seconds``; time from
+                    a scan's scheduled arrival to its durable verdict
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from edge_agent.cli.manifest_cmd import import_manifest
+from edge_agent.demo_event import EVENT_ID, issue, make_demo_event
+from edge_agent.domain.reasons import ReasonCode
+from edge_agent.domain.ticket_codec import parse_gh1
+from edge_agent.runtime import AgentRuntime
+
+
+def raw_verify_rate(codes: list[str], public_key: object, rounds: int = 3) -> float:
+    pairs = []
+    for code in codes:
+        t = parse_gh1(code)
+        pairs.append((t.signature, t.signing_message()))
+    verify = public_key.verify  # type: ignore[attr-defined]
+    best = 0.0
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        for sig, msg in pairs:
+            verify(sig, msg)
+        best = max(best, len(pairs) / (time.perf_counter() - t0))
+    return best
+
+
+async def run_through(rt: AgentRuntime, codes: list[str], in_flight: int = 2000) -> float:
+    scan = rt.pipeline.scan
+    t0 = time.perf_counter()
+    for i in range(0, len(codes), in_flight):
+        chunk = codes[i : i + in_flight]
+        await asyncio.gather(
+            *(scan(c, lane="lane-1", device_id="bench", device_kind="bench") for c in chunk)
+        )
+    return len(codes) / (time.perf_counter() - t0)
+
+
+async def open_loop(rt: AgentRuntime, codes: list[str], rate: float, seconds: float) -> list[float]:
+    loop = asyncio.get_running_loop()
+    n = int(rate * seconds)
+    latencies: list[float] = []
+    tasks = []
+    start = loop.time() + 0.05
+
+    async def one(code: str, due: float) -> None:
+        await rt.pipeline.scan(code, lane="lane-1", device_id="bench", device_kind="bench")
+        latencies.append((loop.time() - due) * 1000)
+
+    for i in range(n):
+        due = start + i / rate
+        delay = due - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(codes[i % len(codes)], due)))
+    await asyncio.gather(*tasks)
+    return latencies
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, object]:
+    rng = random.Random(1)
+    root = Path(tempfile.mkdtemp(prefix="gatehouse-bench-"))
+    ev = make_demo_event(root, tickets=20, now_s=int(time.time()), rng=rng)
+    await import_manifest(ev.config, ev.manifest)
+    codes = [issue(ev.platform_key, EVENT_ID, rng.choice((0, 1, 2))) for _ in range(args.n)]
+    raw = raw_verify_rate(codes, ev.platform_key.public_key())
+    rt = await AgentRuntime.start(ev.config)
+    try:
+        pipeline = await run_through(rt, codes)
+        admitted = rt.pipeline.stats.by_reason[ReasonCode.ADMITTED.value]
+        assert admitted == len(codes), f"expected every unique code admitted, got {admitted}"
+        rescan = await run_through(rt, codes)
+        lat_codes = [
+            issue(ev.platform_key, EVENT_ID, 0) for _ in range(int(args.rate * args.seconds) // 2)
+        ]
+        mix = [c for pair in zip(lat_codes, codes, strict=False) for c in pair]
+        latencies = await open_loop(rt, mix, args.rate, args.seconds)
+        batches = rt.writer.batches_committed
+        rows = rt.writer.head_seq
+    finally:
+        await rt.stop()
+    return {
+        "benchmark": "decide",
+        "codes": len(codes),
+        "raw_verify_per_s": round(raw),
+        "pipeline_per_s": round(pipeline),
+        "pipeline_ratio": round(pipeline / raw, 3),
+        "rescan_per_s": round(rescan),
+        "rescan_ratio": round(rescan / raw, 3),
+        "offered_per_s": args.rate,
+        "latency_seconds": args.seconds,
+        "latency_p50_ms": round(statistics.median(latencies), 3),
+        "latency_p99_ms": round(pct(latencies, 0.99), 3),
+        "latency_max_ms": round(max(latencies), 3),
+        "ledger_rows": rows,
+        "ledger_batches": batches,
+        "targets": {
+            "pipeline_ratio": 0.6,
+            "rescan_ratio": 5.0,
+            "latency_p99_ms": 2.0,
+            "latency_max_ms": 20.0,
+        },
+    }
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--json", action="store_true", help="print one JSON object (default)")
+    p.add_argument("--short", action="store_true", help="a quick run for `make bench`")
+    p.add_argument("--n", type=int, default=20_000, help="unique codes for P1/P2")
+    p.add_argument("--rate", type=float, default=200.0, help="open-loop scans per second (P3)")
+    p.add_argument("--seconds", type=float, default=30.0, help="open-loop duration (P3)")
+    args = p.parse_args()
+    if args.short:
+        args.n, args.seconds = min(args.n, 5_000), min(args.seconds, 5.0)
+    result = asyncio.run(main_async(args))
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

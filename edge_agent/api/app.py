@@ -1,0 +1,54 @@
+"""``create_app(config)``: the LAN API application, owning the agent runtime's life.
+
+The runtime starts in a ``cleanup_ctx`` and stops there too, so whoever runs the app
+(``edge-agent run``, the demo, the tests' ``aiohttp_client``) gets the same ordered
+start-up checks and the same drain-on-shutdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from edge_agent.api.auth import auth_middleware
+from edge_agent.api.errors import error_middleware
+from edge_agent.api.keys import CONFIG_KEY, RUNTIME_APP_KEY, RUNTIME_KEY
+from edge_agent.api.routes import routes
+from edge_agent.config import Config
+from edge_agent.gate.claims import AdmissionClaimer
+from edge_agent.runtime import AgentRuntime
+
+
+def create_app(config: Config, claimer: AdmissionClaimer | None = None) -> web.Application:
+    app = web.Application(
+        middlewares=[error_middleware, auth_middleware],
+        client_max_size=config.api.max_body_bytes,
+    )
+    app[CONFIG_KEY] = config
+    app.add_routes(routes)
+
+    async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
+        runtime = await AgentRuntime.start(config, claimer)
+        app[RUNTIME_KEY] = runtime
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app.cleanup_ctx.append(runtime_ctx)
+    return app
+
+
+def create_control_app(runtime_app: web.Application) -> web.Application:
+    """The operator's control API, served only on a 0600 Unix socket in the data dir.
+
+    File permissions are its authentication: whoever can open the socket is the venue
+    tech on the box (``edge-agent pair``). It never listens on a network interface.
+    """
+    from edge_agent.api.control import control_routes
+
+    control = web.Application(middlewares=[error_middleware], client_max_size=16384)
+    control[RUNTIME_APP_KEY] = runtime_app
+    control.add_routes(control_routes)
+    return control

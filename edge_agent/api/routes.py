@@ -1,0 +1,95 @@
+"""LAN API routes (``/api/v1``): scans, status, and the pairing exchange."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from edge_agent.api.auth import public, requires
+from edge_agent.api.errors import ApiError
+from edge_agent.api.keys import device_of, runtime_of
+from edge_agent.api.schemas import PairRequest, ScanRequest, read_json_object
+from edge_agent.api.views import status_json, verdict_json
+from edge_agent.devices.registry import Device
+from edge_agent.devices.roles import ANY_ROLE, Role
+from edge_agent.devices.tokens import new_token, token_hash
+from edge_agent.ids import uuid7
+from edge_agent.ledger.device_store import insert_device
+from edge_agent.runtime import wall_clock_ms
+
+log = logging.getLogger(__name__)
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/api/v1/scans")
+@requires(Role.SCANNER, Role.SUPERVISOR)
+async def post_scan(request: web.Request) -> web.Response:
+    """Judge one scanned code; answers only once the verdict is durable in the ledger."""
+    rt = runtime_of(request)
+    device = device_of(request)
+    body = ScanRequest.parse(await read_json_object(request))
+    result = await rt.pipeline.scan(
+        body.code,
+        lane=body.lane or rt.config.gate.default_lane,
+        device_id=device.device_id,
+        device_kind=body.device_kind,
+        direction=body.direction,
+    )
+    verdict = verdict_json(result)
+    if not result.recorded:
+        raise ApiError(
+            503,
+            "not_recorded",
+            "the ledger could not store this scan; scan again",
+            {"verdict": verdict},
+        )
+    return web.json_response(verdict)
+
+
+@routes.get("/api/v1/status")
+@requires(*ANY_ROLE)
+async def get_status(request: web.Request) -> web.Response:
+    return web.json_response(status_json(runtime_of(request)))
+
+
+@routes.post("/api/v1/pair")
+@public
+async def post_pair(request: web.Request) -> web.Response:
+    """Exchange a one-time code (shown by ``edge-agent pair``) for a device token."""
+    rt = runtime_of(request)
+    now = wall_clock_ms()
+    client = request.remote or "unknown"
+    if rt.pairing_limiter.blocked(client, now):
+        raise ApiError(429, "too_many_attempts", "too many wrong pairing codes; wait a minute")
+    body = PairRequest.parse(await read_json_object(request))
+    pending = rt.pairing.redeem(body.code, now)
+    if pending is None:
+        rt.pairing_limiter.fail(client, now)
+        raise ApiError(403, "invalid_pairing_code", "unknown, used or expired pairing code")
+    name = body.name or pending.name or f"{pending.role.value} device"
+    device = Device(uuid7(now), name, pending.role, now)
+    token = new_token()
+    await persist_device(request, device, token)
+    return web.json_response(
+        {
+            "device_id": device.device_id,
+            "role": device.role.value,
+            "name": device.name,
+            "token": token,
+        },
+        status=201,
+    )
+
+
+async def persist_device(request: web.Request, device: Device, token: str) -> None:
+    rt = runtime_of(request)
+    digest = token_hash(token)
+    await rt.writer.execute(
+        lambda conn: insert_device(
+            conn, device.device_id, device.name, device.role.value, digest, device.created_at_ms
+        )
+    )
+    rt.devices.add(device, digest)
+    log.info("device paired", extra={"device_id": device.device_id, "role": device.role.value})

@@ -1,0 +1,78 @@
+"""``edge-agent check --config FILE``: is this box ready for doors? Says what is wrong."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from edge_agent.config import Config, load_config
+from edge_agent.errors import GatehouseError
+from edge_agent.ledger.health import check_ledger
+from edge_agent.ledger.lock import DataDirLock
+from edge_agent.runtime import policy_from_config, read_keyring_file
+
+
+def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
+    p = sub.add_parser("check", help="validate a config file, the keyring and the data dir")
+    p.add_argument("--config", required=True, type=Path)
+    p.set_defaults(func=cmd_check)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    problems = 0
+
+    def line(ok: bool, text: str) -> None:
+        nonlocal problems
+        problems += 0 if ok else 1
+        print(f"{'ok ' if ok else 'BAD'}  {text}")
+
+    try:
+        config = load_config(args.config)
+    except GatehouseError as exc:
+        line(False, f"config: {exc}")
+        return 1
+    line(
+        True,
+        f"config: {args.config} (agent {config.agent.agent_id}, event {config.event.event_id})",
+    )
+    try:
+        policy_from_config(config)
+        keyring = read_keyring_file(config.event.keyring)
+        line(True, f"keyring: {len(keyring.keys)} trusted keys from {config.event.keyring}")
+        for warning in keyring.warnings:
+            print(f"warn keyring: {warning}")
+    except GatehouseError as exc:
+        line(False, str(exc))
+    _check_data_dir(config, line)
+    return 0 if problems == 0 else 1
+
+
+def _check_data_dir(config: Config, line: Any) -> None:
+    data_dir = config.agent.data_dir
+    if not data_dir.exists():
+        parent = data_dir.parent
+        writable = os.access(parent, os.W_OK)
+        line(
+            writable,
+            f"data dir: {data_dir} does not exist yet"
+            + (" (will be created at start)" if writable else f" and {parent} is not writable"),
+        )
+        return
+    if not os.access(data_dir, os.W_OK):
+        line(False, f"data dir: {data_dir} is not writable by this user")
+        return
+    line(True, f"data dir: {data_dir}")
+    lock = DataDirLock(data_dir)
+    try:
+        lock.acquire()
+    except GatehouseError as exc:
+        print(f"note {exc}")
+    else:
+        lock.release()
+    if config.ledger_path.exists():
+        report = check_ledger(config.ledger_path, config.agent.agent_id)
+        line(report.ok, report.summary())
+    else:
+        line(True, f"ledger: {config.ledger_path} will be created at first start")

@@ -1,0 +1,63 @@
+"""``edge-agent pair`` and ``edge-agent devices``: pair, list and revoke devices."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from edge_agent.cli.control_client import control_call
+from edge_agent.config import load_config
+from edge_agent.devices.roles import Role
+
+
+def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
+    p = sub.add_parser("pair", help="print a one-time code a device exchanges for a token")
+    p.add_argument("--config", required=True, type=Path)
+    p.add_argument("--role", required=True, choices=[r.value for r in Role])
+    p.add_argument("--name", default="", help="what to call the device (e.g. 'iPad 2')")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.set_defaults(func=cmd_pair)
+
+    d = sub.add_parser("devices", help="list or revoke paired devices")
+    d.add_argument("--config", required=True, type=Path)
+    d.add_argument("--revoke", metavar="DEVICE_ID", help="revoke this device's token")
+    d.set_defaults(func=cmd_devices)
+
+
+def cmd_pair(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    answer = control_call(
+        config.control_socket,
+        "POST",
+        "/control/pairing-codes",
+        {"role": args.role, "name": args.name},
+    )
+    if args.json:
+        print(json.dumps(answer))
+        return 0
+    host = config.api.listen[0]
+    print(f"Pairing code: {answer['code']}")
+    print(f"  role {answer['role']}, valid until {answer['expires_at']}, works once")
+    print(
+        f"On the device: POST http://{host}:{config.api.port}/api/v1/pair "
+        f'with {{"code": "{answer["code"]}", "name": "..."}} — the answer holds its token.'
+    )
+    return 0
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    if args.revoke:
+        answer = control_call(
+            config.control_socket, "POST", f"/control/devices/{args.revoke}/revoke"
+        )
+        print(f"revoked {answer['device_id']} at {answer['revoked_at']}")
+        return 0
+    for d in control_call(config.control_socket, "GET", "/control/devices"):
+        state = f"revoked {d['revoked_at']}" if d["revoked_at"] else "active"
+        print(
+            f"{d['device_id']}  {d['role']:<10}  {d['name']:<20}  paired {d['paired_at']}  {state}"
+        )
+    return 0

@@ -1,0 +1,126 @@
+"""``edge-agent run --config FILE``: the agent process (what systemd starts)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from edge_agent.api.app import create_app, create_control_app
+from edge_agent.api.keys import RUNTIME_KEY
+from edge_agent.config import Config, load_config
+from edge_agent.errors import GatehouseError, LedgerError
+from edge_agent.logs import setup_logging
+from edge_agent.runtime import AgentRuntime
+
+log = logging.getLogger(__name__)
+
+EXIT_CONFIG = 2
+EXIT_LEDGER = 3
+
+
+def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
+    p = sub.add_parser("run", help="run the agent (ledger, LAN API) until SIGTERM")
+    p.add_argument("--config", required=True, type=Path, help="the agent's TOML config")
+    p.set_defaults(func=cmd_run)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config)
+    except GatehouseError as exc:
+        print(f"edge-agent: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    setup_logging(config.log.level, config.log.format)
+    return asyncio.run(serve(config))
+
+
+class RunningAgent:
+    """A started agent: its runner, the runtime and the addresses it listens on."""
+
+    def __init__(
+        self, runner: web.AppRunner, control: web.AppRunner, urls: list[str], socket: Path
+    ) -> None:
+        self.runner = runner
+        self.control = control
+        self.urls = urls
+        self.socket = socket
+
+    @property
+    def runtime(self) -> AgentRuntime:
+        return self.runner.app[RUNTIME_KEY]
+
+    async def stop(self) -> None:
+        await self.control.cleanup()
+        self.socket.unlink(missing_ok=True)  # before the lock goes: it is still ours
+        await self.runner.cleanup()
+
+
+async def start_agent(config: Config) -> RunningAgent:
+    """Start the runtime, the LAN API on the configured addresses and the control socket."""
+    app = create_app(config)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5.0)
+    await runner.setup()
+    control = web.AppRunner(create_control_app(app), handle_signals=False, access_log=None)
+    try:
+        urls: list[str] = []
+        for host in config.api.listen:
+            site = web.TCPSite(runner, host, config.api.port, reuse_address=True)
+            await site.start()
+            urls.extend(_bound_urls(site))
+        await control.setup()
+        sock_path = config.control_socket
+        with contextlib.suppress(FileNotFoundError):
+            sock_path.unlink()  # stale from a killed agent; we hold the data-dir lock
+        old_umask = os.umask(0o177)
+        try:
+            await web.UnixSite(control, str(sock_path)).start()
+        finally:
+            os.umask(old_umask)
+    except BaseException:
+        await control.cleanup()
+        await runner.cleanup()
+        raise
+    return RunningAgent(runner, control, urls, sock_path)
+
+
+def _bound_urls(site: web.TCPSite) -> list[str]:
+    server = site._server
+    out: list[str] = []
+    for sock in getattr(server, "sockets", None) or []:
+        host, port = sock.getsockname()[:2]
+        out.append(f"http://{host}:{port}" if ":" not in host else f"http://[{host}]:{port}")
+    return out
+
+
+async def serve(config: Config, on_ready: Callable[[RunningAgent], None] | None = None) -> int:
+    try:
+        agent = await start_agent(config)
+    except LedgerError as exc:
+        print(f"edge-agent: {exc}", file=sys.stderr)
+        return EXIT_LEDGER
+    except (GatehouseError, OSError) as exc:
+        print(f"edge-agent: cannot start: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("listening", extra={"urls": agent.urls, "control": str(config.control_socket)})
+    if on_ready is not None:
+        on_ready(agent)
+    try:
+        await stop.wait()
+    finally:
+        log.info("shutting down: draining the ledger writer")
+        await agent.stop()
+    return 0

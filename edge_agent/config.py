@@ -1,0 +1,261 @@
+"""Frozen, typed agent configuration loaded from TOML.
+
+Every key is declared once here, with its type and default; ``config.example.toml``
+documents the same keys (a test keeps the two in step). Unknown keys and wrong types
+fail with the file, the dotted key and what was expected — a typo must never be
+silently ignored at a venue.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from edge_agent.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class AgentSection:
+    #: Stable id of this box; the ledger's hash chain is bound to it.
+    agent_id: str
+    #: Where the ledger, keys and runtime files live. Relative paths are relative to
+    #: the config file.
+    data_dir: Path
+    #: Human name of the venue, shown in verdicts and evidence.
+    venue: str = ""
+
+
+@dataclass(frozen=True)
+class EventSection:
+    #: The event this gate admits to (GH1 event_id).
+    event_id: int
+    #: Keyring JSON (ticket-v1 format). Relative to the config file.
+    keyring: Path
+
+
+@dataclass(frozen=True)
+class GateSection:
+    #: Machine id of the gate, stored with each scan (e.g. "gate-3").
+    id: str = "gate-1"
+    #: What staff and evidence call it (e.g. "Gate 3").
+    name: str = "Gate 1"
+    #: Ticket types admitted here; empty = every type.
+    allowed_ticket_types: tuple[int, ...] = ()
+    #: Lane used when a scan does not name one.
+    default_lane: str = "lane-1"
+    #: IANA zone for times shown to staff ("Already used 19:42 at Gate 3").
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class PolicySection:
+    #: May a ticket come back in after an exit scan?
+    reentry: bool = False
+    #: Are exit scans accepted at all?
+    exit_scans: bool = True
+    #: Seconds of tolerance on valid_from/valid_until for clock drift between issuer
+    #: and gate.
+    clock_skew_grace_s: int = 120
+
+
+@dataclass(frozen=True)
+class ApiSection:
+    #: Addresses to listen on. Default: loopback only. Add the LAN address (or
+    #: "0.0.0.0") to let iPads and network scanners in.
+    listen: tuple[str, ...] = ("127.0.0.1",)
+    port: int = 8443
+    #: Largest request body accepted, in bytes.
+    max_body_bytes: int = 65536
+    #: Failed pairing attempts allowed per client address per minute.
+    pairing_attempts_per_minute: int = 5
+    #: How long a one-time pairing code stays valid.
+    pairing_code_ttl_s: int = 300
+
+
+@dataclass(frozen=True)
+class LedgerSection:
+    #: Most rows committed in one transaction (group commit).
+    max_batch: int = 1000
+    #: Verify the whole hash chain at start (recommended; takes ~1 s per million rows).
+    verify_chain_on_start: bool = True
+
+
+@dataclass(frozen=True)
+class LogSection:
+    #: "debug", "info", "warning" or "error". Per-scan lines are debug.
+    level: str = "info"
+    #: "json" (one object per line, for journald/Loki) or "text".
+    format: str = "json"
+
+
+@dataclass(frozen=True)
+class Config:
+    agent: AgentSection
+    event: EventSection
+    gate: GateSection = field(default_factory=GateSection)
+    policy: PolicySection = field(default_factory=PolicySection)
+    api: ApiSection = field(default_factory=ApiSection)
+    ledger: LedgerSection = field(default_factory=LedgerSection)
+    log: LogSection = field(default_factory=LogSection)
+    #: The file this config came from (not a key).
+    source: Path = field(default=Path("<memory>"), compare=False)
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.agent.data_dir / "ledger.sqlite3"
+
+    @property
+    def control_socket(self) -> Path:
+        return self.agent.data_dir / "control.sock"
+
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_FORMATS = ("json", "text")
+
+T = TypeVar("T")
+
+
+def load_config(path: Path) -> Config:
+    """Read, type-check and validate a TOML config file."""
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(name, None, "file not found") from None
+    except OSError as exc:
+        raise ConfigError(name, None, f"cannot read: {exc.strerror}") from None
+    try:
+        doc = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(name, None, "not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(name, None, f"not valid TOML: {exc}") from None
+    return config_from_dict(doc, source=path)
+
+
+def config_from_dict(doc: dict[str, Any], source: Path = Path("<memory>")) -> Config:
+    """Build a Config from parsed TOML; relative paths resolve against the file."""
+    name = str(source)
+    cfg = _build(Config, doc, name, prefix="", skip={"source"})
+    base = source.parent if source.name != "<memory>" else Path.cwd()
+    cfg = dataclasses.replace(
+        cfg,
+        source=source,
+        agent=dataclasses.replace(cfg.agent, data_dir=_resolve(base, cfg.agent.data_dir)),
+        event=dataclasses.replace(cfg.event, keyring=_resolve(base, cfg.event.keyring)),
+    )
+    _validate(cfg, name)
+    return cfg
+
+
+def _resolve(base: Path, p: Path) -> Path:
+    return p if p.is_absolute() else (base / p).resolve()
+
+
+def _build(
+    cls: type[T], doc: Any, file: str, prefix: str, skip: frozenset[str] | set[str] = frozenset()
+) -> T:
+    where = prefix.rstrip(".") or None
+    if not isinstance(doc, dict):
+        raise ConfigError(file, where, f"expected a table, got {_tname(doc)}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in skip}  # type: ignore[arg-type]
+    for key in doc:
+        if key not in fields:
+            known = ", ".join(sorted(fields))
+            raise ConfigError(file, f"{prefix}{key}", f"unknown key (known keys here: {known})")
+    values: dict[str, Any] = {}
+    for fname, f in fields.items():
+        key = f"{prefix}{fname}"
+        if fname not in doc:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ConfigError(file, key, "missing required key")
+            continue
+        values[fname] = _coerce(hints[fname], doc[fname], file, key)
+    return cls(**values)
+
+
+def _coerce(tp: Any, value: Any, file: str, key: str) -> Any:
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return _build(tp, value, file, prefix=f"{key}.")
+    origin = typing.get_origin(tp)
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(file, key, f"expected true or false, got {_tname(value)}")
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ConfigError(file, key, f"expected an integer, got {_tname(value)}")
+    if tp is str:
+        if isinstance(value, str):
+            return value
+        raise ConfigError(file, key, f"expected a string, got {_tname(value)}")
+    if tp is Path:
+        if isinstance(value, str) and value:
+            return Path(value)
+        raise ConfigError(file, key, f"expected a path string, got {_tname(value)}")
+    if origin is tuple:
+        (item_tp, _ellipsis) = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise ConfigError(file, key, f"expected a list, got {_tname(value)}")
+        return tuple(_coerce(item_tp, v, file, f"{key}[{i}]") for i, v in enumerate(value))
+    if origin in (typing.Union, types.UnionType):
+        raise ConfigError(file, key, "internal: unions are not supported in config")
+    raise ConfigError(file, key, f"internal: unsupported type {tp!r}")
+
+
+def _tname(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, int):
+        return f"integer {value}"
+    if isinstance(value, str):
+        return f"string {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
+
+
+def _validate(cfg: Config, file: str) -> None:
+    def bad(key: str, problem: str) -> ConfigError:
+        return ConfigError(file, key, problem)
+
+    if not cfg.agent.agent_id or len(cfg.agent.agent_id) > 64:
+        raise bad("agent.agent_id", "expected 1 to 64 characters")
+    if not 0 <= cfg.event.event_id <= 0xFFFFFFFF:
+        raise bad("event.event_id", "expected an unsigned 32-bit integer")
+    for i, t in enumerate(cfg.gate.allowed_ticket_types):
+        if not 0 <= t <= 0xFFFF:
+            raise bad(f"gate.allowed_ticket_types[{i}]", "expected 0..65535")
+    if cfg.policy.clock_skew_grace_s < 0:
+        raise bad("policy.clock_skew_grace_s", "expected 0 or more seconds")
+    if not 0 <= cfg.api.port <= 65535:
+        raise bad("api.port", "expected 0..65535 (0 = pick a free port)")
+    if not cfg.api.listen:
+        raise bad("api.listen", "expected at least one address")
+    for i, host in enumerate(cfg.api.listen):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise bad(f"api.listen[{i}]", f"expected an IP address, got {host!r}") from None
+    if cfg.api.max_body_bytes < 1024:
+        raise bad("api.max_body_bytes", "expected at least 1024")
+    if cfg.api.pairing_attempts_per_minute < 1:
+        raise bad("api.pairing_attempts_per_minute", "expected at least 1")
+    if cfg.api.pairing_code_ttl_s < 30:
+        raise bad("api.pairing_code_ttl_s", "expected at least 30 seconds")
+    if not 1 <= cfg.ledger.max_batch <= 100_000:
+        raise bad("ledger.max_batch", "expected 1..100000")
+    if cfg.log.level not in LOG_LEVELS:
+        raise bad("log.level", f"expected one of {', '.join(LOG_LEVELS)}")
+    if cfg.log.format not in LOG_FORMATS:
+        raise bad("log.format", f"expected one of {', '.join(LOG_FORMATS)}")

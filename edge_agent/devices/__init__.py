@@ -1,0 +1,1 @@
+"""Paired devices: roles, one-time pairing codes, bearer tokens."""

@@ -1,0 +1,58 @@
+"""What a gate needs to know to judge a scan, as plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import Protocol
+
+from edge_agent.domain.reasons import RevocationKind
+
+
+@dataclass(frozen=True, slots=True)
+class GatePolicy:
+    event_id: int
+    gate_id: str
+    gate_name: str
+    #: Ticket types admitted at this gate; empty = every type.
+    allowed_ticket_types: frozenset[int]
+    reentry: bool
+    exit_scans: bool
+    clock_skew_grace_s: int
+    #: Zone used for times in staff messages ("Already used 19:42 at Gate 3").
+    display_tz: tzinfo
+
+
+@dataclass(frozen=True, slots=True)
+class AdmissionRecord:
+    """Where a ticket stands: admitted before, and whether it is inside now."""
+
+    inside: bool
+    first_admit_ms: int
+    first_gate: str
+    last_ms: int
+    last_gate: str
+    entries: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlainTicket:
+    """A non-signed code from the event's manifest (stored by the SHA-256 of its text)."""
+
+    ticket_id: str
+    event_id: int
+    ticket_type: int
+    valid_from: int = 0
+    valid_until: int = 0
+
+
+class StateView(Protocol):
+    """Read-only snapshot ``decide()`` consults; the edge keeps it current."""
+
+    def admission(self, ticket_id: str) -> AdmissionRecord | None: ...
+
+    def revocation(self, ticket_id: str) -> RevocationKind | None: ...
+
+    def plain_ticket(self, code_sha256: str) -> PlainTicket | None: ...
+
+    def ticket_type_name(self, ticket_type: int) -> str | None: ...

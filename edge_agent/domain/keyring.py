@@ -1,0 +1,188 @@
+"""Keyring documents → the checked ``Keyring`` verifiers use (``ticket-v1.md``, "Keyring").
+
+Loading is pure (the caller reads and parses the JSON) so the same rules apply to a
+file at start-up, a keyring pushed by the platform and a test fixture.
+
+Two kinds of problems are treated differently on purpose:
+
+* a structurally wrong document (not an object, an entry without ``role``, a key that
+  is not 32 base64url bytes, ill-typed ``events``, two entries with the same key id) is
+  a ``KeyringError``: the file is broken and a gate should not start on a guess;
+* an agent entry whose certificate is missing, malformed, for another key, issued by a
+  key that is not a platform key of this keyring, or not verifying is *dropped* with a
+  warning, as the spec says: its tickets then read as ``unknown_key``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from edge_agent.domain.agent_certificate import (
+    PUBLIC_KEY_LEN,
+    AgentCertificate,
+    b64url_decode,
+    b64url_encode,
+    is_u32,
+    verify_certificate,
+)
+from edge_agent.domain.errors import CertificateError, KeyringError
+from edge_agent.domain.trusted_key import Keyring, KeyRole, TrustedKey, key_id_of
+
+
+class _Entry:
+    """One structurally valid entry, before agent certificates are checked."""
+
+    __slots__ = ("events", "index", "key", "raw", "role", "source")
+
+    def __init__(
+        self,
+        index: int,
+        raw: bytes,
+        key: Ed25519PublicKey,
+        role: KeyRole,
+        events: frozenset[int] | None,
+        source: Mapping[str, object],
+    ) -> None:
+        self.index = index
+        self.raw = raw
+        self.key = key
+        self.role = role
+        self.events = events
+        self.source = source
+
+
+def load_keyring(doc: object) -> Keyring:
+    """Check a parsed keyring document and return the keys a verifier may trust.
+
+    Raises ``KeyringError`` for a structurally wrong document; untrusted agent keys are
+    left out and described in ``Keyring.warnings``.
+    """
+    if not isinstance(doc, Mapping):
+        raise KeyringError("keyring must be a JSON object")
+    entries_doc = doc.get("keys")
+    if not isinstance(entries_doc, list):
+        raise KeyringError('keyring must have a "keys" list')
+    entries: dict[bytes, _Entry] = {}
+    for index, item in enumerate(entries_doc):
+        entry = _read_entry(index, item)
+        key_id = key_id_of(entry.raw)
+        if key_id in entries:
+            first = entries[key_id].index
+            raise KeyringError(f"keys[{index}]: key id {key_id.hex()} repeats keys[{first}]")
+        entries[key_id] = entry
+
+    trusted: dict[bytes, TrustedKey] = {}
+    warnings: list[str] = []
+    for key_id, entry in entries.items():
+        if entry.role is KeyRole.PLATFORM:
+            trusted[key_id] = TrustedKey(
+                key_id=key_id,
+                raw_public_key=entry.raw,
+                public_key=entry.key,
+                role=KeyRole.PLATFORM,
+                events=entry.events,
+            )
+            continue
+        try:
+            trusted[key_id] = _trust_agent(key_id, entry, entries)
+        except CertificateError as exc:
+            warnings.append(f"keys[{entry.index}]: agent key {key_id.hex()} not trusted: {exc}")
+    return Keyring(keys=MappingProxyType(trusted), warnings=tuple(warnings))
+
+
+def _read_entry(index: int, item: object) -> _Entry:
+    where = f"keys[{index}]"
+    if not isinstance(item, Mapping):
+        raise KeyringError(f"{where}: entry must be a JSON object")
+    public_text = item.get("public_key")
+    if not isinstance(public_text, str):
+        raise KeyringError(f"{where}: public_key must be a base64url string")
+    try:
+        raw = b64url_decode(public_text)
+    except ValueError as exc:
+        raise KeyringError(f"{where}: public_key: {exc}") from None
+    if len(raw) != PUBLIC_KEY_LEN:
+        raise KeyringError(f"{where}: public_key must be 32 bytes, got {len(raw)}")
+    try:
+        key = Ed25519PublicKey.from_public_bytes(raw)
+    except ValueError:
+        raise KeyringError(f"{where}: public_key is not an Ed25519 public key") from None
+    if "role" not in item:
+        raise KeyringError(f"{where}: role is required")
+    role_text = item["role"]
+    try:
+        role = KeyRole(role_text) if isinstance(role_text, str) else None
+    except ValueError:
+        role = None
+    if role is None:
+        raise KeyringError(f'{where}: role must be "platform" or "agent", got {role_text!r}')
+    events: frozenset[int] | None = None
+    if role is KeyRole.PLATFORM:
+        events = _read_events(where, item.get("events"))
+    # An "events" field on an agent entry is ignored: the certificate is the scope.
+    return _Entry(index, raw, key, role, events, item)
+
+
+def _read_events(where: str, value: object) -> frozenset[int] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(is_u32(e) for e in value):
+        raise KeyringError(f"{where}: events must be null or a list of integers 0..2^32-1")
+    return frozenset(int(e) for e in value)
+
+
+def _trust_agent(key_id: bytes, entry: _Entry, entries: Mapping[bytes, _Entry]) -> TrustedKey:
+    """Apply the spec's three conditions; raises ``CertificateError`` naming the failure."""
+    if "certificate" not in entry.source:
+        raise CertificateError("no certificate")
+    cert = AgentCertificate.from_json_dict(entry.source["certificate"])
+    if cert.public_key != entry.raw:
+        raise CertificateError("certificate is for a different public key")
+    issuer = entries.get(bytes.fromhex(cert.issuer_key_id))
+    if issuer is None or issuer.role is not KeyRole.PLATFORM:
+        raise CertificateError(
+            f"certificate issuer {cert.issuer_key_id} is not a platform key of this keyring"
+        )
+    verify_certificate(cert, issuer.key)
+    scope = frozenset(cert.events)
+    if issuer.events is not None:
+        scope &= issuer.events
+    return TrustedKey(
+        key_id=key_id,
+        raw_public_key=entry.raw,
+        public_key=entry.key,
+        role=KeyRole.AGENT,
+        events=scope,
+        not_before=cert.not_before,
+        not_after=cert.not_after,
+        agent_id=cert.agent_id,
+    )
+
+
+def keyring_entry_for_platform(
+    public_raw: bytes, events: Iterable[int] | None = None
+) -> dict[str, object]:
+    """A platform entry; ``events=None`` means any event."""
+    if len(public_raw) != PUBLIC_KEY_LEN:
+        raise ValueError("public key must be 32 raw bytes")
+    event_list = None if events is None else sorted(set(events))
+    if event_list is not None and not all(is_u32(e) for e in event_list):
+        raise ValueError("events must be integers 0..2^32-1")
+    return {"public_key": b64url_encode(public_raw), "events": event_list, "role": "platform"}
+
+
+def keyring_entry_for_agent(cert: AgentCertificate) -> dict[str, object]:
+    """An agent entry carrying its certificate (its scope comes from the certificate)."""
+    return {
+        "public_key": b64url_encode(cert.public_key),
+        "role": "agent",
+        "certificate": cert.to_json_dict(),
+    }
+
+
+def dump_keyring(entries: Iterable[Mapping[str, object]]) -> dict[str, object]:
+    """The keyring document for ``entries`` (write it with ``json.dump``)."""
+    return {"keys": [dict(entry) for entry in entries]}

@@ -1,0 +1,157 @@
+"""From scanned text to a credential, and the spec's verification order.
+
+``read_credential`` does the expensive, cacheable part once per text (parse and
+signature); ``codec_reason`` and ``window_reason`` are the cheap checks that depend on
+the expected event and the time, so ``decide()`` can redo them on every scan.
+``inspect_code`` strings all of it together in the order ``ticket-v1.md`` prescribes and
+gives the exact JSON object of ``edge-agent ticket inspect``.
+
+Nothing here raises on any input text: a gate must show a verdict for whatever a
+scanner sends, so every parse problem becomes ``malformed``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from cryptography.exceptions import InvalidSignature
+
+from edge_agent.domain.credential import (
+    Credential,
+    MalformedCredential,
+    PlainCredential,
+    SignedCredential,
+)
+from edge_agent.domain.errors import CodecError
+from edge_agent.domain.reasons import ReasonCode
+from edge_agent.domain.ticket import SignedTicket, TicketBody
+from edge_agent.domain.ticket_codec import PREFIX, parse_gh1, strip_code
+from edge_agent.domain.trusted_key import Keyring, TrustedKey
+
+#: Longest plain (non-GH1) code accepted; longer texts are scanner noise.
+MAX_PLAIN_LEN = 512
+#: C0 controls, DEL and C1 controls (Unicode category Cc), and lone surrogates (not
+#: text at all; JSON can carry them). A plain code containing one is a misread or an
+#: injection attempt, never a real ticket.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def code_sha256(text: str) -> str:
+    """SHA-256 hex of the stripped text, as stored in every scan's ledger row.
+
+    ``surrogatepass`` because JSON can deliver lone surrogates; hashing must still work
+    and stay distinct per text rather than raise or collapse them.
+    """
+    return hashlib.sha256(strip_code(text).encode("utf-8", errors="surrogatepass")).hexdigest()
+
+
+def verify_signed(ticket: SignedTicket, keyring: Keyring) -> SignedCredential:
+    """Look up the signer and check the Ed25519 signature (steps 2 and 3)."""
+    key = keyring.get(ticket.body.key_id)
+    if key is None:
+        return SignedCredential(ticket=ticket.body, signature=ReasonCode.UNKNOWN_KEY, key=None)
+    try:
+        key.public_key.verify(ticket.signature, ticket.signing_message())
+    except InvalidSignature:
+        return SignedCredential(ticket=ticket.body, signature=ReasonCode.BAD_SIGNATURE, key=key)
+    return SignedCredential(ticket=ticket.body, signature=ReasonCode.OK, key=key)
+
+
+def read_credential(text: str, keyring: Keyring) -> Credential:
+    """Turn scanned text into a credential; never raises.
+
+    Texts starting with ``GH1:`` (after stripping) are GH1 codes and must parse;
+    anything else is a plain code for the manifest lookup, unless it is empty, longer
+    than ``MAX_PLAIN_LEN`` characters or contains control characters.
+    """
+    stripped = strip_code(text)
+    if stripped.startswith(PREFIX):
+        try:
+            ticket = parse_gh1(stripped)
+        except CodecError as exc:
+            return MalformedCredential(detail=exc.detail)
+        return verify_signed(ticket, keyring)
+    if not stripped:
+        return MalformedCredential(detail="empty code")
+    if len(stripped) > MAX_PLAIN_LEN:
+        return MalformedCredential(
+            detail=f"plain code of {len(stripped)} characters, at most {MAX_PLAIN_LEN}"
+        )
+    if _CONTROL.search(stripped):
+        return MalformedCredential(detail="control character or lone surrogate in plain code")
+    return PlainCredential(code_sha256=code_sha256(stripped))
+
+
+def window_reason(
+    ticket: TicketBody, key: TrustedKey, at: int, grace_s: int = 0
+) -> ReasonCode | None:
+    """``NOT_YET_VALID``, ``EXPIRED`` or ``None`` (steps 6 and 7).
+
+    Bounds are inclusive; 0 on the ticket means "no bound". An agent key's certificate
+    window applies too. ``grace_s`` (the gate's clock-skew allowance) widens every
+    bound on both sides; the codec check itself uses 0.
+    """
+    if (ticket.valid_from and at + grace_s < ticket.valid_from) or (
+        key.not_before is not None and at + grace_s < key.not_before
+    ):
+        return ReasonCode.NOT_YET_VALID
+    if (ticket.valid_until and at - grace_s > ticket.valid_until) or (
+        key.not_after is not None and at - grace_s > key.not_after
+    ):
+        return ReasonCode.EXPIRED
+    return None
+
+
+def codec_reason(
+    credential: SignedCredential, event: int | None, at: int, grace_s: int = 0
+) -> ReasonCode:
+    """Steps 2–8 of the spec's order for an already read GH1 credential."""
+    key = credential.key
+    if credential.signature is not ReasonCode.OK or key is None:
+        return credential.signature
+    body = credential.ticket
+    if not key.allows_event(body.event_id):
+        return ReasonCode.KEY_NOT_FOR_EVENT
+    if event is not None and body.event_id != event:
+        return ReasonCode.WRONG_EVENT
+    return window_reason(body, key, at, grace_s) or ReasonCode.OK
+
+
+def inspect_code(text: str, keyring: Keyring, event: int | None, at: int) -> dict[str, object]:
+    """The JSON object ``ticket inspect`` prints for one code; never raises.
+
+    Unlike ``read_credential`` there is no plain-code path: whatever is not a
+    well-formed GH1 code (``gh1:`` in lower case included) is ``malformed``.
+    """
+    try:
+        ticket = parse_gh1(strip_code(text))
+    except CodecError:
+        return _malformed()
+    reason = codec_reason(verify_signed(ticket, keyring), event, at)
+    body = ticket.body
+    return {
+        "valid": reason is ReasonCode.OK,
+        "reason": reason.value,
+        "version": body.version,
+        "key_id": body.key_id_hex,
+        "event_id": body.event_id,
+        "ticket_id": body.ticket_id_hex,
+        "ticket_type": body.ticket_type,
+        "valid_from": body.valid_from,
+        "valid_until": body.valid_until,
+    }
+
+
+def _malformed() -> dict[str, object]:
+    return {
+        "valid": False,
+        "reason": ReasonCode.MALFORMED.value,
+        "version": None,
+        "key_id": None,
+        "event_id": None,
+        "ticket_id": None,
+        "ticket_type": None,
+        "valid_from": None,
+        "valid_until": None,
+    }

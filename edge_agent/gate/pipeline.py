@@ -1,0 +1,192 @@
+"""Scanned text in, durable verdict out.
+
+Order of work for one scan (``docs/pipeline.md``):
+read (parse + signature, cached per text) → ``decide()`` → claim → update the
+admission index at once (so a second scan of the same ticket in the same batch sees it)
+→ hand the row to the ledger writer → wait until it is durable → return the verdict.
+If the row cannot be made durable, the index change is undone and the verdict is
+``not_recorded``: the gate never shows green for something the ledger does not hold.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from edge_agent.domain.credential import Credential, SignedCredential
+from edge_agent.domain.decide import Decision, already_admitted, decide, next_admission
+from edge_agent.domain.gate_policy import GatePolicy
+from edge_agent.domain.reasons import STAFF_MESSAGES, Direction, Outcome, ReasonCode
+from edge_agent.domain.trusted_key import Keyring
+from edge_agent.domain.verification import code_sha256, read_credential
+from edge_agent.errors import LedgerError
+from edge_agent.gate.claims import AdmissionClaimer
+from edge_agent.gate.state import GateState
+from edge_agent.gate.stats import GateStats
+from edge_agent.ids import uuid7
+from edge_agent.ledger.records import ScanRow, StoredScan
+from edge_agent.ledger.writer import LedgerWriter
+
+log = logging.getLogger(__name__)
+
+#: Texts longer than this are never cached (they are malformed anyway).
+_CACHEABLE_LEN = 512
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    decision: Decision
+    scan_id: str
+    at_ms: int
+    gate: str
+    lane: str
+    device_id: str
+    #: Ledger sequence number; ``None`` when the row could not be recorded.
+    seq: int | None
+    #: False when the mesh could not confirm the claim (always True alone).
+    confirmed: bool = True
+
+    @property
+    def recorded(self) -> bool:
+        return self.seq is not None
+
+
+class CredentialCache:
+    """Read results per scanned text, so a re-scan skips the Ed25519 check.
+
+    Bounded; evicts the oldest entries first. Must be cleared when the keyring changes.
+    """
+
+    def __init__(self, keyring: Keyring, max_entries: int = 200_000) -> None:
+        self._keyring = keyring
+        self._max = max_entries
+        self._entries: dict[str, tuple[Credential, str]] = {}
+
+    def read(self, text: str) -> tuple[Credential, str]:
+        hit = self._entries.get(text)
+        if hit is not None:
+            return hit
+        result = (read_credential(text, self._keyring), code_sha256(text))
+        if len(text) <= _CACHEABLE_LEN:
+            if len(self._entries) >= self._max:
+                for old in list(self._entries)[: self._max // 10 or 1]:
+                    del self._entries[old]
+            self._entries[text] = result
+        return result
+
+    def replace_keyring(self, keyring: Keyring) -> None:
+        self._keyring = keyring
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class ScanPipeline:
+    def __init__(
+        self,
+        *,
+        agent_id: str,
+        policy: GatePolicy,
+        keyring: Keyring,
+        state: GateState,
+        writer: LedgerWriter,
+        claimer: AdmissionClaimer,
+        clock_ms: Callable[[], int],
+        stats: GateStats | None = None,
+    ) -> None:
+        self.agent_id = agent_id
+        self.policy = policy
+        self.state = state
+        self.stats = stats or GateStats()
+        self._cache = CredentialCache(keyring)
+        self._writer = writer
+        self._claimer = claimer
+        self._clock_ms = clock_ms
+
+    def replace_keyring(self, keyring: Keyring) -> None:
+        self._cache.replace_keyring(keyring)
+
+    async def scan(
+        self,
+        text: str,
+        *,
+        lane: str,
+        device_id: str,
+        device_kind: str,
+        direction: Direction = Direction.IN,
+    ) -> ScanResult:
+        at_ms = self._clock_ms()
+        credential, code_hash = self._cache.read(text)
+        decision = decide(credential, direction, self.state, self.policy, at_ms)
+        confirmed = True
+        ticket_id = decision.ticket_id
+        previous = decision.previous
+        if decision.lets_through and ticket_id is not None:
+            proposed = next_admission(previous, decision, at_ms, self.policy.gate_name)
+            assert proposed is not None
+            self.state.set_admission(ticket_id, proposed)
+            claim = await self._claimer.claim(ticket_id, previous, proposed)
+            confirmed = claim.confirmed
+            if not claim.won:
+                winner = claim.winner or proposed
+                self.state.set_admission(ticket_id, winner)
+                decision = already_admitted(decision, winner, self.policy)
+        key_id = decision.key_id
+        if key_id is None and isinstance(credential, SignedCredential):
+            key_id = credential.ticket.key_id_hex
+        row = ScanRow(
+            scan_id=uuid7(at_ms),
+            at_ms=at_ms,
+            gate=self.policy.gate_id,
+            lane=lane,
+            device_id=device_id,
+            device_kind=device_kind,
+            direction=direction.value,
+            credential_kind=decision.credential_kind.value,
+            event_id=decision.event_id,
+            ticket_id=ticket_id,
+            ticket_type=decision.ticket_type,
+            key_id=key_id,
+            code_sha256=code_hash,
+            outcome=decision.outcome.value,
+            reason=decision.reason.value,
+        )
+        try:
+            stored: StoredScan = await self._writer.submit_scan(row)
+        except LedgerError as exc:
+            if decision.lets_through and ticket_id is not None:
+                self.state.set_admission(ticket_id, previous)
+            log.error("scan not recorded: %s", exc)
+            failed = Decision(
+                outcome=Outcome.REFUSE,
+                reason=ReasonCode.NOT_RECORDED,
+                message=STAFF_MESSAGES[ReasonCode.NOT_RECORDED],
+                direction=direction,
+                credential_kind=decision.credential_kind,
+                ticket_id=ticket_id,
+                event_id=decision.event_id,
+                ticket_type=decision.ticket_type,
+                key_id=key_id,
+            )
+            result = ScanResult(failed, row.scan_id, at_ms, row.gate, lane, device_id, None)
+            self.stats.record(result)
+            return result
+        result = ScanResult(
+            decision, row.scan_id, at_ms, row.gate, lane, device_id, stored.seq, confirmed
+        )
+        self.stats.record(result)
+        if log.isEnabledFor(logging.DEBUG):  # never the code itself: only its hash prefix
+            log.debug(
+                "scan",
+                extra={
+                    "seq": stored.seq,
+                    "lane": lane,
+                    "outcome": row.outcome,
+                    "reason": row.reason,
+                    "ticket_id": ticket_id,
+                    "code_sha256": code_hash[:12],
+                },
+            )
+        return result

@@ -1,0 +1,90 @@
+"""The gate's live state: the in-memory admission index, revocations, plain-code lookup.
+
+``decide()`` reads it through the ``StateView`` protocol; only the pipeline (and, later,
+sync and the mesh) change it, always on the event loop, so no locking is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+from edge_agent.domain.gate_policy import AdmissionRecord, PlainTicket
+from edge_agent.domain.reasons import Outcome, RevocationKind
+
+PlainLookup = Callable[[str], PlainTicket | None]
+
+
+class GateState:
+    def __init__(
+        self,
+        plain_lookup: PlainLookup,
+        ticket_type_names: Mapping[int, str] | None = None,
+        revocations: Mapping[str, RevocationKind] | None = None,
+    ) -> None:
+        self._plain_lookup = plain_lookup
+        self._type_names = dict(ticket_type_names or {})
+        self._revocations: dict[str, RevocationKind] = dict(revocations or {})
+        self._admissions: dict[str, AdmissionRecord] = {}
+
+    # -- StateView -------------------------------------------------------------------
+    def admission(self, ticket_id: str) -> AdmissionRecord | None:
+        return self._admissions.get(ticket_id)
+
+    def revocation(self, ticket_id: str) -> RevocationKind | None:
+        return self._revocations.get(ticket_id)
+
+    def plain_ticket(self, code_sha256: str) -> PlainTicket | None:
+        return self._plain_lookup(code_sha256)
+
+    def ticket_type_name(self, ticket_type: int) -> str | None:
+        return self._type_names.get(ticket_type)
+
+    # -- changes ---------------------------------------------------------------------
+    def set_admission(self, ticket_id: str, record: AdmissionRecord | None) -> None:
+        if record is None:
+            self._admissions.pop(ticket_id, None)
+        else:
+            self._admissions[ticket_id] = record
+
+    def add_revocations(self, revocations: Mapping[str, RevocationKind]) -> None:
+        self._revocations.update(revocations)
+
+    def set_ticket_type_names(self, names: Mapping[int, str]) -> None:
+        self._type_names = dict(names)
+
+    @property
+    def admitted_count(self) -> int:
+        return len(self._admissions)
+
+    @property
+    def inside_count(self) -> int:
+        return sum(1 for r in self._admissions.values() if r.inside)
+
+    @property
+    def revocation_count(self) -> int:
+        return len(self._revocations)
+
+    def rebuild_admissions(self, history: Iterable[tuple[int, str, str, str, int, str]]) -> int:
+        """Replay (seq, ticket_id, outcome, direction, at_ms, gate) rows in seq order.
+
+        Returns how many rows were replayed. Only admit and exit rows matter.
+        """
+        index: dict[str, AdmissionRecord] = {}
+        n = 0
+        admit, leave = Outcome.ADMIT.value, Outcome.EXIT.value
+        for _seq, ticket_id, outcome, _direction, at_ms, gate in history:
+            n += 1
+            prev = index.get(ticket_id)
+            if outcome == admit:
+                if prev is None:
+                    index[ticket_id] = AdmissionRecord(True, at_ms, gate, at_ms, gate, 1)
+                else:
+                    index[ticket_id] = AdmissionRecord(
+                        True, prev.first_admit_ms, prev.first_gate, at_ms, gate, prev.entries + 1
+                    )
+            elif outcome == leave and prev is not None:
+                index[ticket_id] = AdmissionRecord(
+                    False, prev.first_admit_ms, prev.first_gate, at_ms, gate, prev.entries
+                )
+        self._admissions = index
+        return n

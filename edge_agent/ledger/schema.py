@@ -1,0 +1,181 @@
+"""The ledger's schema as an ordered list of migrations, tracked in ``PRAGMA user_version``.
+
+Migration *n* (1-based) takes a database at version *n-1* to version *n*; each runs in
+its own ``BEGIN IMMEDIATE`` transaction together with the version bump, so a crash
+leaves the file at a whole version. Migrations are never edited once shipped: a change
+is a new function appended to ``MIGRATIONS``. A database newer than this code is
+refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from edge_agent.errors import LedgerError
+
+#: Written to ``meta.format``; the canonical bytes and chain rule of ``docs/ledger.md``.
+LEDGER_FORMAT = "ledger-v1"
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _v1_initial(conn: sqlite3.Connection) -> None:
+    """meta, the append-only scans table, devices and the manifest tables."""
+    conn.execute(
+        """CREATE TABLE meta (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )"""
+    )
+    # One column per records.SCAN_FIELDS entry, in that order, plus the chain value.
+    # STRICT so a value reads back with the type it was hashed with.
+    conn.execute(
+        """CREATE TABLE scans (
+            seq               INTEGER PRIMARY KEY,
+            scan_id           TEXT NOT NULL UNIQUE,
+            agent_id          TEXT NOT NULL,
+            at_ms             INTEGER NOT NULL,
+            gate              TEXT NOT NULL,
+            lane              TEXT NOT NULL,
+            device_id         TEXT NOT NULL,
+            device_kind       TEXT NOT NULL,
+            direction         TEXT NOT NULL,
+            credential_kind   TEXT NOT NULL,
+            event_id          INTEGER,
+            ticket_id         TEXT,
+            ticket_type       INTEGER,
+            key_id            TEXT,
+            code_sha256       TEXT NOT NULL,
+            outcome           TEXT NOT NULL,
+            reason            TEXT NOT NULL,
+            override_operator TEXT,
+            override_reason   TEXT,
+            chain             TEXT NOT NULL
+        ) STRICT"""
+    )
+    conn.execute("CREATE INDEX scans_ticket_id ON scans(ticket_id)")
+    conn.execute(
+        """CREATE TRIGGER scans_no_update BEFORE UPDATE ON scans
+        BEGIN
+            SELECT RAISE(ABORT, 'scans are append-only: a recorded scan cannot be changed');
+        END"""
+    )
+    conn.execute(
+        """CREATE TRIGGER scans_no_delete BEFORE DELETE ON scans
+        BEGIN
+            SELECT RAISE(ABORT, 'scans are append-only: a recorded scan cannot be deleted');
+        END"""
+    )
+    conn.execute(
+        """CREATE TABLE devices (
+            device_id     TEXT PRIMARY KEY,
+            name          TEXT,
+            role          TEXT NOT NULL,
+            token_sha256  TEXT UNIQUE NOT NULL,
+            created_at_ms INTEGER NOT NULL,
+            revoked_at_ms INTEGER
+        )"""
+    )
+    conn.execute(
+        """CREATE TABLE ticket_types (
+            event_id    INTEGER,
+            ticket_type INTEGER,
+            name        TEXT NOT NULL,
+            PRIMARY KEY (event_id, ticket_type)
+        )"""
+    )
+    conn.execute(
+        """CREATE TABLE plain_codes (
+            code_sha256 TEXT PRIMARY KEY,
+            event_id    INTEGER NOT NULL,
+            ticket_id   TEXT NOT NULL,
+            ticket_type INTEGER NOT NULL,
+            valid_from  INTEGER NOT NULL DEFAULT 0,
+            valid_until INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID"""
+    )
+    conn.execute(
+        """CREATE TABLE revocations (
+            ticket_id TEXT PRIMARY KEY,
+            kind      TEXT NOT NULL,
+            at_ms     INTEGER NOT NULL,
+            source    TEXT NOT NULL
+        )"""
+    )
+
+
+#: Index i holds the migration to version i + 1. Append only.
+MIGRATIONS: Sequence[Migration] = (_v1_initial,)
+
+#: The schema version this code writes and understands.
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> int:
+    """Bring the database up to ``SCHEMA_VERSION``; return the version found before.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``), as the write
+    connection is.
+    """
+    found = schema_version(conn)
+    if found > SCHEMA_VERSION:
+        raise LedgerError(
+            f"ledger {path} has schema version {found}, but this edge-agent only knows "
+            f"versions up to {SCHEMA_VERSION}: it was written by a newer edge-agent. "
+            "Install that version again (never downgrade a box that has recorded scans)."
+        )
+    for version in range(found + 1, SCHEMA_VERSION + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[version - 1](conn)
+            conn.execute(f"PRAGMA user_version={version}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    return found
+
+
+def bind_agent(conn: sqlite3.Connection, path: Path, agent_id: str, now_ms: int) -> None:
+    """Record ``agent_id`` in a new ledger, or check that an existing ledger is ours.
+
+    A ledger belongs to one agent for life: its chain's genesis value is derived from
+    the agent id, and every row carries it.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        owner = meta.get("agent_id")
+        if owner is None:
+            conn.executemany(
+                "INSERT INTO meta(key, value) VALUES (?, ?)",
+                [
+                    ("agent_id", agent_id),
+                    ("created_at_ms", str(now_ms)),
+                    ("format", LEDGER_FORMAT),
+                ],
+            )
+        elif owner != agent_id:
+            raise LedgerError(
+                f"ledger {path} belongs to agent {owner!r}, but this agent is configured as "
+                f"{agent_id!r}. A ledger cannot change owner (its hash chain starts from the "
+                "agent id): fix agent.agent_id in the config, or point agent.data_dir at a "
+                "new directory for this agent."
+            )
+        elif meta.get("format", LEDGER_FORMAT) != LEDGER_FORMAT:
+            raise LedgerError(
+                f"ledger {path} is in format {meta['format']!r}; this edge-agent writes "
+                f"{LEDGER_FORMAT!r}. Use the edge-agent version that created it."
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise

@@ -1,0 +1,403 @@
+"""The single ledger writer: one task, one thread, one SQLite connection, group commit.
+
+Everything that changes the ledger goes through here. Callers on the event loop hand
+over scan rows (``submit_scan``) or small write functions (``execute``); the writer task
+takes everything queued (up to ``max_batch``) and, in its own thread, writes it all in
+one ``BEGIN IMMEDIATE … COMMIT``. While a commit is in flight new work queues up, so
+batches grow with load and a lone scan never waits for company.
+
+The promise: a scan's future resolves only after the COMMIT that contains it returned,
+with ``synchronous=FULL`` (the WAL is fsynced). The gate shows a verdict only then.
+A failed batch is rolled back as a whole, every future of it fails with
+``LedgerWriteFailed``, the chain head stays where it was, and the writer keeps going.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from edge_agent.errors import LedgerCorrupt, LedgerError, LedgerWriteFailed
+from edge_agent.ledger.canonical_fast import canonical_values
+from edge_agent.ledger.connection import ledger_error, open_write_connection
+from edge_agent.ledger.records import ScanRow, StoredScan, genesis_chain
+from edge_agent.ledger.schema import bind_agent, migrate
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+_INSERT_SCAN = (
+    "INSERT INTO scans(seq, scan_id, agent_id, at_ms, gate, lane, device_id, device_kind,"
+    " direction, credential_kind, event_id, ticket_id, ticket_type, key_id, code_sha256,"
+    " outcome, reason, override_operator, override_reason, chain)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+
+_sha256 = hashlib.sha256
+
+_ScanItem = tuple[ScanRow, "asyncio.Future[StoredScan]"]
+_OpItem = tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]"]
+
+
+class _Batch:
+    """What one committed transaction produced, handed from the thread back to the loop."""
+
+    __slots__ = ("duration_ms", "head_chain", "head_seq", "op_results", "stored")
+
+    def __init__(
+        self,
+        stored: list[StoredScan],
+        op_results: list[tuple[bool, Any]],
+        head_seq: int,
+        head_chain: bytes,
+        duration_ms: float,
+    ) -> None:
+        self.stored = stored
+        self.op_results = op_results
+        self.head_seq = head_seq
+        self.head_chain = head_chain
+        self.duration_ms = duration_ms
+
+
+def _open_in_thread(path: Path, agent_id: str) -> tuple[sqlite3.Connection, int, bytes]:
+    """Open, migrate, bind to the agent and read the chain head (runs in the writer thread)."""
+    conn = open_write_connection(path)
+    try:
+        migrate(conn, path)
+        bind_agent(conn, path, agent_id, time.time_ns() // 1_000_000)
+        last = conn.execute("SELECT seq, chain FROM scans ORDER BY seq DESC LIMIT 1").fetchone()
+    except sqlite3.Error as exc:
+        conn.close()
+        raise ledger_error(path, exc, "preparing it for writing") from None
+    except BaseException:
+        conn.close()
+        raise
+    if last is None:
+        return conn, 0, genesis_chain(agent_id)
+    seq, chain_hex = last
+    try:
+        chain = bytes.fromhex(chain_hex)
+    except (TypeError, ValueError):
+        conn.close()
+        raise LedgerCorrupt(
+            f"ledger {path}: the last row (seq {seq}) has an unreadable chain value; run "
+            "`edge-agent check`, keep this file for investigation and start a new data dir"
+        ) from None
+    return conn, int(seq), chain
+
+
+class LedgerWriter:
+    """Owns the ledger's write connection; see the module docstring for the guarantees.
+
+    Create with ``await LedgerWriter.open(...)``; call ``submit_scan`` / ``execute`` only
+    from the event loop that opened it; always ``await close()``.
+    """
+
+    def __init__(
+        self,
+        *,
+        path: Path,
+        agent_id: str,
+        max_batch: int,
+        conn: sqlite3.Connection,
+        executor: ThreadPoolExecutor,
+        head_seq: int,
+        head_chain: bytes,
+    ) -> None:
+        self._path = path
+        self._agent_id = agent_id
+        self._max_batch = max_batch
+        self._conn = conn
+        self._executor = executor
+        self._loop = asyncio.get_running_loop()
+        self._head_seq = head_seq
+        self._head_chain = head_chain
+        self._scans: list[_ScanItem] = []
+        self._ops: list[_OpItem] = []
+        self._wakeup = asyncio.Event()
+        self._closing = False
+        self._closed = False
+        self._committed_rows = 0
+        self._batches_committed = 0
+        self._last_commit_ms = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def open(cls, path: Path, agent_id: str, *, max_batch: int = 1000) -> LedgerWriter:
+        """Open (creating and migrating if needed) the ledger at ``path`` for ``agent_id``.
+
+        Raises ``LedgerError`` (or ``LedgerCorrupt``) with a message that says what to
+        do if the file is damaged, newer than this code, or belongs to another agent.
+        """
+        if max_batch < 1:
+            raise ValueError(f"max_batch must be at least 1, got {max_batch}")
+        loop = asyncio.get_running_loop()
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-writer")
+        try:
+            conn, head_seq, head_chain = await loop.run_in_executor(
+                executor, _open_in_thread, path, agent_id
+            )
+        except BaseException:
+            executor.shutdown(wait=False)
+            raise
+        writer = cls(
+            path=path,
+            agent_id=agent_id,
+            max_batch=max_batch,
+            conn=conn,
+            executor=executor,
+            head_seq=head_seq,
+            head_chain=head_chain,
+        )
+        writer._task = loop.create_task(writer._run(), name="ledger-writer")
+        log.debug("ledger writer open", extra={"path": str(path), "head_seq": head_seq})
+        return writer
+
+    # ----------------------------------------------------------------- submitting
+
+    def submit_scan(self, row: ScanRow) -> asyncio.Future[StoredScan]:
+        """Queue ``row``; the future resolves once it is committed (fsynced), or fails
+        with ``LedgerWriteFailed``. Cheap and synchronous: call it on the event loop."""
+        if self._closing:
+            raise self._not_accepting()
+        fut: asyncio.Future[StoredScan] = self._loop.create_future()
+        self._scans.append((row, fut))
+        self._wakeup.set()
+        return fut
+
+    async def append_scan(self, row: ScanRow) -> StoredScan:
+        """``submit_scan`` and wait until the row is durable."""
+        return await self.submit_scan(row)
+
+    async def execute(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn(conn)`` in the writer thread inside the next group-commit transaction.
+
+        ``fn`` runs under its own SAVEPOINT: if it raises, only its own changes are
+        rolled back and the exception is raised here, unchanged; the rest of the batch
+        commits. It returns once the COMMIT is durable. ``fn`` must not BEGIN/COMMIT
+        itself, must not touch ``scans`` (append-only, chained by this class) and should
+        be quick: every gate waits for the batch it is in.
+        """
+        if self._closing:
+            raise self._not_accepting()
+        fut: asyncio.Future[T] = self._loop.create_future()
+        self._ops.append((fn, fut))
+        self._wakeup.set()
+        return await fut
+
+    def _not_accepting(self) -> LedgerError:
+        return LedgerError(
+            f"ledger writer for {self._path} is closed (the agent is stopping); "
+            "nothing more can be recorded"
+        )
+
+    # ---------------------------------------------------------------- the writer task
+
+    async def _run(self) -> None:
+        try:
+            while True:
+                if not self._scans and not self._ops:
+                    if self._closing:
+                        return
+                    self._wakeup.clear()
+                    await self._wakeup.wait()
+                    continue
+                n = self._max_batch
+                scans = self._scans[:n]
+                del self._scans[:n]
+                ops = self._ops[:n]
+                del self._ops[:n]
+                await self._commit(scans, ops)
+        except BaseException as exc:
+            # Cancelled or a bug: nothing queued may wait forever for a verdict.
+            self._closing = True
+            why = "cancelled" if isinstance(exc, asyncio.CancelledError) else repr(exc)
+            self._fail_queued(LedgerError, f"ledger writer for {self._path} stopped ({why})")
+            raise
+
+    async def _commit(self, scans: list[_ScanItem], ops: list[_OpItem]) -> None:
+        try:
+            batch = await self._loop.run_in_executor(self._executor, self._write_batch, scans, ops)
+        except LedgerWriteFailed as exc:
+            log.error("ledger batch failed: %s", exc)
+            message = str(exc)
+            for _, fut in scans:
+                if not fut.done():
+                    fut.set_exception(LedgerWriteFailed(message))
+            for _, op_fut in ops:
+                if not op_fut.done():
+                    op_fut.set_exception(LedgerWriteFailed(message))
+            return
+        except BaseException:
+            for _, fut in scans:
+                if not fut.done():
+                    fut.set_exception(LedgerError("ledger writer stopped mid-batch"))
+            for _, op_fut in ops:
+                if not op_fut.done():
+                    op_fut.set_exception(LedgerError("ledger writer stopped mid-batch"))
+            raise
+        self._head_seq = batch.head_seq
+        self._head_chain = batch.head_chain
+        self._committed_rows += len(scans)
+        self._batches_committed += 1
+        self._last_commit_ms = batch.duration_ms
+        for (_, fut), stored in zip(scans, batch.stored, strict=True):
+            if not fut.done():
+                fut.set_result(stored)
+        for (_, op_fut), (ok, value) in zip(ops, batch.op_results, strict=True):
+            if op_fut.done():
+                continue
+            if ok:
+                op_fut.set_result(value)
+            else:
+                op_fut.set_exception(value)
+
+    def _fail_queued(self, kind: type[LedgerError], message: str) -> None:
+        scans, self._scans = self._scans, []
+        ops, self._ops = self._ops, []
+        for _, fut in scans:
+            if not fut.done():
+                fut.set_exception(kind(message))
+        for _, op_fut in ops:
+            if not op_fut.done():
+                op_fut.set_exception(kind(message))
+
+    # ------------------------------------------------------------ the writer thread
+
+    def _write_batch(self, scans: Sequence[_ScanItem], ops: Sequence[_OpItem]) -> _Batch:
+        """One transaction: scans (seq + chain assigned in queue order), then each op
+        under its own SAVEPOINT, then COMMIT. Runs in the writer thread only."""
+        conn = self._conn
+        started = time.perf_counter()
+        seq = self._head_seq
+        chain = self._head_chain
+        agent = self._agent_id
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            params: list[tuple[Any, ...]] = []
+            stored: list[StoredScan] = []
+            for row, _ in scans:
+                seq += 1
+                values = (
+                    seq, row.scan_id, agent, row.at_ms, row.gate, row.lane, row.device_id,
+                    row.device_kind, row.direction, row.credential_kind, row.event_id,
+                    row.ticket_id, row.ticket_type, row.key_id, row.code_sha256, row.outcome,
+                    row.reason, row.override_operator, row.override_reason,
+                )  # fmt: skip
+                chain = _sha256(chain + canonical_values(values)).digest()
+                chain_hex = chain.hex()
+                params.append((*values, chain_hex))
+                stored.append(StoredScan(seq, agent, chain_hex, row))
+            if params:
+                conn.executemany(_INSERT_SCAN, params)
+            op_results = [self._run_op(conn, fn) for fn, _ in ops]
+            conn.execute("COMMIT")
+        except Exception as exc:
+            self._rollback_quietly()
+            raise self._batch_failed(len(scans), len(ops), exc) from exc
+        except BaseException:
+            self._rollback_quietly()
+            raise
+        duration_ms = (time.perf_counter() - started) * 1000.0
+        return _Batch(stored, op_results, seq, chain, duration_ms)
+
+    @staticmethod
+    def _run_op(
+        conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], Any]
+    ) -> tuple[bool, Any]:
+        conn.execute("SAVEPOINT ledger_op")
+        try:
+            value = fn(conn)
+        except Exception as exc:
+            if not conn.in_transaction:
+                # SQLite rolled back the whole transaction (e.g. disk full): the scans
+                # of this batch are gone too, so the batch must fail as a whole.
+                raise
+            conn.execute("ROLLBACK TO ledger_op")
+            conn.execute("RELEASE ledger_op")
+            return False, exc
+        conn.execute("RELEASE ledger_op")
+        return True, value
+
+    def _rollback_quietly(self) -> None:
+        try:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:  # the original error is what matters
+            log.warning("ledger rollback failed: %s", exc)
+
+    def _batch_failed(self, n_scans: int, n_ops: int, exc: Exception) -> LedgerWriteFailed:
+        what = f"{n_scans} scan(s)" + (f" and {n_ops} other write(s)" if n_ops else "")
+        if isinstance(exc, sqlite3.Error):
+            detail = str(ledger_error(self._path, exc, "committing a batch"))
+        else:
+            detail = f"ledger {self._path}: unexpected {exc!r} while committing a batch"
+        return LedgerWriteFailed(f"{what} NOT recorded — {detail}")
+
+    # ----------------------------------------------------------------------- closing
+
+    async def close(self) -> None:
+        """Stop accepting, commit everything already queued, close the connection."""
+        if self._closed:
+            return
+        self._closing = True
+        self._wakeup.set()
+        try:
+            if self._task is not None:
+                await asyncio.wait({self._task})
+                if not self._task.cancelled() and self._task.exception() is not None:
+                    log.error("ledger writer task had failed: %r", self._task.exception())
+        finally:
+            self._closed = True
+            self._fail_queued(LedgerError, f"ledger writer for {self._path} closed")
+            try:
+                await self._loop.run_in_executor(self._executor, self._conn.close)
+            finally:
+                self._executor.shutdown(wait=True)
+            log.debug("ledger writer closed", extra={"head_seq": self._head_seq})
+
+    # -------------------------------------------------------------------- properties
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def agent_id(self) -> str:
+        return self._agent_id
+
+    @property
+    def head_seq(self) -> int:
+        """Seq of the last committed row (0 for an empty ledger)."""
+        return self._head_seq
+
+    @property
+    def head_chain(self) -> str:
+        """Chain value (hex) after the last committed row; the genesis value if none."""
+        return self._head_chain.hex()
+
+    @property
+    def committed_rows(self) -> int:
+        """Scan rows committed by this writer since it was opened."""
+        return self._committed_rows
+
+    @property
+    def batches_committed(self) -> int:
+        return self._batches_committed
+
+    @property
+    def last_commit_ms(self) -> float:
+        """How long the last successful transaction took, BEGIN to fsynced COMMIT."""
+        return self._last_commit_ms
+
+    @property
+    def queued(self) -> int:
+        """Scans and writes waiting for the next batch (not counting one in flight)."""
+        return len(self._scans) + len(self._ops)

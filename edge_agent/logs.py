@@ -1,0 +1,112 @@
+"""Structured, quiet-by-default logging that never carries secrets.
+
+Per-scan lines are DEBUG; INFO holds start, stop, pairing and similar lifecycle events.
+A redaction filter runs on every record as a second line of defence: bearer tokens,
+GH1 codes, pairing codes and anything shaped like a card number are masked even if a
+message or an exception text would otherwise include them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+_REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1[redacted]"),
+    (re.compile(r"\bgh_[A-Za-z0-9_-]{16,}"), "[token]"),
+    (re.compile(r"GH1:[0-9A-Z$%*+\-./:]+(?: [0-9A-Z$%*+\-./:]+)*"), "GH1:[code]"),
+    (re.compile(r"\b[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}\b"), "[pairing-code]"),
+    (re.compile(r'("private_key"\s*:\s*")[^"]*'), r"\1[redacted]"),
+)
+
+_STD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+_CARDISH = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+#: 13-digit Unix-millisecond timestamps (2001..2033) are everywhere in our logs and pass
+#: Luhn one time in ten; a 13-digit PAN in that range is vanishingly rare.
+_EPOCH_MS = range(1_000_000_000_000, 2_000_000_000_000)
+
+
+def _mask_card(match: re.Match[str]) -> str:
+    text = match.group(0)
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if digits == text and int(digits) in _EPOCH_MS:
+        return text
+    return "[card-number]" if luhn_ok(digits) else text
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in _REDACTIONS:
+        text = pattern.sub(replacement, text)
+    return _CARDISH.sub(_mask_card, text)
+
+
+class RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        for key, value in list(vars(record).items()):
+            if key not in _STD_ATTRS and isinstance(value, str):
+                setattr(record, key, redact(value))
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        doc: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STD_ATTRS and not key.startswith("_"):
+                doc[key] = value
+        if record.exc_text:
+            doc["exc"] = record.exc_text
+        return json.dumps(doc, default=str, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        base = super().format(record)
+        extras = {
+            k: v for k, v in vars(record).items() if k not in _STD_ATTRS and not k.startswith("_")
+        }
+        if extras:
+            base += " " + " ".join(f"{k}={v}" for k, v in extras.items())
+        return base
+
+
+def setup_logging(level: str = "info", fmt: str = "json", stream: Any = None) -> None:
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # aiohttp's access log would add a line per scan; it is DEBUG-only noise here.
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

@@ -1,0 +1,206 @@
+"""The running agent's parts, started and stopped in the right order.
+
+Start: take the data-dir lock → load the keyring → check the ledger (integrity + chain)
+→ open the writer → rebuild the admission index and device list → build the pipeline.
+Stop: the writer drains and commits every queued row before the lock is released, so a
+SIGTERM never loses a scan whose verdict is being shown.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from edge_agent import __version__
+from edge_agent.config import Config
+from edge_agent.devices.pairing import AttemptLimiter, PairingCodes
+from edge_agent.devices.registry import Device, DeviceRegistry
+from edge_agent.devices.roles import Role
+from edge_agent.domain.errors import DomainError
+from edge_agent.domain.gate_policy import GatePolicy, PlainTicket
+from edge_agent.domain.keyring import load_keyring
+from edge_agent.domain.reasons import RevocationKind
+from edge_agent.domain.trusted_key import Keyring
+from edge_agent.errors import ConfigError, LedgerCorrupt
+from edge_agent.gate.claims import AdmissionClaimer, LocalClaimer
+from edge_agent.gate.pipeline import ScanPipeline
+from edge_agent.gate.state import GateState
+from edge_agent.ledger.connection import open_read_connection
+from edge_agent.ledger.health import LedgerReport, check_ledger
+from edge_agent.ledger.lock import DataDirLock
+from edge_agent.ledger.queries import (
+    admission_history,
+    all_revocations,
+    list_devices,
+    lookup_plain_code,
+    ticket_type_names,
+)
+from edge_agent.ledger.writer import LedgerWriter
+
+log = logging.getLogger(__name__)
+
+
+def wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def read_keyring_file(path: Path) -> Keyring:
+    """Load a keyring JSON file; errors name the file and what is wrong."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), None, "keyring file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), None, f"cannot read keyring: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(str(path), None, f"keyring is not valid JSON: {exc}") from None
+    try:
+        return load_keyring(doc)
+    except DomainError as exc:
+        raise ConfigError(str(path), None, f"keyring rejected: {exc}") from None
+
+
+def policy_from_config(config: Config) -> GatePolicy:
+    tz_name = config.gate.timezone
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            str(config.source), "gate.timezone", f"unknown zone {tz_name!r}"
+        ) from None
+    return GatePolicy(
+        event_id=config.event.event_id,
+        gate_id=config.gate.id,
+        gate_name=config.gate.name,
+        allowed_ticket_types=frozenset(config.gate.allowed_ticket_types),
+        reentry=config.policy.reentry,
+        exit_scans=config.policy.exit_scans,
+        clock_skew_grace_s=config.policy.clock_skew_grace_s,
+        display_tz=tz,
+    )
+
+
+@dataclass
+class AgentRuntime:
+    config: Config
+    keyring: Keyring
+    writer: LedgerWriter
+    reader: sqlite3.Connection
+    state: GateState
+    pipeline: ScanPipeline
+    devices: DeviceRegistry
+    pairing: PairingCodes
+    pairing_limiter: AttemptLimiter
+    lock: DataDirLock
+    start_report: LedgerReport
+    started_ms: int = field(default_factory=wall_clock_ms)
+    version: str = __version__
+
+    @classmethod
+    async def start(cls, config: Config, claimer: AdmissionClaimer | None = None) -> AgentRuntime:
+        t0 = time.perf_counter()
+        data_dir = config.agent.data_dir
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        lock = DataDirLock(data_dir)
+        lock.acquire()
+        try:
+            return await cls._start_locked(config, claimer, lock, t0)
+        except BaseException:
+            lock.release()
+            raise
+
+    @classmethod
+    async def _start_locked(
+        cls, config: Config, claimer: AdmissionClaimer | None, lock: DataDirLock, t0: float
+    ) -> AgentRuntime:
+        policy = policy_from_config(config)
+        keyring = read_keyring_file(config.event.keyring)
+        for warning in keyring.warnings:
+            log.warning("keyring: %s", warning)
+        path = config.ledger_path
+        report = (
+            check_ledger(path, config.agent.agent_id)
+            if path.exists() and config.ledger.verify_chain_on_start
+            else None
+        )
+        if report is not None and not report.ok:
+            raise LedgerCorrupt(report.summary())
+        writer = await LedgerWriter.open(
+            path, config.agent.agent_id, max_batch=config.ledger.max_batch
+        )
+        reader = open_read_connection(path)
+        if report is None:
+            report = check_ledger(path, config.agent.agent_id, verify_chain=False)
+
+        def plain_lookup(code_sha256: str) -> PlainTicket | None:
+            row = lookup_plain_code(reader, code_sha256)
+            if row is None:
+                return None
+            return PlainTicket(
+                row.ticket_id, row.event_id, row.ticket_type, row.valid_from, row.valid_until
+            )
+
+        state = GateState(
+            plain_lookup,
+            ticket_type_names(reader, config.event.event_id),
+            {tid: RevocationKind(kind) for tid, kind in all_revocations(reader).items()},
+        )
+        replayed = state.rebuild_admissions(admission_history(reader))
+        registry = DeviceRegistry()
+        for row in list_devices(reader):
+            registry.add(
+                Device(
+                    row.device_id, row.name, Role(row.role), row.created_at_ms, row.revoked_at_ms
+                ),
+                row.token_sha256,
+            )
+        pipeline = ScanPipeline(
+            agent_id=config.agent.agent_id,
+            policy=policy,
+            keyring=keyring,
+            state=state,
+            writer=writer,
+            claimer=claimer or LocalClaimer(),
+            clock_ms=wall_clock_ms,
+        )
+        log.info(
+            "agent ready",
+            extra={
+                "agent_id": config.agent.agent_id,
+                "event_id": config.event.event_id,
+                "ledger_rows": writer.head_seq,
+                "admissions_replayed": replayed,
+                "start_s": round(time.perf_counter() - t0, 3),
+            },
+        )
+        return cls(
+            config=config,
+            keyring=keyring,
+            writer=writer,
+            reader=reader,
+            state=state,
+            pipeline=pipeline,
+            devices=registry,
+            pairing=PairingCodes(config.api.pairing_code_ttl_s * 1000),
+            pairing_limiter=AttemptLimiter(config.api.pairing_attempts_per_minute),
+            lock=lock,
+            start_report=report,
+        )
+
+    async def stop(self) -> None:
+        try:
+            await self.writer.close()
+        finally:
+            self.reader.close()
+            self.lock.release()
+            log.info("agent stopped", extra={"ledger_rows": self.writer.head_seq})
+
+    @property
+    def pid(self) -> int:
+        return os.getpid()
