@@ -7,15 +7,15 @@ often a batch is re-sent.
 from __future__ import annotations
 
 import os
-import uuid
 
 
 def uuid7(now_ms: int) -> str:
-    """A UUIDv7 string: 48-bit Unix milliseconds, then 74 random bits."""
-    rand = int.from_bytes(os.urandom(10), "big")
-    rand_a = rand >> 68  # 12 bits
-    rand_b = rand & ((1 << 62) - 1)
-    value = (
-        ((now_ms & 0xFFFF_FFFF_FFFF) << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b
-    )
-    return str(uuid.UUID(int=value))
+    """A UUIDv7 string: 48-bit Unix milliseconds, version 7, 12 random bits, the RFC
+    variant, 62 random bits. Built from bytes because it is on every scan's hot path
+    (several times faster than going through ``uuid.UUID``); a unit test checks that the
+    result parses as a valid version-7 UUID carrying ``now_ms``."""
+    r = os.urandom(10)
+    head = (now_ms & 0xFFFF_FFFF_FFFF).to_bytes(6, "big")
+    raw = head + bytes((0x70 | (r[0] & 0x0F), r[1], 0x80 | (r[2] & 0x3F))) + r[3:]
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
 
 from edge_agent.domain.credential import (
     Credential,
@@ -174,8 +175,14 @@ def _plain_window(valid_from: int, valid_until: int, at_s: int, grace: int) -> R
 
 
 def _clock_text(at_ms: int, tz: tzinfo) -> str:
-    moment = datetime.fromtimestamp(at_ms / 1000, tz=UTC).astimezone(tz)
-    return moment.strftime("%H:%M") if at_ms else "—"
+    return _minute_text(at_ms // 60_000, tz) if at_ms else "—"
+
+
+@lru_cache(maxsize=4096)
+def _minute_text(minute: int, tz: tzinfo) -> str:
+    """HH:MM of a Unix minute in ``tz``; memoised because every re-scan of an admitted
+    ticket formats its first admission time (a pure function, so caching is safe)."""
+    return datetime.fromtimestamp(minute * 60, tz=UTC).astimezone(tz).strftime("%H:%M")
 
 
 def _refuse(

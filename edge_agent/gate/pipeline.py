@@ -136,6 +136,7 @@ class ScanPipeline:
         key_id = decision.key_id
         if key_id is None and isinstance(credential, SignedCredential):
             key_id = credential.ticket.key_id_hex
+        # StrEnum members are str already: no .value lookups on the hot path
         row = ScanRow(
             scan_id=uuid7(at_ms),
             at_ms=at_ms,
@@ -143,15 +144,15 @@ class ScanPipeline:
             lane=lane,
             device_id=device_id,
             device_kind=device_kind,
-            direction=direction.value,
-            credential_kind=decision.credential_kind.value,
+            direction=direction,
+            credential_kind=decision.credential_kind,
             event_id=decision.event_id,
             ticket_id=ticket_id,
             ticket_type=decision.ticket_type,
             key_id=key_id,
             code_sha256=code_hash,
-            outcome=decision.outcome.value,
-            reason=decision.reason.value,
+            outcome=decision.outcome,
+            reason=decision.reason,
         )
         try:
             stored: StoredScan = await self._writer.submit_scan(row)

@@ -18,8 +18,8 @@ class GateStats:
 
     def record(self, result: ScanResult) -> None:
         d = result.decision
-        self.by_outcome[d.outcome.value] += 1
-        self.by_reason[d.reason.value] += 1
+        self.by_outcome[d.outcome] += 1
+        self.by_reason[d.reason] += 1
         if not result.recorded:
             self.not_recorded += 1
         self._recent.append(result)
