@@ -17,7 +17,6 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from edge_agent.cli.key_files import key_file_doc
 from edge_agent.config import Config, load_config
 from edge_agent.domain.base45 import b45decode, b45encode
 from edge_agent.domain.keyring import dump_keyring, keyring_entry_for_platform
@@ -25,6 +24,7 @@ from edge_agent.domain.reasons import RevocationKind
 from edge_agent.domain.ticket import TicketBody
 from edge_agent.domain.ticket_codec import encode_gh1, parse_gh1
 from edge_agent.domain.trusted_key import key_id_of
+from edge_agent.key_files import key_file_doc
 from edge_agent.manifest_file import Manifest, parse_manifest
 
 GH1_PREFIX = "GH1:"

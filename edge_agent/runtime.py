@@ -8,13 +8,11 @@ SIGTERM never loses a scan whose verdict is being shown.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sqlite3
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from edge_agent import __version__
@@ -22,15 +20,14 @@ from edge_agent.config import Config
 from edge_agent.devices.pairing import AttemptLimiter, PairingCodes
 from edge_agent.devices.registry import Device, DeviceRegistry
 from edge_agent.devices.roles import Role
-from edge_agent.domain.errors import DomainError
 from edge_agent.domain.gate_policy import GatePolicy, PlainTicket
-from edge_agent.domain.keyring import load_keyring
 from edge_agent.domain.reasons import RevocationKind
 from edge_agent.domain.trusted_key import Keyring
 from edge_agent.errors import ConfigError, LedgerCorrupt
 from edge_agent.gate.claims import AdmissionClaimer, LocalClaimer
 from edge_agent.gate.pipeline import ScanPipeline
 from edge_agent.gate.state import GateState
+from edge_agent.key_files import read_keyring_file
 from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.health import LedgerReport, check_ledger
 from edge_agent.ledger.lock import DataDirLock
@@ -48,22 +45,6 @@ log = logging.getLogger(__name__)
 
 def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
-
-
-def read_keyring_file(path: Path) -> Keyring:
-    """Load a keyring JSON file; errors name the file and what is wrong."""
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(str(path), None, "keyring file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(str(path), None, f"cannot read keyring: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(str(path), None, f"keyring is not valid JSON: {exc}") from None
-    try:
-        return load_keyring(doc)
-    except DomainError as exc:
-        raise ConfigError(str(path), None, f"keyring rejected: {exc}") from None
 
 
 def policy_from_config(config: Config) -> GatePolicy:

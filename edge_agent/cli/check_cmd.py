@@ -9,9 +9,10 @@ from typing import Any
 
 from edge_agent.config import Config, load_config
 from edge_agent.errors import GatehouseError
+from edge_agent.key_files import read_keyring_file
 from edge_agent.ledger.health import check_ledger
 from edge_agent.ledger.lock import DataDirLock
-from edge_agent.runtime import policy_from_config, read_keyring_file
+from edge_agent.runtime import policy_from_config
 
 
 def add_parser(sub: argparse._SubParsersAction[Any]) -> None:

@@ -41,7 +41,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"edge-agent: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     setup_logging(config.log.level, config.log.format)
-    return asyncio.run(serve(config))
+    try:
+        return asyncio.run(serve(config))
+    finally:
+        # The ledger is closed by now; a repeated SIGTERM/Ctrl-C while the interpreter
+        # exits must not turn a clean stop into "killed by signal".
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class RunningAgent:

@@ -19,13 +19,13 @@ from typing import Any
 
 import segno
 
-from edge_agent.cli.key_files import KeyFileError, read_key_file, read_keyring_file
 from edge_agent.cli.keys_cmds import u32
 from edge_agent.domain.ticket import TicketBody
 from edge_agent.domain.ticket_codec import encode_gh1
 from edge_agent.domain.trusted_key import Keyring
 from edge_agent.domain.verification import inspect_code
 from edge_agent.errors import GatehouseError
+from edge_agent.key_files import KeyFileError, read_key_file, read_keyring_file
 
 #: Upper bound for one ``issue`` run; more is a typo, not a test.
 MAX_ISSUE_COUNT = 100_000

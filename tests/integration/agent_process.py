@@ -84,8 +84,10 @@ class AgentProcess:
             token = json.loads(resp.read())["token"]
         return {"Authorization": f"Bearer {token}"}
 
-    def stop(self, sig: int, timeout: float = 20) -> int:
-        self.proc.send_signal(sig)
+    def stop(self, sig: int | None, timeout: float = 20) -> int:
+        """Send ``sig`` (None: it was sent already) and wait for the exit status."""
+        if sig is not None:
+            self.proc.send_signal(sig)
         try:
             return self.proc.wait(timeout)
         finally:

@@ -18,20 +18,11 @@ from edge_agent.domain.keyring import load_keyring
 from edge_agent.domain.ticket import TicketBody
 from edge_agent.domain.ticket_codec import encode_gh1
 from edge_agent.domain.verification import inspect_code
+from tests.golden.make_gh1_vectors import REASON_BY_PREFIX
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 VECTORS = [json.loads(line) for line in (GOLDEN / "gh1_vectors.jsonl").read_text().splitlines()]
 KEYRING = load_keyring(json.loads((GOLDEN / "gh1_keyring.json").read_text()))
-REASON_BY_PREFIX = {
-    "ok": "ok",
-    "nyv": "not_yet_valid",
-    "exp": "expired",
-    "knfe": "key_not_for_event",
-    "we": "wrong_event",
-    "uk": "unknown_key",
-    "bs": "bad_signature",
-    "mal": "malformed",
-}
 
 
 def _id(vector: dict[str, Any]) -> str:

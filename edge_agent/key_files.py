@@ -1,4 +1,4 @@
-"""Key files and JSON documents on disk for the ``keys`` and ``ticket`` commands.
+"""Key files, keyrings and JSON documents on disk (the CLI, the runtime and the demo).
 
 A key file is JSON ``{"kind": "gatehouse-ed25519-key", "private_key": <b64url raw 32>,
 "public_key": <b64url raw 32>, "key_id": <8 hex>}``. The public half and key id are

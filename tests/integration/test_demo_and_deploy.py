@@ -1,0 +1,71 @@
+"""The newcomer's first minute (`edge-agent demo`) and the shipped systemd unit."""
+
+from __future__ import annotations
+
+import configparser
+import shlex
+from pathlib import Path
+
+import pytest
+
+from edge_agent.cli.main import build_parser
+from tests.integration.agent_process import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_demo_runs_end_to_end_and_leaves_a_verified_ledger(tmp_path: Path) -> None:
+    out = cli(
+        "demo",
+        "--dir",
+        str(tmp_path / "demo"),
+        "--scans",
+        "40",
+        "--rate",
+        "0",
+        "--seed",
+        "3",
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    for reason in (
+        "admitted",
+        "already_admitted",
+        "refunded",
+        "charged_back",
+        "bad_signature",
+        "wrong_event",
+        "unknown_key",
+        "expired",
+        "not_allowed_at_gate",
+        "unknown_code",
+        "malformed",
+        "exited",
+        "readmitted",
+        "not_inside",
+    ):
+        assert f" {reason} " in text, f"the demo never showed {reason}"
+    assert "ledger OK: 40 rows" in text
+    assert "Traceback" not in out.stderr
+    assert (tmp_path / "demo" / "config.toml").exists()
+    # the commands the demo suggests work as printed
+    check = cli("check", "--config", str(tmp_path / "demo" / "config.toml"))
+    assert check.returncode == 0, check.stdout
+
+
+def test_systemd_unit_runs_real_commands_unprivileged() -> None:
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str  # type: ignore[assignment,method-assign]
+    unit.read(ROOT / "deploy" / "gatehouse.service")
+    service = unit["Service"]
+    assert service["User"] == "gatehouse" and service["NoNewPrivileges"] == "yes"
+    assert service["ProtectSystem"] == "strict" and service["CapabilityBoundingSet"] == ""
+    parser = build_parser()
+    for key in ("ExecStart", "ExecStartPre"):
+        argv = shlex.split(service[key])
+        assert argv[0].endswith("/edge-agent")
+        args = parser.parse_args(argv[1:])  # the unit's command line is one the CLI takes
+        assert args.command in ("run", "check")
+        assert str(args.config) == "/etc/gatehouse/config.toml"
