@@ -8,6 +8,7 @@ SIGTERM never loses a scan whose verdict is being shown.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sqlite3
@@ -27,6 +28,7 @@ from edge_agent.errors import ConfigError, LedgerCorrupt
 from edge_agent.gate.claims import AdmissionClaimer, LocalClaimer
 from edge_agent.gate.pipeline import ScanPipeline
 from edge_agent.gate.state import GateState
+from edge_agent.gc_tuning import freeze_after_start, freeze_survivors_forever
 from edge_agent.key_files import read_keyring_file
 from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.health import LedgerReport, check_ledger
@@ -82,6 +84,7 @@ class AgentRuntime:
     start_report: LedgerReport
     started_ms: int = field(default_factory=wall_clock_ms)
     version: str = __version__
+    _gc_task: asyncio.Task[None] | None = None
 
     @classmethod
     async def start(cls, config: Config, claimer: AdmissionClaimer | None = None) -> AgentRuntime:
@@ -160,7 +163,7 @@ class AgentRuntime:
                 "start_s": round(time.perf_counter() - t0, 3),
             },
         )
-        return cls(
+        runtime = cls(
             config=config,
             keyring=keyring,
             writer=writer,
@@ -173,8 +176,15 @@ class AgentRuntime:
             lock=lock,
             start_report=report,
         )
+        freeze_after_start()
+        runtime._gc_task = asyncio.get_running_loop().create_task(
+            freeze_survivors_forever(), name="gc-freezer"
+        )
+        return runtime
 
     async def stop(self) -> None:
+        if self._gc_task is not None:
+            self._gc_task.cancel()
         try:
             await self.writer.close()
         finally:
