@@ -47,14 +47,18 @@ def raw_verify_rate(codes: list[str], public_key: object, rounds: int = 3) -> fl
     return best
 
 
-async def run_through(rt: AgentRuntime, codes: list[str], in_flight: int = 2000) -> float:
+async def run_through(rt: AgentRuntime, codes: list[str], submitters: int = 500) -> float:
+    """Feed every code through the pipeline from ``submitters`` concurrent streams (many
+    lanes and devices at once), each awaiting its durable verdict before the next scan."""
     scan = rt.pipeline.scan
+    feed = iter(codes)
+
+    async def stream() -> None:
+        for code in feed:
+            await scan(code, lane="lane-1", device_id="bench", device_kind="bench")
+
     t0 = time.perf_counter()
-    for i in range(0, len(codes), in_flight):
-        chunk = codes[i : i + in_flight]
-        await asyncio.gather(
-            *(scan(c, lane="lane-1", device_id="bench", device_kind="bench") for c in chunk)
-        )
+    await asyncio.gather(*(stream() for _ in range(submitters)))
     return len(codes) / (time.perf_counter() - t0)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from edge_agent.domain.credential import Credential, SignedCredential
 from edge_agent.domain.decide import Decision, already_admitted, decide, next_admission
@@ -34,8 +34,9 @@ log = logging.getLogger(__name__)
 _CACHEABLE_LEN = 512
 
 
-@dataclass(frozen=True, slots=True)
-class ScanResult:
+class ScanResult(NamedTuple):
+    """A durable verdict (a NamedTuple: one per scan, cheap to build, immutable)."""
+
     decision: Decision
     scan_id: str
     at_ms: int

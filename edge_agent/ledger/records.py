@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from typing import NamedTuple
 
 #: Field order of the canonical form of a scan row (ledger-v1). Never reorder.
 SCAN_FIELDS: tuple[str, ...] = (
@@ -36,9 +36,13 @@ SCAN_FIELDS: tuple[str, ...] = (
 GENESIS_DOMAIN = b"gatehouse-ledger-v1"
 
 
-@dataclass(frozen=True, slots=True)
-class ScanRow:
-    """One decision as the pipeline hands it to the writer (before seq and chain)."""
+class ScanRow(NamedTuple):
+    """One decision as the pipeline hands it to the writer (before seq and chain).
+
+    A NamedTuple rather than a frozen dataclass: one is built per scan, and a frozen
+    dataclass's ``__init__`` (an ``object.__setattr__`` per field) was a measurable part
+    of the re-scan path. Still immutable and typed.
+    """
 
     scan_id: str
     at_ms: int
@@ -59,8 +63,7 @@ class ScanRow:
     override_reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class StoredScan:
+class StoredScan(NamedTuple):
     """A scan row once durable: its per-agent sequence number and chain value."""
 
     seq: int

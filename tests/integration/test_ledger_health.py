@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -91,7 +90,7 @@ def test_an_edit_with_its_own_chain_recomputed_breaks_at_the_next_row(ledger: Pa
     raw.close()
     original = make_row(9)  # seq 10 holds make_row(9), a refusal
     assert original.outcome == "refuse"
-    forged = replace(original, outcome="admit")
+    forged = original._replace(outcome="admit")
     forged_chain = next_chain(prev, canonical_scan_bytes(10, AGENT, forged)).hex()
     tamper(ledger, f"UPDATE scans SET outcome = 'admit', chain = '{forged_chain}' WHERE seq = 10")
     report = check_ledger(ledger, AGENT)
