@@ -24,11 +24,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from edge_agent.errors import LedgerCorrupt, LedgerError, LedgerWriteFailed
+from edge_agent.errors import LedgerError, LedgerWriteFailed
 from edge_agent.ledger.canonical_fast import canonical_values
-from edge_agent.ledger.connection import ledger_error, open_write_connection
-from edge_agent.ledger.records import ScanRow, StoredScan, genesis_chain
-from edge_agent.ledger.schema import bind_agent, migrate
+from edge_agent.ledger.checkpointer import WalCheckpointer
+from edge_agent.ledger.connection import ledger_error
+from edge_agent.ledger.opening import open_for_writing
+from edge_agent.ledger.records import ScanRow, StoredScan
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -66,33 +67,6 @@ class _Batch:
         self.duration_ms = duration_ms
 
 
-def _open_in_thread(path: Path, agent_id: str) -> tuple[sqlite3.Connection, int, bytes]:
-    """Open, migrate, bind to the agent and read the chain head (runs in the writer thread)."""
-    conn = open_write_connection(path)
-    try:
-        migrate(conn, path)
-        bind_agent(conn, path, agent_id, time.time_ns() // 1_000_000)
-        last = conn.execute("SELECT seq, chain FROM scans ORDER BY seq DESC LIMIT 1").fetchone()
-    except sqlite3.Error as exc:
-        conn.close()
-        raise ledger_error(path, exc, "preparing it for writing") from None
-    except BaseException:
-        conn.close()
-        raise
-    if last is None:
-        return conn, 0, genesis_chain(agent_id)
-    seq, chain_hex = last
-    try:
-        chain = bytes.fromhex(chain_hex)
-    except (TypeError, ValueError):
-        conn.close()
-        raise LedgerCorrupt(
-            f"ledger {path}: the last row (seq {seq}) has an unreadable chain value; run "
-            "`edge-agent check`, keep this file for investigation and start a new data dir"
-        ) from None
-    return conn, int(seq), chain
-
-
 class LedgerWriter:
     """Owns the ledger's write connection; see the module docstring for the guarantees.
 
@@ -128,6 +102,7 @@ class LedgerWriter:
         self._batches_committed = 0
         self._last_commit_ms = 0.0
         self._task: asyncio.Task[None] | None = None
+        self._checkpointer = WalCheckpointer(path)
 
     @classmethod
     async def open(cls, path: Path, agent_id: str, *, max_batch: int = 1000) -> LedgerWriter:
@@ -142,7 +117,7 @@ class LedgerWriter:
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-writer")
         try:
             conn, head_seq, head_chain = await loop.run_in_executor(
-                executor, _open_in_thread, path, agent_id
+                executor, open_for_writing, path, agent_id
             )
         except BaseException:
             executor.shutdown(wait=False)
@@ -248,6 +223,7 @@ class LedgerWriter:
         self._committed_rows += len(scans)
         self._batches_committed += 1
         self._last_commit_ms = batch.duration_ms
+        self._checkpointer.note_committed(len(scans) + len(ops))
         for (_, fut), stored in zip(scans, batch.stored, strict=True):
             if not fut.done():
                 fut.set_result(stored)
@@ -326,6 +302,15 @@ class LedgerWriter:
         conn.execute("RELEASE ledger_op")
         return True, value
 
+    def _close_connection(self) -> None:
+        """Fold the WAL into the database before closing, so a stopped agent leaves one
+        compact file (and the next start reads no long WAL)."""
+        try:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            log.warning("final ledger checkpoint failed: %s", exc)
+        self._conn.close()
+
     def _rollback_quietly(self) -> None:
         try:
             if self._conn.in_transaction:
@@ -358,7 +343,8 @@ class LedgerWriter:
             self._closed = True
             self._fail_queued(LedgerError, f"ledger writer for {self._path} closed")
             try:
-                await self._loop.run_in_executor(self._executor, self._conn.close)
+                await self._checkpointer.close()
+                await self._loop.run_in_executor(self._executor, self._close_connection)
             finally:
                 self._executor.shutdown(wait=True)
             log.debug("ledger writer closed", extra={"head_seq": self._head_seq})
@@ -396,6 +382,11 @@ class LedgerWriter:
     def last_commit_ms(self) -> float:
         """How long the last successful transaction took, BEGIN to fsynced COMMIT."""
         return self._last_commit_ms
+
+    @property
+    def checkpoints(self) -> int:
+        """WAL checkpoints completed beside the writer since it was opened."""
+        return self._checkpointer.checkpoints
 
     @property
     def queued(self) -> int:
