@@ -22,6 +22,7 @@ import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -63,23 +64,44 @@ async def run_through(rt: AgentRuntime, codes: list[str], submitters: int = 500)
 
 
 async def open_loop(rt: AgentRuntime, codes: list[str], rate: float, seconds: float) -> list[float]:
+    """Open-loop arrivals from a separate thread, as packets from scanners would arrive:
+    each scan is handed to the event loop at its due time (``call_soon_threadsafe`` wakes
+    the loop at once, like a socket becoming readable), whether or not earlier scans are
+    done. Latency = durable verdict time − due time, so any queueing in the agent counts.
+    (Sleeping on the loop itself would add epoll's millisecond rounding to every scan.)"""
     loop = asyncio.get_running_loop()
     n = int(rate * seconds)
     latencies: list[float] = []
-    tasks = []
-    start = loop.time() + 0.05
+    done = asyncio.Event()
+    remaining = n
 
     async def one(code: str, due: float) -> None:
+        nonlocal remaining
         await rt.pipeline.scan(code, lane="lane-1", device_id="bench", device_kind="bench")
-        latencies.append((loop.time() - due) * 1000)
+        latencies.append((time.perf_counter() - due) * 1000)
+        remaining -= 1
+        if remaining == 0:
+            done.set()
 
-    for i in range(n):
-        due = start + i / rate
-        delay = due - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(codes[i % len(codes)], due)))
-    await asyncio.gather(*tasks)
+    in_flight: set[asyncio.Task[None]] = set()
+
+    def arrive(code: str, due: float) -> None:
+        task = loop.create_task(one(code, due))
+        in_flight.add(task)
+        task.add_done_callback(in_flight.discard)
+
+    def arrivals() -> None:
+        start = time.perf_counter() + 0.05
+        for i in range(n):
+            due = start + i / rate
+            while (delay := due - time.perf_counter()) > 0:
+                time.sleep(min(delay, 0.002) if delay > 0.0005 else 0)
+            loop.call_soon_threadsafe(arrive, codes[i % len(codes)], due)
+
+    feeder = threading.Thread(target=arrivals, name="arrivals", daemon=True)
+    feeder.start()
+    await done.wait()
+    feeder.join()
     return latencies
 
 
