@@ -7,9 +7,9 @@ so the API, the benchmarks and the tests all judge scans exactly the same way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
+from typing import NamedTuple
 
 from edge_agent.domain.credential import (
     Credential,
@@ -22,8 +22,10 @@ from edge_agent.domain.reasons import STAFF_MESSAGES, Direction, Outcome, Reason
 from edge_agent.domain.verification import window_reason
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
+    """The verdict on one scan. A NamedTuple (immutable, typed) because one or two are
+    built per scan and a frozen dataclass's ``__init__`` costs several times more."""
+
     outcome: Outcome
     reason: ReasonCode
     message: str
@@ -41,8 +43,7 @@ class Decision:
         return self.outcome is not Outcome.REFUSE
 
 
-@dataclass(frozen=True, slots=True)
-class _Ticket:
+class _Ticket(NamedTuple):
     """The fields of either credential kind that the state checks need."""
 
     ticket_id: str
