@@ -9,6 +9,8 @@ raw ``cryptography`` verify loop measured in the same run, because machines are 
                     synchronous=FULL) — the verdict future resolves only after COMMIT
 - rescan_per_s:     the same codes again (signature cached; verdict ``already_admitted``,
                     still a durable ledger row each)
+- rescan_decide_only_*: breakdown of the above without the ledger append (cached read
+                    + ``decide()``), to show where a re-scan's time goes
 - latency_*:        open-loop arrivals at ``offered_per_s`` for ``--seconds``; time from
                     a scan's scheduled arrival to its durable verdict
 """
@@ -28,7 +30,8 @@ from pathlib import Path
 
 from edge_agent.cli.manifest_cmd import import_manifest
 from edge_agent.demo_event import EVENT_ID, issue, make_demo_event
-from edge_agent.domain.reasons import ReasonCode
+from edge_agent.domain.decide import decide
+from edge_agent.domain.reasons import Direction, ReasonCode
 from edge_agent.domain.ticket_codec import parse_gh1
 from edge_agent.runtime import AgentRuntime
 
@@ -105,6 +108,18 @@ async def open_loop(rt: AgentRuntime, codes: list[str], rate: float, seconds: fl
     return latencies
 
 
+def decide_only_rate(rt: AgentRuntime, codes: list[str]) -> float:
+    """Breakdown, not a target: a re-scan's cached read + ``decide()`` without the ledger
+    append, through the pipeline's own cache, state and policy."""
+    cache, state, policy = rt.pipeline._cache, rt.pipeline.state, rt.pipeline.policy
+    now = int(time.time() * 1000)
+    t0 = time.perf_counter()
+    for code in codes:
+        credential, _ = cache.read(code)
+        decide(credential, Direction.IN, state, policy, now)
+    return len(codes) / (time.perf_counter() - t0)
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -123,6 +138,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, object]:
         admitted = rt.pipeline.stats.by_reason[ReasonCode.ADMITTED.value]
         assert admitted == len(codes), f"expected every unique code admitted, got {admitted}"
         rescan = await run_through(rt, codes)
+        decide_only = decide_only_rate(rt, codes)
         lat_codes = [
             issue(ev.platform_key, EVENT_ID, 0) for _ in range(int(args.rate * args.seconds) // 2)
         ]
@@ -140,6 +156,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, object]:
         "pipeline_ratio": round(pipeline / raw, 3),
         "rescan_per_s": round(rescan),
         "rescan_ratio": round(rescan / raw, 3),
+        "rescan_decide_only_per_s": round(decide_only),
+        "rescan_decide_only_ratio": round(decide_only / raw, 3),
         "offered_per_s": args.rate,
         "latency_seconds": args.seconds,
         "latency_p50_ms": round(statistics.median(latencies), 3),

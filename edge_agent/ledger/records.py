@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 #: Field order of the canonical form of a scan row (ledger-v1). Never reorder.
 SCAN_FIELDS: tuple[str, ...] = (
@@ -77,32 +77,25 @@ def genesis_chain(agent_id: str) -> bytes:
     return hashlib.sha256(GENESIS_DOMAIN + b"\x00" + agent_id.encode("utf-8")).digest()
 
 
+def scan_values(seq: int, agent_id: str, row: ScanRow) -> tuple[Any, ...]:
+    """The row's values in ``SCAN_FIELDS`` order (the writer's and the chain's order).
+
+    ScanRow's own field order is ``SCAN_FIELDS`` without seq and agent_id, so this is a
+    splice rather than 17 attribute reads; the module checks that at import.
+    """
+    return (seq, row[0], agent_id, *row[1:])
+
+
 def canonical_scan_bytes(seq: int, agent_id: str, row: ScanRow) -> bytes:
     """UTF-8 JSON array of the fields in ``SCAN_FIELDS`` order, no spaces."""
-    values = (
-        seq,
-        row.scan_id,
-        agent_id,
-        row.at_ms,
-        row.gate,
-        row.lane,
-        row.device_id,
-        row.device_kind,
-        row.direction,
-        row.credential_kind,
-        row.event_id,
-        row.ticket_id,
-        row.ticket_type,
-        row.key_id,
-        row.code_sha256,
-        row.outcome,
-        row.reason,
-        row.override_operator,
-        row.override_reason,
-    )
+    values = scan_values(seq, agent_id, row)
     return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def next_chain(prev: bytes, canonical: bytes) -> bytes:
     """chain_n = SHA-256(chain_{n-1} || canonical bytes of row n)."""
     return hashlib.sha256(prev + canonical).digest()
+
+
+if ("seq", ScanRow._fields[0], "agent_id", *ScanRow._fields[1:]) != SCAN_FIELDS:
+    raise RuntimeError("ScanRow's field order must follow SCAN_FIELDS (see scan_values)")

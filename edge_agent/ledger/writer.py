@@ -261,12 +261,7 @@ class LedgerWriter:
             stored: list[StoredScan] = []
             for row, _ in scans:
                 seq += 1
-                values = (
-                    seq, row.scan_id, agent, row.at_ms, row.gate, row.lane, row.device_id,
-                    row.device_kind, row.direction, row.credential_kind, row.event_id,
-                    row.ticket_id, row.ticket_type, row.key_id, row.code_sha256, row.outcome,
-                    row.reason, row.override_operator, row.override_reason,
-                )  # fmt: skip
+                values = (seq, row[0], agent, *row[1:])  # records.scan_values, inlined
                 chain = _sha256(chain + canonical_values(values)).digest()
                 chain_hex = chain.hex()
                 params.append((*values, chain_hex))
