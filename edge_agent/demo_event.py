@@ -8,7 +8,6 @@ several types, plain codes, revocations of every kind, forged and foreign codes)
 from __future__ import annotations
 
 import json
-import os
 import random
 import secrets
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from edge_agent.domain.reasons import RevocationKind
 from edge_agent.domain.ticket import TicketBody
 from edge_agent.domain.ticket_codec import encode_gh1, parse_gh1
 from edge_agent.domain.trusted_key import key_id_of
-from edge_agent.key_files import key_file_doc
+from edge_agent.key_files import write_key_file
 from edge_agent.manifest_file import Manifest, parse_manifest
 
 GH1_PREFIX = "GH1:"
@@ -36,12 +35,9 @@ GATE_TYPES = (0, 1, 2)
 
 
 @dataclass
-class DemoEvent:
-    root: Path
-    config_path: Path
-    config: Config
-    manifest: Manifest
-    platform_key: Ed25519PrivateKey
+class DemoCodes:
+    """Scannable texts of the demo event, one list per kind of verdict they produce."""
+
     valid: list[str] = field(default_factory=list)
     backstage: list[str] = field(default_factory=list)
     revoked: dict[str, RevocationKind] = field(default_factory=dict)
@@ -50,6 +46,15 @@ class DemoEvent:
     forged: list[str] = field(default_factory=list)
     expired: list[str] = field(default_factory=list)
     plain: list[str] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class DemoEvent(DemoCodes):
+    root: Path
+    config_path: Path
+    config: Config
+    manifest: Manifest
+    platform_key: Ed25519PrivateKey
 
 
 def raw_public(key: Ed25519PrivateKey) -> bytes:
@@ -102,11 +107,8 @@ def make_demo_event(
     keys_dir = root / "keys"
     keys_dir.mkdir(exist_ok=True, mode=0o700)
     key_file = keys_dir / "platform.key.json"
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(key_file_doc(platform), fh, indent=2)
-
-    ev = DemoEvent(root, root / "config.toml", None, None, platform)  # type: ignore[arg-type]
+    write_key_file(key_file, platform)  # so `ticket issue --key` works on the demo
+    ev = DemoCodes()
     for _ in range(tickets):
         ev.valid.append(issue(platform, EVENT_ID, rng.choice(GATE_TYPES)))
     for _ in range(max(3, tickets // 50)):
@@ -134,14 +136,20 @@ def make_demo_event(
         "revocations": revocations,
     }
     (root / "manifest.json").write_text(json.dumps(manifest_doc, indent=2))
-    ev.manifest = parse_manifest(manifest_doc, str(root / "manifest.json"), now_s * 1000)
-    ev.config_path.write_text(
+    config_path = root / "config.toml"
+    config_path.write_text(
         DEMO_CONFIG.format(
             port=port, types=", ".join(map(str, GATE_TYPES)), reentry=str(reentry).lower()
         )
     )
-    ev.config = load_config(ev.config_path)
-    return ev
+    return DemoEvent(
+        root=root,
+        config_path=config_path,
+        config=load_config(config_path),
+        manifest=parse_manifest(manifest_doc, str(root / "manifest.json"), now_s * 1000),
+        platform_key=platform,
+        **vars(ev),
+    )
 
 
 DEMO_CONFIG = """\

@@ -26,6 +26,7 @@ from edge_agent.cli.control_client import control_request
 from edge_agent.cli.manifest_cmd import import_manifest
 from edge_agent.cli.run_cmd import start_agent
 from edge_agent.demo_event import DemoEvent, make_demo_event
+from edge_agent.errors import GatehouseError
 from edge_agent.ledger.health import check_ledger
 
 _COLOURS = {"admit": "\033[1;32m", "exit": "\033[1;36m", "refuse": "\033[1;31m"}
@@ -44,6 +45,8 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     root = args.dir or Path(tempfile.mkdtemp(prefix="gatehouse-demo-"))
+    if root.exists() and any(root.iterdir()):
+        raise GatehouseError(f"{root} is not empty; give --dir a new or empty directory")
     return asyncio.run(run_demo(root, args.tickets, args.scans, args.rate, args.seed))
 
 

@@ -53,6 +53,8 @@ def test_demo_runs_end_to_end_and_leaves_a_verified_ledger(tmp_path: Path) -> No
     # the commands the demo suggests work as printed
     check = cli("check", "--config", str(tmp_path / "demo" / "config.toml"))
     assert check.returncode == 0, check.stdout
+    again = cli("demo", "--dir", str(tmp_path / "demo"), "--scans", "5", timeout=60)
+    assert again.returncode == 2 and "not empty" in again.stderr
 
 
 def test_systemd_unit_runs_real_commands_unprivileged() -> None:
