@@ -108,19 +108,36 @@ class AgentRuntime:
         for warning in keyring.warnings:
             log.warning("keyring: %s", warning)
         path = config.ledger_path
-        report = (
-            check_ledger(path, config.agent.agent_id)
-            if path.exists() and config.ledger.verify_chain_on_start
-            else None
-        )
-        if report is not None and not report.ok:
-            raise LedgerCorrupt(report.summary())
-        writer = await LedgerWriter.open(
-            path, config.agent.agent_id, max_batch=config.ledger.max_batch
-        )
+        agent_id = config.agent.agent_id
+        report = None
+        if path.exists():  # integrity always; the whole chain unless switched off
+            report = check_ledger(path, agent_id, verify_chain=config.ledger.verify_chain_on_start)
+            if not report.ok:
+                raise LedgerCorrupt(report.summary())
+        writer = await LedgerWriter.open(path, agent_id, max_batch=config.ledger.max_batch)
+        try:
+            return await cls._assemble(config, claimer, lock, t0, policy, keyring, writer, report)
+        except BaseException:
+            await writer.close()
+            raise
+
+    @classmethod
+    async def _assemble(
+        cls,
+        config: Config,
+        claimer: AdmissionClaimer | None,
+        lock: DataDirLock,
+        t0: float,
+        policy: GatePolicy,
+        keyring: Keyring,
+        writer: LedgerWriter,
+        report: LedgerReport | None,
+    ) -> AgentRuntime:
+        """Load the gate's state from the ledger and build the pipeline around it."""
+        path = config.ledger_path
+        if report is None:  # a ledger created just now: the check is instant
+            report = check_ledger(path, config.agent.agent_id)
         reader = open_read_connection(path)
-        if report is None:
-            report = check_ledger(path, config.agent.agent_id, verify_chain=False)
 
         def plain_lookup(code_sha256: str) -> PlainTicket | None:
             row = lookup_plain_code(reader, code_sha256)

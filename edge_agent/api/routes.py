@@ -14,6 +14,7 @@ from edge_agent.api.views import status_json, verdict_json
 from edge_agent.devices.registry import Device
 from edge_agent.devices.roles import ANY_ROLE, Role
 from edge_agent.devices.tokens import new_token, token_hash
+from edge_agent.errors import LedgerError
 from edge_agent.ids import uuid7
 from edge_agent.ledger.device_store import insert_device
 from edge_agent.runtime import wall_clock_ms
@@ -71,7 +72,12 @@ async def post_pair(request: web.Request) -> web.Response:
     name = body.name or pending.name or f"{pending.role.value} device"
     device = Device(uuid7(now), name, pending.role, now)
     token = new_token()
-    await persist_device(request, device, token)
+    try:
+        await persist_device(request, device, token)
+    except LedgerError:
+        raise ApiError(
+            503, "not_recorded", "the agent could not store the pairing; ask for a new code"
+        ) from None
     return web.json_response(
         {
             "device_id": device.device_id,

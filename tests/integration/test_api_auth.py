@@ -81,3 +81,20 @@ async def test_revoked_device_loses_access(client: TestClient[Any, Any]) -> None
     rt.devices.revoke(device.device_id, wall_clock_ms())
     resp = await client.get("/api/v1/status", headers=headers)
     assert resp.status == 401
+
+
+async def test_pairing_on_a_full_disk_answers_clearly(client: TestClient[Any, Any]) -> None:
+    rt = runtime_of(client)
+    pages = await rt.writer.execute(lambda c: c.execute("PRAGMA page_count").fetchone()[0])
+    await rt.writer.execute(lambda c: c.execute(f"PRAGMA max_page_count = {pages}"))
+    # fill the last free pages with pairings until the ledger refuses one
+    for _ in range(200):
+        pending = rt.pairing.issue(Role.SCANNER, "x" * 60, wall_clock_ms())
+        resp = await client.post("/api/v1/pair", json={"code": pending.code})
+        if resp.status != 201:
+            break
+    assert resp.status == 503
+    assert (await resp.json())["error"]["code"] == "not_recorded"
+    await rt.writer.execute(lambda c: c.execute("PRAGMA max_page_count = 1073741823"))
+    headers = await pair(client)  # space is back: pairing works again
+    assert (await client.get("/api/v1/status", headers=headers)).status == 200
