@@ -8,28 +8,8 @@ import sqlite3
 from pathlib import Path
 
 from edge_agent.ledger.health import check_ledger
-from edge_agent.ledger.records import ScanRow
 from edge_agent.ledger.writer import LedgerWriter
-
-
-def row(i: int) -> ScanRow:
-    return ScanRow(
-        f"scan-{i:08d}",
-        1_767_260_000_000 + i,
-        "gate-3",
-        "lane-1",
-        "dev",
-        "test",
-        "in",
-        "gh1",
-        1001,
-        f"{i:032x}",
-        0,
-        "a2a8de93",
-        f"{i:064x}",
-        "admit",
-        "admitted",
-    )
+from tests.helpers import scan_row
 
 
 async def test_checkpoints_happen_off_the_commit_path_and_close_truncates(tmp_path: Path) -> None:
@@ -38,7 +18,7 @@ async def test_checkpoints_happen_off_the_commit_path_and_close_truncates(tmp_pa
     auto = await writer.execute(lambda c: c.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
     assert auto == 0  # SQLite never checkpoints inside our COMMITs
     for start in range(0, 12_000, 1000):
-        await asyncio.gather(*(writer.submit_scan(row(i)) for i in range(start, start + 1000)))
+        await asyncio.gather(*(writer.submit_scan(scan_row(i)) for i in range(start, start + 1000)))
     await asyncio.sleep(0.2)
     assert writer.checkpoints >= 2  # every 5,000 rows, in its own thread
     # a reader sees every row while the WAL is being checkpointed alongside

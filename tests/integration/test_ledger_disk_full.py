@@ -15,16 +15,14 @@ from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.health import check_ledger
 from edge_agent.ledger.records import ScanRow
 from edge_agent.ledger.writer import LedgerWriter
+from tests.helpers import scan_row
 
 AGENT = "agent-disk-full"
 
 
 def make_row(i: int) -> ScanRow:
     # Long-ish values so a batch needs fresh pages quickly.
-    return ScanRow(
-        f"scan-{i:08d}", 1_715_000_000_000 + i, "gate-1", "lane-a", "dev-1", "wedge", "in",
-        "gh1", 7, f"ticket-{i:08d}-" + "x" * 100, 1, "k1", f"{i:064x}", "admit", "ok",
-    )  # fmt: skip
+    return scan_row(i, ticket_id=f"ticket-{i:08d}-" + "x" * 100)
 
 
 def cap_pages(extra: int) -> object:

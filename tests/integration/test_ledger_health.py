@@ -12,16 +12,14 @@ import pytest
 from edge_agent.ledger.health import check_ledger
 from edge_agent.ledger.records import ScanRow, canonical_scan_bytes, next_chain
 from edge_agent.ledger.writer import LedgerWriter
+from tests.helpers import scan_row
 
 AGENT = "agent-health"
 ROWS = 40
 
 
 def make_row(i: int) -> ScanRow:
-    return ScanRow(
-        f"scan-{i:08d}", 1_715_000_000_000 + i, "gate-1", "lane-a", "dev-1", "wedge", "in",
-        "gh1", 7, f"T{i:04d}", 1, "k1", f"{i:064x}", "admit" if i % 3 else "refuse", "ok",
-    )  # fmt: skip
+    return scan_row(i, ticket_id=f"T{i:04d}", outcome="admit" if i % 3 else "refuse")
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from edge_agent.ledger.manifest_store import add_revocations, upsert_plain_codes
 from edge_agent.ledger.queries import list_devices, lookup_plain_code
 from edge_agent.ledger.records import (
     SCAN_FIELDS,
-    ScanRow,
     canonical_scan_bytes,
     genesis_chain,
     next_chain,
@@ -26,30 +25,9 @@ from edge_agent.ledger.records import (
 from edge_agent.ledger.rows import PlainCodeRow, RevocationRow
 from edge_agent.ledger.schema import SCHEMA_VERSION
 from edge_agent.ledger.writer import LedgerWriter
+from tests.helpers import scan_row
 
 AGENT = "agent-writer-test"
-
-
-def make_row(i: int, **changes: object) -> ScanRow:
-    values: dict[str, object] = {
-        "scan_id": f"scan-{i:08d}",
-        "at_ms": 1_715_000_000_000 + i,
-        "gate": "gate-1",
-        "lane": "lane-a",
-        "device_id": "dev-1",
-        "device_kind": "wedge",
-        "direction": "in",
-        "credential_kind": "gh1",
-        "event_id": 7,
-        "ticket_id": f"T{i % 50:04d}",
-        "ticket_type": 1,
-        "key_id": "k1",
-        "code_sha256": f"{i:064x}",
-        "outcome": "admit",
-        "reason": "ok",
-    }
-    values.update(changes)
-    return ScanRow(**values)  # type: ignore[arg-type]
 
 
 def read_chain(path: Path) -> list[tuple[int, str, str]]:
@@ -67,7 +45,7 @@ def ledger_path(tmp_path: Path) -> Path:
 
 async def test_rows_get_contiguous_seqs_and_the_contract_chain(ledger_path: Path) -> None:
     writer = await LedgerWriter.open(ledger_path, AGENT)
-    rows = [make_row(i) for i in range(25)]
+    rows = [scan_row(i) for i in range(25)]
     stored = [await writer.append_scan(r) for r in rows[:5]]
     stored += await asyncio.gather(*(writer.submit_scan(r) for r in rows[5:]))
     await writer.close()
@@ -92,7 +70,7 @@ def test_fast_canonical_form_is_byte_identical_to_the_contract() -> None:
     ]  # fmt: skip
     for n, text in enumerate(tricky):
         for opt in (None, text):
-            row = make_row(
+            row = scan_row(
                 n, scan_id=text, gate=text, reason=text, ticket_id=opt, key_id=opt,
                 event_id=None if opt is None else -(2**62), ticket_type=None,
                 override_operator=opt, override_reason=opt,
@@ -103,7 +81,7 @@ def test_fast_canonical_form_is_byte_identical_to_the_contract() -> None:
 
 async def test_concurrent_submissions_are_group_committed(ledger_path: Path) -> None:
     writer = await LedgerWriter.open(ledger_path, AGENT, max_batch=300)
-    futures = [writer.submit_scan(make_row(i)) for i in range(1000)]
+    futures = [writer.submit_scan(scan_row(i)) for i in range(1000)]
     stored = await asyncio.gather(*futures)
     assert sorted(s.seq for s in stored) == list(range(1, 1001))
     # Queue order is seq order.
@@ -117,9 +95,9 @@ async def test_concurrent_submissions_are_group_committed(ledger_path: Path) -> 
 
 async def test_scans_submitted_during_a_commit_join_the_next_batch(ledger_path: Path) -> None:
     writer = await LedgerWriter.open(ledger_path, AGENT)
-    first = writer.submit_scan(make_row(0))
+    first = writer.submit_scan(scan_row(0))
     await asyncio.sleep(0)  # let the writer task take the lone row
-    later = [writer.submit_scan(make_row(i)) for i in range(1, 200)]
+    later = [writer.submit_scan(scan_row(i)) for i in range(1, 200)]
     await asyncio.gather(first, *later)
     assert writer.batches_committed <= 3
     await writer.close()
@@ -153,7 +131,7 @@ async def test_a_failing_op_fails_only_its_own_future(ledger_path: Path) -> None
         insert_device(conn, "d2", "b", "scanner", "h2", 2)  # rolled back with its savepoint
         insert_device(conn, "d3", "c", "scanner", "h1", 3)  # duplicate token hash
 
-    scans = [writer.submit_scan(make_row(i)) for i in range(10)]
+    scans = [writer.submit_scan(scan_row(i)) for i in range(10)]
     good = asyncio.ensure_future(
         writer.execute(lambda c: insert_device(c, "d4", "d", "supervisor", "h4", 4))
     )
@@ -179,13 +157,13 @@ async def test_a_non_sqlite_exception_is_passed_through_unchanged(ledger_path: P
 
     with pytest.raises(ValueError, match="line 3"):
         await writer.execute(boom)
-    assert (await writer.append_scan(make_row(1))).seq == 1
+    assert (await writer.append_scan(scan_row(1))).seq == 1
     await writer.close()
 
 
 async def test_scans_are_append_only(ledger_path: Path) -> None:
     writer = await LedgerWriter.open(ledger_path, AGENT)
-    await writer.append_scan(make_row(1))
+    await writer.append_scan(scan_row(1))
 
     def update(conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE scans SET reason = 'edited' WHERE seq = 1")
@@ -208,12 +186,12 @@ async def test_scans_are_append_only(ledger_path: Path) -> None:
 
 async def test_close_drains_queued_rows_then_refuses_new_ones(ledger_path: Path) -> None:
     writer = await LedgerWriter.open(ledger_path, AGENT, max_batch=7)
-    futures = [writer.submit_scan(make_row(i)) for i in range(100)]
+    futures = [writer.submit_scan(scan_row(i)) for i in range(100)]
     await writer.close()
     assert all(f.done() and f.exception() is None for f in futures)
     assert writer.head_seq == 100
     with pytest.raises(LedgerError, match="closed"):
-        writer.submit_scan(make_row(101))
+        writer.submit_scan(scan_row(101))
     with pytest.raises(LedgerError, match="closed"):
         await writer.execute(lambda c: None)
     await writer.close()  # idempotent
@@ -222,13 +200,13 @@ async def test_close_drains_queued_rows_then_refuses_new_ones(ledger_path: Path)
 
 async def test_reopen_continues_the_chain(ledger_path: Path) -> None:
     writer = await LedgerWriter.open(ledger_path, AGENT)
-    await asyncio.gather(*(writer.submit_scan(make_row(i)) for i in range(10)))
+    await asyncio.gather(*(writer.submit_scan(scan_row(i)) for i in range(10)))
     head = writer.head_chain
     await writer.close()
 
     again = await LedgerWriter.open(ledger_path, AGENT)
     assert (again.head_seq, again.head_chain) == (10, head)
-    nxt = await again.append_scan(make_row(10))
+    nxt = await again.append_scan(scan_row(10))
     await again.close()
     assert nxt.seq == 11
     assert (
@@ -261,7 +239,7 @@ async def test_a_new_ledger_starts_at_genesis(ledger_path: Path) -> None:
 
 async def test_wrong_agent_id_on_reopen_is_refused(ledger_path: Path) -> None:
     writer = await LedgerWriter.open(ledger_path, AGENT)
-    await writer.append_scan(make_row(1))
+    await writer.append_scan(scan_row(1))
     await writer.close()
     with pytest.raises(LedgerError, match=r"belongs to agent 'agent-writer-test'.*'other-box'"):
         await LedgerWriter.open(ledger_path, "other-box")
