@@ -8,6 +8,7 @@ stored only as the SHA-256 of their text, like every code the agent keeps.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ def read_manifest_file(path: Path, now_ms: int) -> Manifest:
 
 
 def parse_manifest(doc: Any, source: str, now_ms: int) -> Manifest:
+    """Check a parsed manifest document; every problem names its key, like the config."""
+
     def fail(key: str | None, problem: str) -> ConfigError:
         return ConfigError(source, key, problem)
 
@@ -50,51 +53,51 @@ def parse_manifest(doc: Any, source: str, now_ms: int) -> Manifest:
             raise fail(key, f"expected a non-empty string, got {value!r}")
         return value
 
+    def objects(name: str, keys: set[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(key path, entry) for each object of the list ``doc[name]``."""
+        items = doc.get(name, [])
+        if not isinstance(items, list):
+            raise fail(name, "expected a list")
+        for i, item in enumerate(items):
+            key = f"{name}[{i}]"
+            if not isinstance(item, dict):
+                raise fail(key, "expected an object")
+            for unknown in sorted(set(item) - keys):
+                raise fail(f"{key}.{unknown}", f"unknown key (known: {', '.join(sorted(keys))})")
+            yield key, item
+
     if not isinstance(doc, dict):
         raise fail(None, "expected a JSON object")
-    unknown = set(doc) - {"event_id", "ticket_types", "plain_codes", "revocations"}
-    if unknown:
-        raise fail(sorted(unknown)[0], "unknown key")
+    for unknown in sorted(set(doc) - {"event_id", "ticket_types", "plain_codes", "revocations"}):
+        raise fail(unknown, "unknown key")
     event_id = uint(doc.get("event_id"), "event_id", 32)
-    types = []
-    for i, t in enumerate(doc.get("ticket_types", [])):
-        key = f"ticket_types[{i}]"
-        if not isinstance(t, dict):
-            raise fail(key, "expected an object")
-        types.append(
-            TicketTypeRow(
-                event_id,
-                uint(t.get("ticket_type"), f"{key}.ticket_type", 16),
-                text(t.get("name"), f"{key}.name"),
-            )
+    types = tuple(
+        TicketTypeRow(
+            event_id,
+            uint(t.get("ticket_type"), f"{key}.ticket_type", 16),
+            text(t.get("name"), f"{key}.name"),
         )
-    codes = []
-    for i, c in enumerate(doc.get("plain_codes", [])):
-        key = f"plain_codes[{i}]"
-        if not isinstance(c, dict):
-            raise fail(key, "expected an object")
-        codes.append(
-            PlainCodeRow(
-                code_sha256=code_sha256(text(c.get("code"), f"{key}.code")),
-                event_id=event_id,
-                ticket_id=text(c.get("ticket_id"), f"{key}.ticket_id"),
-                ticket_type=uint(c.get("ticket_type", 0), f"{key}.ticket_type", 16),
-                valid_from=uint(c.get("valid_from", 0), f"{key}.valid_from", 32),
-                valid_until=uint(c.get("valid_until", 0), f"{key}.valid_until", 32),
-            )
+        for key, t in objects("ticket_types", {"ticket_type", "name"})
+    )
+    codes = tuple(
+        PlainCodeRow(
+            code_sha256=code_sha256(text(c.get("code"), f"{key}.code")),
+            event_id=event_id,
+            ticket_id=text(c.get("ticket_id"), f"{key}.ticket_id"),
+            ticket_type=uint(c.get("ticket_type", 0), f"{key}.ticket_type", 16),
+            valid_from=uint(c.get("valid_from", 0), f"{key}.valid_from", 32),
+            valid_until=uint(c.get("valid_until", 0), f"{key}.valid_until", 32),
         )
+        for key, c in objects(
+            "plain_codes", {"code", "ticket_id", "ticket_type", "valid_from", "valid_until"}
+        )
+    )
+    kinds = {k.value for k in RevocationKind}
     revocations = []
-    kinds = ", ".join(k.value for k in RevocationKind)
-    for i, r in enumerate(doc.get("revocations", [])):
-        key = f"revocations[{i}]"
-        if not isinstance(r, dict):
-            raise fail(key, "expected an object")
+    for key, r in objects("revocations", {"ticket_id", "kind"}):
         kind = r.get("kind")
-        if kind not in {k.value for k in RevocationKind}:
-            raise fail(f"{key}.kind", f"expected one of {kinds}, got {kind!r}")
-        revocations.append(
-            RevocationRow(
-                text(r.get("ticket_id"), f"{key}.ticket_id"), kind, now_ms, "manifest-file"
-            )
-        )
-    return Manifest(event_id, tuple(types), tuple(codes), tuple(revocations))
+        if kind not in kinds:
+            raise fail(f"{key}.kind", f"expected one of {', '.join(sorted(kinds))}, got {kind!r}")
+        ticket_id = text(r.get("ticket_id"), f"{key}.ticket_id")
+        revocations.append(RevocationRow(ticket_id, kind, now_ms, "manifest-file"))
+    return Manifest(event_id, types, codes, tuple(revocations))

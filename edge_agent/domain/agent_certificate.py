@@ -55,6 +55,17 @@ def b64url_decode(text: str) -> bytes:
     return raw
 
 
+def b64url_exact(value: object, length: int) -> bytes:
+    """A JSON field that must be base64url (``b64url_decode``) of exactly ``length``
+    bytes; raises ``ValueError`` saying which rule it broke (callers add the field)."""
+    if not isinstance(value, str):
+        raise ValueError("must be a base64url string")
+    raw = b64url_decode(value)
+    if len(raw) != length:
+        raise ValueError(f"must be {length} bytes, got {len(raw)}")
+    return raw
+
+
 def is_u32(value: object) -> bool:
     """An int (not a bool, which JSON-wise is a different type) in 0..2^32-1."""
     return type(value) is int and 0 <= value <= U32_MAX
@@ -160,16 +171,10 @@ class AgentCertificate:
 
 
 def _b64_field(doc: Mapping[str, object], name: str, length: int) -> bytes:
-    value = doc.get(name)
-    if not isinstance(value, str):
-        raise CertificateError(f"certificate {name} must be a base64url string")
     try:
-        raw = b64url_decode(value)
+        return b64url_exact(doc.get(name), length)
     except ValueError as exc:
         raise CertificateError(f"certificate {name}: {exc}") from None
-    if len(raw) != length:
-        raise CertificateError(f"certificate {name} must be {length} bytes, got {len(raw)}")
-    return raw
 
 
 def issue_certificate(

@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from edge_agent.domain.agent_certificate import (
     PUBLIC_KEY_LEN,
     AgentCertificate,
-    b64url_decode,
     b64url_encode,
+    b64url_exact,
     is_u32,
     verify_certificate,
 )
@@ -97,15 +97,10 @@ def _read_entry(index: int, item: object) -> _Entry:
     where = f"keys[{index}]"
     if not isinstance(item, Mapping):
         raise KeyringError(f"{where}: entry must be a JSON object")
-    public_text = item.get("public_key")
-    if not isinstance(public_text, str):
-        raise KeyringError(f"{where}: public_key must be a base64url string")
     try:
-        raw = b64url_decode(public_text)
+        raw = b64url_exact(item.get("public_key"), PUBLIC_KEY_LEN)
     except ValueError as exc:
         raise KeyringError(f"{where}: public_key: {exc}") from None
-    if len(raw) != PUBLIC_KEY_LEN:
-        raise KeyringError(f"{where}: public_key must be 32 bytes, got {len(raw)}")
     try:
         key = Ed25519PublicKey.from_public_bytes(raw)
     except ValueError:
