@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,18 @@ def _check_keys(doc: dict[str, Any], allowed: set[str]) -> None:
             raise ApiError(422, "unknown_field", f"unknown field {key!r} (known: {known})")
 
 
+#: Control characters and lone surrogates: never part of a lane, device kind or name
+#: (scanned codes may hold anything; they are judged, and stored only as a hash).
+_NOT_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _name(doc: dict[str, Any], key: str) -> str | None:
+    value = _string(doc, key, required=False, max_len=MAX_NAME_CHARS)
+    if value is not None and _NOT_TEXT.search(value):
+        raise ApiError(422, "invalid_request", f"field {key!r} must be printable text")
+    return value
+
+
 def _string(doc: dict[str, Any], key: str, *, required: bool, max_len: int) -> str | None:
     value = doc.get(key)
     if value is None:
@@ -64,13 +77,13 @@ class ScanRequest:
         _check_keys(doc, {"code", "lane", "direction", "device_kind"})
         code = _string(doc, "code", required=True, max_len=MAX_CODE_CHARS)
         assert code is not None
-        lane = _string(doc, "lane", required=False, max_len=MAX_NAME_CHARS)
+        lane = _name(doc, "lane")
         direction_text = _string(doc, "direction", required=False, max_len=8) or "in"
         try:
             direction = Direction(direction_text)
         except ValueError:
             raise ApiError(422, "invalid_request", "direction must be 'in' or 'out'") from None
-        kind = _string(doc, "device_kind", required=False, max_len=MAX_NAME_CHARS) or "network"
+        kind = _name(doc, "device_kind") or "network"
         return cls(code, lane, direction, kind)
 
 
@@ -84,7 +97,7 @@ class PairRequest:
         _check_keys(doc, {"code", "name"})
         code = _string(doc, "code", required=True, max_len=32)
         assert code is not None
-        return cls(code, _string(doc, "name", required=False, max_len=MAX_NAME_CHARS))
+        return cls(code, _name(doc, "name"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +109,6 @@ class PairingCodeRequest:
     def parse(cls, doc: dict[str, Any]) -> PairingCodeRequest:
         _check_keys(doc, {"role", "name"})
         role = _string(doc, "role", required=True, max_len=32)
-        name = _string(doc, "name", required=False, max_len=MAX_NAME_CHARS) or ""
+        name = _name(doc, "name") or ""
         assert role is not None
         return cls(role, name)

@@ -54,7 +54,7 @@ class _Batch:
 
     def __init__(
         self,
-        stored: list[StoredScan],
+        stored: list[StoredScan | LedgerWriteFailed],
         op_results: list[tuple[bool, Any]],
         head_seq: int,
         head_chain: bytes,
@@ -225,7 +225,11 @@ class LedgerWriter:
         self._last_commit_ms = batch.duration_ms
         self._checkpointer.note_committed(len(scans) + len(ops))
         for (_, fut), stored in zip(scans, batch.stored, strict=True):
-            if not fut.done():
+            if fut.done():
+                continue
+            if isinstance(stored, LedgerWriteFailed):
+                fut.set_exception(stored)
+            else:
                 fut.set_result(stored)
         for (_, op_fut), (ok, value) in zip(ops, batch.op_results, strict=True):
             if op_fut.done():
@@ -258,11 +262,18 @@ class LedgerWriter:
         try:
             conn.execute("BEGIN IMMEDIATE")
             params: list[tuple[Any, ...]] = []
-            stored: list[StoredScan] = []
+            stored: list[StoredScan | LedgerWriteFailed] = []
             for row, _ in scans:
+                values = (seq + 1, row[0], agent, *row[1:])  # records.scan_values, inlined
+                try:
+                    canonical = canonical_values(values)
+                except (UnicodeEncodeError, TypeError, ValueError) as exc:
+                    # This row alone cannot be stored (e.g. a lone surrogate in a name):
+                    # it gets no seq and fails by itself; the rest of the batch commits.
+                    stored.append(LedgerWriteFailed(f"scan {row[0]} NOT recorded: {exc}"))
+                    continue
                 seq += 1
-                values = (seq, row[0], agent, *row[1:])  # records.scan_values, inlined
-                chain = _sha256(chain + canonical_values(values)).digest()
+                chain = _sha256(chain + canonical).digest()
                 chain_hex = chain.hex()
                 params.append((*values, chain_hex))
                 stored.append(StoredScan(seq, agent, chain_hex, row))

@@ -120,6 +120,18 @@ async def test_concurrent_scans_of_one_ticket_admit_exactly_once(client, scanner
         ),
         (b"x" * 70_000, {"Content-Type": "application/json"}, 413, "body_too_large"),
         (b"<html>", {"Content-Type": "text/html"}, 415, "unsupported_media_type"),
+        (
+            b'{"code": "x", "lane": "\\ud800"}',
+            {"Content-Type": "application/json"},
+            422,
+            "invalid_request",
+        ),
+        (
+            b'{"code": "x", "device_kind": "a\\u0000b"}',
+            {"Content-Type": "application/json"},
+            422,
+            "invalid_request",
+        ),
     ],
 )
 async def test_hostile_bodies_get_clear_errors(

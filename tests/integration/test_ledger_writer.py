@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.errors import LedgerCorrupt, LedgerError
+from edge_agent.errors import LedgerCorrupt, LedgerError, LedgerWriteFailed
 from edge_agent.ledger.canonical_fast import canonical_values
 from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.device_store import insert_device, revoke_device
@@ -265,3 +265,18 @@ def garbage_path(tmp_path: Path) -> Path:
 async def test_garbage_file_is_refused_as_corrupt(garbage_path: Path) -> None:
     with pytest.raises(LedgerCorrupt, match=r"not an SQLite database.*move it aside"):
         await LedgerWriter.open(garbage_path, AGENT)
+
+
+async def test_a_row_that_cannot_be_encoded_fails_alone(tmp_path: Path) -> None:
+    """A lone surrogate slipped into a name must not cost the other scans of its batch."""
+    writer = await LedgerWriter.open(tmp_path / "ledger.sqlite3", "box-1")
+    try:
+        futs = [writer.submit_scan(scan_row(i)) for i in range(5)]
+        futs.insert(2, writer.submit_scan(scan_row(99, lane="\ud800")))
+        results = await asyncio.gather(*futs, return_exceptions=True)
+        assert isinstance(results[2], LedgerWriteFailed)
+        good = [r for r in results if not isinstance(r, BaseException)]
+        assert [s.seq for s in good] == [1, 2, 3, 4, 5]  # no gap where the bad row was
+    finally:
+        await writer.close()
+    assert check_ledger(tmp_path / "ledger.sqlite3", "box-1").ok
