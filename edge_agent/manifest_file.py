@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from edge_agent.domain.reasons import RevocationKind
+from edge_agent.domain.text_rules import has_non_text
+from edge_agent.domain.ticket_codec import strip_code
 from edge_agent.domain.verification import code_sha256
 from edge_agent.errors import ConfigError
 from edge_agent.ledger.rows import PlainCodeRow, RevocationRow, TicketTypeRow
@@ -49,9 +51,13 @@ def parse_manifest(doc: Any, source: str, now_ms: int) -> Manifest:
         return value
 
     def text(value: Any, key: str) -> str:
-        if not isinstance(value, str) or not value:
-            raise fail(key, f"expected a non-empty string, got {value!r}")
+        if not isinstance(value, str) or not value or has_non_text(value):
+            raise fail(key, f"expected a non-empty string of printable text, got {value!r}")
         return value
+
+    def stripped(value: Any) -> Any:
+        """Codes follow the scanners' strip rule (CR, LF, space, tab at both ends)."""
+        return strip_code(value) if isinstance(value, str) else value
 
     def objects(name: str, keys: set[str]) -> Iterator[tuple[str, dict[str, Any]]]:
         """(key path, entry) for each object of the list ``doc[name]``."""
@@ -81,7 +87,7 @@ def parse_manifest(doc: Any, source: str, now_ms: int) -> Manifest:
     )
     codes = tuple(
         PlainCodeRow(
-            code_sha256=code_sha256(text(c.get("code"), f"{key}.code")),
+            code_sha256=code_sha256(text(stripped(c.get("code")), f"{key}.code")),
             event_id=event_id,
             ticket_id=text(c.get("ticket_id"), f"{key}.ticket_id"),
             ticket_type=uint(c.get("ticket_type", 0), f"{key}.ticket_type", 16),

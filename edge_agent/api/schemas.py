@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +10,7 @@ from aiohttp import web
 
 from edge_agent.api.errors import ApiError
 from edge_agent.domain.reasons import Direction
+from edge_agent.domain.text_rules import has_non_text
 
 #: Longest scanned text the gate will judge; longer input is refused as a bad request.
 MAX_CODE_CHARS = 4096
@@ -40,14 +40,9 @@ def _check_keys(doc: dict[str, Any], allowed: set[str]) -> None:
             raise ApiError(422, "unknown_field", f"unknown field {key!r} (known: {known})")
 
 
-#: Control characters and lone surrogates: never part of a lane, device kind or name
-#: (scanned codes may hold anything; they are judged, and stored only as a hash).
-_NOT_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-
-
 def _name(doc: dict[str, Any], key: str) -> str | None:
     value = _string(doc, key, required=False, max_len=MAX_NAME_CHARS)
-    if value is not None and _NOT_TEXT.search(value):
+    if value is not None and has_non_text(value):
         raise ApiError(422, "invalid_request", f"field {key!r} must be printable text")
     return value
 

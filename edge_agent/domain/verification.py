@@ -13,7 +13,6 @@ scanner sends, so every parse problem becomes ``malformed``.
 from __future__ import annotations
 
 import hashlib
-import re
 
 from cryptography.exceptions import InvalidSignature
 
@@ -25,16 +24,13 @@ from edge_agent.domain.credential import (
 )
 from edge_agent.domain.errors import CodecError
 from edge_agent.domain.reasons import ReasonCode
+from edge_agent.domain.text_rules import has_non_text
 from edge_agent.domain.ticket import SignedTicket, TicketBody
 from edge_agent.domain.ticket_codec import PREFIX, parse_gh1, strip_code
 from edge_agent.domain.trusted_key import Keyring, TrustedKey
 
 #: Longest plain (non-GH1) code accepted; longer texts are scanner noise.
 MAX_PLAIN_LEN = 512
-#: C0 controls, DEL and C1 controls (Unicode category Cc), and lone surrogates (not
-#: text at all; JSON can carry them). A plain code containing one is a misread or an
-#: injection attempt, never a real ticket.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def code_sha256(text: str) -> str:
@@ -78,7 +74,7 @@ def read_credential(text: str, keyring: Keyring) -> Credential:
         return MalformedCredential(
             detail=f"plain code of {len(stripped)} characters, at most {MAX_PLAIN_LEN}"
         )
-    if _CONTROL.search(stripped):
+    if has_non_text(stripped):
         return MalformedCredential(detail="control character or lone surrogate in plain code")
     return PlainCredential(code_sha256=code_sha256(stripped))
 

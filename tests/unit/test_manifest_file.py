@@ -56,6 +56,16 @@ def test_good_manifest_stores_only_code_hashes() -> None:
             "revocations[0].kind",
             "expected one of",
         ),
+        (
+            {"revocations": [{"ticket_id": "t\ud800", "kind": "refunded"}]},
+            "revocations[0].ticket_id",
+            "printable text",
+        ),
+        (
+            {"plain_codes": [{"code": "AB\x00C", "ticket_id": "x"}]},
+            "plain_codes[0].code",
+            "printable text",
+        ),
     ],
 )
 def test_mistakes_name_the_key(change: dict[str, Any], key: str, problem: str) -> None:
