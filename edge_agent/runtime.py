@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -162,7 +161,6 @@ class AgentRuntime:
                 row.token_sha256,
             )
         pipeline = ScanPipeline(
-            agent_id=config.agent.agent_id,
             policy=policy,
             keyring=keyring,
             state=state,
@@ -208,7 +206,3 @@ class AgentRuntime:
             self.reader.close()
             self.lock.release()
             log.info("agent stopped", extra={"ledger_rows": self.writer.head_seq})
-
-    @property
-    def pid(self) -> int:
-        return os.getpid()

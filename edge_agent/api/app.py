@@ -13,7 +13,7 @@ from aiohttp import web
 
 from edge_agent.api.auth import auth_middleware
 from edge_agent.api.errors import error_middleware
-from edge_agent.api.keys import CONFIG_KEY, RUNTIME_APP_KEY, RUNTIME_KEY
+from edge_agent.api.keys import RUNTIME_APP_KEY, RUNTIME_KEY
 from edge_agent.api.routes import routes
 from edge_agent.config import Config
 from edge_agent.gate.claims import AdmissionClaimer
@@ -25,7 +25,6 @@ def create_app(config: Config, claimer: AdmissionClaimer | None = None) -> web.A
         middlewares=[error_middleware, auth_middleware],
         client_max_size=config.api.max_body_bytes,
     )
-    app[CONFIG_KEY] = config
     app.add_routes(routes)
 
     async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:

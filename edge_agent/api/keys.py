@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from edge_agent.config import Config
 from edge_agent.devices.registry import Device
 from edge_agent.runtime import AgentRuntime
 
-CONFIG_KEY = web.AppKey("config", Config)
 RUNTIME_KEY = web.AppKey("runtime", AgentRuntime)
 #: On the control app: the LAN app whose runtime it administers.
 RUNTIME_APP_KEY = web.AppKey("runtime_app", web.Application)

@@ -126,17 +126,8 @@ def already_admitted(base: Decision, previous: AdmissionRecord, policy: GatePoli
     """The refusal for a ticket that is already in (also used when a claim is lost)."""
     when = _clock_text(previous.first_admit_ms, policy.display_tz)
     text = STAFF_MESSAGES[ReasonCode.ALREADY_ADMITTED].format(when=when, gate=previous.first_gate)
-    return Decision(
-        outcome=Outcome.REFUSE,
-        reason=ReasonCode.ALREADY_ADMITTED,
-        message=text,
-        direction=base.direction,
-        credential_kind=base.credential_kind,
-        ticket_id=base.ticket_id,
-        event_id=base.event_id,
-        ticket_type=base.ticket_type,
-        key_id=base.key_id,
-        previous=previous,
+    return base._replace(
+        outcome=Outcome.REFUSE, reason=ReasonCode.ALREADY_ADMITTED, message=text, previous=previous
     )
 
 

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import NamedTuple
 
-from edge_agent.domain.credential import Credential, SignedCredential
+from edge_agent.domain.credential import Credential
 from edge_agent.domain.decide import Decision, already_admitted, decide, next_admission
 from edge_agent.domain.gate_policy import GatePolicy
 from edge_agent.domain.reasons import STAFF_MESSAGES, Direction, Outcome, ReasonCode
@@ -56,7 +56,8 @@ class ScanResult(NamedTuple):
 class CredentialCache:
     """Read results per scanned text, so a re-scan skips the Ed25519 check.
 
-    Bounded; evicts the oldest entries first. Must be cleared when the keyring changes.
+    Bounded; evicts the oldest entries first. Bound to the keyring it was built with
+    (loaded at start): a live keyring reload must build a new cache.
     """
 
     def __init__(self, keyring: Keyring, max_entries: int = 200_000) -> None:
@@ -76,19 +77,11 @@ class CredentialCache:
             self._entries[text] = result
         return result
 
-    def replace_keyring(self, keyring: Keyring) -> None:
-        self._keyring = keyring
-        self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
 
 class ScanPipeline:
     def __init__(
         self,
         *,
-        agent_id: str,
         policy: GatePolicy,
         keyring: Keyring,
         state: GateState,
@@ -97,7 +90,6 @@ class ScanPipeline:
         clock_ms: Callable[[], int],
         stats: GateStats | None = None,
     ) -> None:
-        self.agent_id = agent_id
         self.policy = policy
         self.state = state
         self.stats = stats or GateStats()
@@ -105,9 +97,6 @@ class ScanPipeline:
         self._writer = writer
         self._claimer = claimer
         self._clock_ms = clock_ms
-
-    def replace_keyring(self, keyring: Keyring) -> None:
-        self._cache.replace_keyring(keyring)
 
     async def scan(
         self,
@@ -134,9 +123,6 @@ class ScanPipeline:
                 winner = claim.winner or proposed
                 self.state.set_admission(ticket_id, winner)
                 decision = already_admitted(decision, winner, self.policy)
-        key_id = decision.key_id
-        if key_id is None and isinstance(credential, SignedCredential):
-            key_id = credential.ticket.key_id_hex
         # StrEnum members are str already: no .value lookups on the hot path
         row = ScanRow(
             scan_id=uuid7(at_ms),
@@ -150,7 +136,7 @@ class ScanPipeline:
             event_id=decision.event_id,
             ticket_id=ticket_id,
             ticket_type=decision.ticket_type,
-            key_id=key_id,
+            key_id=decision.key_id,
             code_sha256=code_hash,
             outcome=decision.outcome,
             reason=decision.reason,
@@ -161,16 +147,11 @@ class ScanPipeline:
             if decision.lets_through and ticket_id is not None:
                 self.state.set_admission(ticket_id, previous)
             log.error("scan not recorded: %s", exc)
-            failed = Decision(
+            failed = decision._replace(
                 outcome=Outcome.REFUSE,
                 reason=ReasonCode.NOT_RECORDED,
                 message=STAFF_MESSAGES[ReasonCode.NOT_RECORDED],
-                direction=direction,
-                credential_kind=decision.credential_kind,
-                ticket_id=ticket_id,
-                event_id=decision.event_id,
-                ticket_type=decision.ticket_type,
-                key_id=key_id,
+                previous=None,
             )
             result = ScanResult(failed, row.scan_id, at_ms, row.gate, lane, device_id, None)
             self.stats.record(result)

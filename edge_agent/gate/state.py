@@ -46,12 +46,6 @@ class GateState:
         else:
             self._admissions[ticket_id] = record
 
-    def add_revocations(self, revocations: Mapping[str, RevocationKind]) -> None:
-        self._revocations.update(revocations)
-
-    def set_ticket_type_names(self, names: Mapping[int, str]) -> None:
-        self._type_names = dict(names)
-
     @property
     def admitted_count(self) -> int:
         return len(self._admissions)
