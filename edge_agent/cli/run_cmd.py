@@ -9,7 +9,6 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +107,7 @@ def _bound_urls(site: web.TCPSite) -> list[str]:
     return out
 
 
-async def serve(config: Config, on_ready: Callable[[RunningAgent], None] | None = None) -> int:
+async def serve(config: Config) -> int:
     try:
         agent = await start_agent(config)
     except LedgerError as exc:
@@ -122,8 +121,6 @@ async def serve(config: Config, on_ready: Callable[[RunningAgent], None] | None 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     log.info("listening", extra={"urls": agent.urls, "control": str(config.control_socket)})
-    if on_ready is not None:
-        on_ready(agent)
     try:
         await stop.wait()
     finally:
