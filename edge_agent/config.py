@@ -13,9 +13,11 @@ import ipaddress
 import tomllib
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from edge_agent.errors import ConfigError
 
@@ -87,6 +89,36 @@ class LedgerSection:
 
 
 @dataclass(frozen=True)
+class SyncSection:
+    #: Base URL of the ticketing platform (e.g. "https://tickets.example.org");
+    #: "" switches sync off and the gate works fully offline.
+    platform_url: str = ""
+    #: File holding the agent token from enrolment (mode 0600). Relative to the config
+    #: file. Required when platform_url is set.
+    token_file: str = ""
+    #: Seconds between manifest downloads (revocations, keyring, event status).
+    manifest_interval_s: int = 30
+    #: Most changes per manifest page (1..20000). Each page is one ledger transaction
+    #: that scans wait behind (~45 ms for 5000 tickets of a first load on the dev VM;
+    #: updates during an event are a few rows).
+    manifest_page_size: int = 5000
+    #: Seconds between uploads when no new rows arrive (new rows go up within ~1 s).
+    upload_interval_s: int = 60
+    #: Most ledger rows per upload batch (1..1000).
+    batch_rows: int = 1000
+    #: Most bytes of rows per upload batch (the platform takes up to 1 MiB).
+    batch_bytes: int = 1_000_000
+    #: Seconds one request to the platform may take.
+    timeout_s: int = 30
+    #: Longest wait between retries after failures (exponential backoff, full jitter).
+    backoff_max_s: int = 300
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.platform_url)
+
+
+@dataclass(frozen=True)
 class LogSection:
     #: "debug", "info", "warning" or "error". Per-scan lines are debug.
     level: str = "info"
@@ -102,6 +134,7 @@ class Config:
     policy: PolicySection = field(default_factory=PolicySection)
     api: ApiSection = field(default_factory=ApiSection)
     ledger: LedgerSection = field(default_factory=LedgerSection)
+    sync: SyncSection = field(default_factory=SyncSection)
     log: LogSection = field(default_factory=LogSection)
     #: The file this config came from (not a key).
     source: Path = field(default=Path("<memory>"), compare=False)
@@ -113,6 +146,11 @@ class Config:
     @property
     def control_socket(self) -> Path:
         return self.agent.data_dir / "control.sock"
+
+    @property
+    def sync_token_path(self) -> Path:
+        """``sync.token_file`` as a path (already resolved against the config file)."""
+        return Path(self.sync.token_file)
 
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -150,6 +188,9 @@ def config_from_dict(doc: dict[str, Any], source: Path = Path("<memory>")) -> Co
         agent=dataclasses.replace(cfg.agent, data_dir=_resolve(base, cfg.agent.data_dir)),
         event=dataclasses.replace(cfg.event, keyring=_resolve(base, cfg.event.keyring)),
     )
+    if cfg.sync.token_file:
+        token_file = str(_resolve(base, Path(cfg.sync.token_file)))
+        cfg = dataclasses.replace(cfg, sync=dataclasses.replace(cfg.sync, token_file=token_file))
     _validate(cfg, name)
     return cfg
 
@@ -255,7 +296,34 @@ def _validate(cfg: Config, file: str) -> None:
         raise bad("api.pairing_code_ttl_s", "expected at least 30 seconds")
     if not 1 <= cfg.ledger.max_batch <= 100_000:
         raise bad("ledger.max_batch", "expected 1..100000")
+    _validate_sync(cfg.sync, bad)
     if cfg.log.level not in LOG_LEVELS:
         raise bad("log.level", f"expected one of {', '.join(LOG_LEVELS)}")
     if cfg.log.format not in LOG_FORMATS:
         raise bad("log.format", f"expected one of {', '.join(LOG_FORMATS)}")
+
+
+def _validate_sync(s: SyncSection, bad: Callable[[str, str], ConfigError]) -> None:
+    if s.platform_url:
+        parts = urlsplit(s.platform_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise bad("sync.platform_url", 'expected an http(s):// URL, or "" for no sync')
+        if parts.query or parts.fragment:
+            raise bad("sync.platform_url", "expected a base URL without ?query or #fragment")
+        if not s.token_file:
+            raise bad("sync.token_file", "required when sync.platform_url is set")
+    for key, value, low in (
+        ("manifest_interval_s", s.manifest_interval_s, 1),
+        ("upload_interval_s", s.upload_interval_s, 1),
+        ("timeout_s", s.timeout_s, 1),
+        ("backoff_max_s", s.backoff_max_s, 1),
+        ("batch_bytes", s.batch_bytes, 16_384),
+    ):
+        if value < low:
+            raise bad(f"sync.{key}", f"expected at least {low}")
+    if not 1 <= s.manifest_page_size <= 20_000:
+        raise bad("sync.manifest_page_size", "expected 1..20000")
+    if not 1 <= s.batch_rows <= 1000:
+        raise bad("sync.batch_rows", "expected 1..1000")
+    if s.batch_bytes > 1_048_576:
+        raise bad("sync.batch_bytes", "expected at most 1048576 (the platform's limit)")

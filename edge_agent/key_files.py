@@ -158,3 +158,23 @@ def write_json_file(path: Path, doc: object) -> None:
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise KeyFileError(path, f"cannot write: {exc.strerror}") from None
+
+
+def read_token_file(path: Path) -> str:
+    """Read the agent's platform token (one line). The file must not be readable by
+    group or others: the token lets anyone upload as this agent."""
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise KeyFileError(path, "token file not found (sync.token_file)") from None
+    except UnicodeDecodeError:
+        raise KeyFileError(path, "token file is not UTF-8 text") from None
+    except OSError as exc:
+        raise KeyFileError(path, f"cannot read token file: {exc.strerror}") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise KeyFileError(path, "token file is readable by others; chmod 600 it")
+    token = text.strip()
+    if not token or any(c.isspace() or not c.isprintable() for c in token):
+        raise KeyFileError(path, "token file must hold the token alone on one line")
+    return token

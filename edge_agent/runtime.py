@@ -1,9 +1,11 @@
 """The running agent's parts, started and stopped in the right order.
 
 Start: take the data-dir lock → load the keyring → check the ledger (integrity + chain)
-→ open the writer → rebuild the admission index and device list → build the pipeline.
-Stop: the writer drains and commits every queued row before the lock is released, so a
-SIGTERM never loses a scan whose verdict is being shown.
+→ open the writer → rebuild the admission index and device list, load what the last
+sync stored (platform keyring, event status, manifest time) → build the pipeline →
+start the sync worker when ``[sync]`` is configured.
+Stop: the sync worker stops first; then the writer drains and commits every queued row
+before the lock is released, so a SIGTERM never loses a scan whose verdict is being shown.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from edge_agent.config import Config
 from edge_agent.devices.pairing import AttemptLimiter, PairingCodes
 from edge_agent.devices.registry import Device, DeviceRegistry
 from edge_agent.devices.roles import Role
+from edge_agent.domain.errors import KeyringError
 from edge_agent.domain.gate_policy import GatePolicy, PlainTicket
 from edge_agent.domain.reasons import RevocationKind
 from edge_agent.domain.trusted_key import Keyring
 from edge_agent.errors import ConfigError, LedgerCorrupt
 from edge_agent.gate.claims import AdmissionClaimer, LocalClaimer
+from edge_agent.gate.live_manifest import LiveManifest, effective_keyring
 from edge_agent.gate.pipeline import ScanPipeline
 from edge_agent.gate.state import GateState
 from edge_agent.gc_tuning import freeze_after_start, freeze_survivors_forever
@@ -39,7 +43,10 @@ from edge_agent.ledger.queries import (
     lookup_plain_code,
     ticket_type_names,
 )
+from edge_agent.ledger.sync_tables import read_sync_state
 from edge_agent.ledger.writer import LedgerWriter
+from edge_agent.sync_service import AgentSync
+from sync.manifest_page import EventInfo
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +88,9 @@ class AgentRuntime:
     pairing_limiter: AttemptLimiter
     lock: DataDirLock
     start_report: LedgerReport
+    live_manifest: LiveManifest
+    #: The platform sync service; ``None`` when ``sync.platform_url`` is "".
+    sync: AgentSync | None = None
     started_ms: int = field(default_factory=wall_clock_ms)
     version: str = __version__
     _gc_task: asyncio.Task[None] | None = None
@@ -110,7 +120,12 @@ class AgentRuntime:
         agent_id = config.agent.agent_id
         report = None
         if path.exists():  # integrity always; the whole chain unless switched off
-            report = check_ledger(path, agent_id, verify_chain=config.ledger.verify_chain_on_start)
+            report = check_ledger(
+                path,
+                agent_id,
+                verify_chain=config.ledger.verify_chain_on_start,
+                full_integrity=False,
+            )
             if not report.ok:
                 raise LedgerCorrupt(report.summary())
         writer = await LedgerWriter.open(path, agent_id, max_batch=config.ledger.max_batch)
@@ -134,6 +149,7 @@ class AgentRuntime:
     ) -> AgentRuntime:
         """Load the gate's state from the ledger and build the pipeline around it."""
         path = config.ledger_path
+        file_keyring = keyring
         if report is None:  # a ledger created just now: the check is instant
             report = check_ledger(path, config.agent.agent_id)
         reader = open_read_connection(path)
@@ -146,10 +162,19 @@ class AgentRuntime:
                 row.ticket_id, row.event_id, row.ticket_type, row.valid_from, row.valid_until
             )
 
+        synced = read_sync_state(reader)
+        if synced.event_id not in (None, config.event.event_id):
+            synced = type(synced)()  # synced for another event: none of it applies here
+        try:
+            keyring = effective_keyring(keyring, synced.keyring_json)
+        except (KeyringError, ValueError) as exc:
+            log.warning("stored platform keyring not used (next sync replaces it): %s", exc)
         state = GateState(
             plain_lookup,
             ticket_type_names(reader, config.event.event_id),
             {tid: RevocationKind(kind) for tid, kind in all_revocations(reader).items()},
+            event_status=synced.event_status,
+            manifest_at_ms=synced.manifest_at_ms,
         )
         replayed = state.rebuild_admissions(admission_history(reader))
         registry = DeviceRegistry()
@@ -167,6 +192,18 @@ class AgentRuntime:
             writer=writer,
             claimer=claimer or LocalClaimer(),
             clock_ms=wall_clock_ms,
+        )
+        event = None
+        if synced.event_status:
+            event = EventInfo(
+                synced.event_name,
+                synced.event_venue,
+                synced.event_status,
+                0,
+                synced.event_postponed_to,
+            )
+        live = LiveManifest(
+            state, pipeline, file_keyring, keyring_json=synced.keyring_json, event=event
         )
         log.info(
             "agent ready",
@@ -190,16 +227,32 @@ class AgentRuntime:
             pairing_limiter=AttemptLimiter(config.api.pairing_attempts_per_minute),
             lock=lock,
             start_report=report,
+            live_manifest=live,
         )
+        live.on_keyring(runtime._keyring_replaced)
+        if config.sync.enabled:
+            try:
+                runtime.sync = await AgentSync.start(config, writer, live, wall_clock_ms)
+            except BaseException:
+                reader.close()
+                raise
         freeze_after_start()
         runtime._gc_task = asyncio.get_running_loop().create_task(
             freeze_survivors_forever(), name="gc-freezer"
         )
         return runtime
 
+    def _keyring_replaced(self, keyring: Keyring) -> None:
+        self.keyring = keyring
+
     async def stop(self) -> None:
         if self._gc_task is not None:
             self._gc_task.cancel()
+        try:
+            if self.sync is not None:
+                await self.sync.stop()
+        except Exception:  # the ledger must still be closed cleanly
+            log.exception("stopping sync failed")
         try:
             await self.writer.close()
         finally:

@@ -1,4 +1,4 @@
-"""Control-socket routes: issue pairing codes, list and revoke devices."""
+"""Control-socket routes: issue pairing codes, list and revoke devices, status, sync now."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from aiohttp import web
 
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import RUNTIME_APP_KEY, RUNTIME_KEY
+from edge_agent.api.routes import sync_now_response
 from edge_agent.api.schemas import PairingCodeRequest, read_json_object
 from edge_agent.api.views import iso_ms, status_json
 from edge_agent.devices.roles import Role
@@ -62,6 +63,11 @@ async def post_revoke(request: web.Request) -> web.Response:
     await rt.writer.execute(lambda conn: revoke_device(conn, device_id, now))
     rt.devices.revoke(device_id, now)
     return web.json_response({"device_id": device_id, "revoked_at": iso_ms(now)})
+
+
+@control_routes.post("/control/sync/now")
+async def post_sync_now(request: web.Request) -> web.Response:
+    return await sync_now_response(_runtime(request))
 
 
 @control_routes.get("/control/status")

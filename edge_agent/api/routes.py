@@ -10,14 +10,14 @@ from edge_agent.api.auth import public, requires
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import device_of, runtime_of
 from edge_agent.api.schemas import PairRequest, ScanRequest, read_json_object
-from edge_agent.api.views import status_json, verdict_json
+from edge_agent.api.views import status_json, sync_json, verdict_json
 from edge_agent.devices.registry import Device
 from edge_agent.devices.roles import ANY_ROLE, Role
 from edge_agent.devices.tokens import new_token, token_hash
 from edge_agent.errors import LedgerError
 from edge_agent.ids import uuid7
 from edge_agent.ledger.device_store import insert_device
-from edge_agent.runtime import wall_clock_ms
+from edge_agent.runtime import AgentRuntime, wall_clock_ms
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,28 @@ async def post_scan(request: web.Request) -> web.Response:
 @requires(*ANY_ROLE)
 async def get_status(request: web.Request) -> web.Response:
     return web.json_response(status_json(runtime_of(request)))
+
+
+@routes.post("/api/v1/sync/now")
+@requires(Role.SUPERVISOR)
+async def post_sync_now(request: web.Request) -> web.Response:
+    """Run a sync round at once (manifest + uploads, skipping any backoff wait)."""
+    return await sync_now_response(runtime_of(request))
+
+
+#: How long ``sync now`` waits for the round before answering 202 (it keeps running).
+SYNC_NOW_WAIT_S = 10.0
+
+
+async def sync_now_response(rt: AgentRuntime) -> web.Response:
+    """Shared by the LAN route and the control socket."""
+    if rt.sync is None:
+        raise ApiError(
+            409, "sync_disabled", "sync is off on this agent (sync.platform_url is empty)"
+        )
+    completed = await rt.sync.worker.sync_now(SYNC_NOW_WAIT_S)
+    body = {"completed": completed, "sync": sync_json(rt, wall_clock_ms())}
+    return web.json_response(body, status=200 if completed else 202)
 
 
 @routes.post("/api/v1/pair")

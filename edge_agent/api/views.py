@@ -80,10 +80,78 @@ def status_json(rt: AgentRuntime) -> dict[str, Any]:
             "tickets_admitted": rt.state.admitted_count,
             "inside_now": rt.state.inside_count,
         },
-        "manifest": {"revocations": rt.state.revocation_count},
+        "manifest": manifest_json(rt, now),
         "keyring": {
             "keys": len(rt.keyring.keys),
             "warnings": list(rt.keyring.warnings),
         },
         "devices": {"paired": sum(1 for d in rt.devices.all() if d.active)},
+        "sync": sync_json(rt, now),
     }
+
+
+def _age_s(at_ms: int | None, now: int) -> float | None:
+    return None if at_ms is None else round((now - at_ms) / 1000, 1)
+
+
+def manifest_json(rt: AgentRuntime, now: int) -> dict[str, Any]:
+    """The manifest in force: its platform time and age (null before the first sync)."""
+    at = rt.state.manifest_at_ms
+    return {
+        "revocations": rt.state.revocation_count,
+        "at": iso_ms(at) if at is not None else None,
+        "at_ms": at,
+        "age_s": _age_s(at, now),
+    }
+
+
+def sync_json(rt: AgentRuntime, now: int) -> dict[str, Any]:
+    """The ``sync`` object of status (also ``edge-agent sync status``)."""
+    event = rt.live_manifest.event
+    doc: dict[str, Any] = {
+        "enabled": rt.sync is not None,
+        "event": None
+        if event is None
+        else {
+            "status": event.status,
+            "name": event.name,
+            "venue": event.venue,
+            "postponed_to": event.postponed_to,
+        },
+    }
+    if rt.sync is None:
+        return doc
+    snap = rt.sync.snapshot()
+    head = {"scans": rt.writer.head_seq}
+    clock = snap.clock
+    doc.update(
+        platform_url=rt.sync.platform_url,
+        running=snap.running,
+        manifest={
+            "cursor": snap.manifest_cursor,
+            "at": iso_ms(snap.manifest_at_ms) if snap.manifest_at_ms is not None else None,
+            "age_s": _age_s(snap.manifest_at_ms, now),
+        },
+        outbox={
+            stream: {
+                "head_seq": head.get(stream, 0),
+                "uploaded_through_seq": cursor,
+                "depth": max(0, head.get(stream, 0) - cursor),
+                "halted": snap.halted.get(stream),
+            }
+            for stream, cursor in snap.upload_cursors.items()
+        },
+        last_success=iso_ms(snap.last_success_ms) if snap.last_success_ms else None,
+        last_error=snap.last_error,
+        last_error_at=iso_ms(snap.last_error_ms) if snap.last_error_ms else None,
+        failures_in_a_row=snap.failures,
+        backoff_until=iso_ms(snap.backoff_until_ms) if snap.backoff_until_ms else None,
+        clock=None
+        if clock is None
+        else {
+            "offset_ms": clock.offset_ms,
+            "rtt_ms": clock.rtt_ms,
+            "measured_at": iso_ms(clock.measured_at_ms),
+        },
+    )
+    return doc

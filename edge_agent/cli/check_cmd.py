@@ -9,10 +9,11 @@ from typing import Any
 
 from edge_agent.config import Config, load_config
 from edge_agent.errors import GatehouseError
-from edge_agent.key_files import read_keyring_file
+from edge_agent.key_files import read_keyring_file, read_token_file
 from edge_agent.ledger.health import check_ledger
 from edge_agent.ledger.lock import DataDirLock
 from edge_agent.runtime import policy_from_config
+from sync.client import redact_url
 
 
 def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
@@ -46,8 +47,21 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"warn keyring: {warning}")
     except GatehouseError as exc:
         line(False, str(exc))
+    _check_sync(config, line)
     _check_data_dir(config, line)
     return 0 if problems == 0 else 1
+
+
+def _check_sync(config: Config, line: Any) -> None:
+    if not config.sync.enabled:
+        print("note sync: off (sync.platform_url is empty); the gate works offline")
+        return
+    try:
+        read_token_file(config.sync_token_path)
+    except GatehouseError as exc:
+        line(False, f"sync: {exc}")
+        return
+    line(True, f"sync: {redact_url(config.sync.platform_url)}, token {config.sync_token_path}")
 
 
 def _check_data_dir(config: Config, line: Any) -> None:

@@ -14,6 +14,7 @@ from edge_agent.cli import (
     manifest_cmd,
     pair_cmd,
     run_cmd,
+    sync_cmd,
     ticket_cmds,
 )
 from edge_agent.errors import GatehouseError
@@ -29,7 +30,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"edge-agent {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for module in (run_cmd, demo_cmd, check_cmd, pair_cmd, manifest_cmd, ticket_cmds, keys_cmds):
+    for module in (
+        run_cmd,
+        demo_cmd,
+        check_cmd,
+        pair_cmd,
+        manifest_cmd,
+        ticket_cmds,
+        keys_cmds,
+        sync_cmd,
+    ):
         module.add_parser(sub)
     return parser
 

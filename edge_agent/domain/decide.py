@@ -100,6 +100,9 @@ def _judge_state(
     state: StateView,
     policy: GatePolicy,
 ) -> Decision:
+    if direction is Direction.IN and state.event_cancelled():
+        # Exits stay possible: people inside a cancelled event must be able to leave.
+        return _refuse(ReasonCode.CANCELLED, direction, kind, ticket)
     revoked = state.revocation(ticket.ticket_id)
     if revoked is not None:
         return _refuse(revoked.reason, direction, kind, ticket)

@@ -181,3 +181,11 @@ def keyring_entry_for_agent(cert: AgentCertificate) -> dict[str, object]:
 def dump_keyring(entries: Iterable[Mapping[str, object]]) -> dict[str, object]:
     """The keyring document for ``entries`` (write it with ``json.dump``)."""
     return {"keys": [dict(entry) for entry in entries]}
+
+
+def merge_keyrings(preferred: Keyring, other: Keyring) -> Keyring:
+    """Keys of both; on the same key id ``preferred``'s entry wins (the venue's own
+    config-file keyring over the platform's). Warnings of both are kept."""
+    merged: dict[bytes, TrustedKey] = dict(other.keys)
+    merged.update(preferred.keys)
+    return Keyring(keys=MappingProxyType(merged), warnings=(*preferred.warnings, *other.warnings))

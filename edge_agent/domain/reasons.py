@@ -41,6 +41,7 @@ class ReasonCode(StrEnum):
     CANCELLED = "cancelled"
     CHARGED_BACK = "charged_back"
     REISSUED = "reissued"
+    SUSPENDED = "suspended"  # the platform holds the ticket (e.g. under review)
     ALREADY_ADMITTED = "already_admitted"
     NOT_ALLOWED_AT_GATE = "not_allowed_at_gate"
     UNKNOWN_CODE = "unknown_code"
@@ -57,6 +58,7 @@ class RevocationKind(StrEnum):
     CANCELLED = "cancelled"
     CHARGED_BACK = "charged_back"
     REISSUED = "reissued"
+    SUSPENDED = "suspended"
 
     @property
     def reason(self) -> ReasonCode:
@@ -81,6 +83,7 @@ STAFF_MESSAGES: dict[ReasonCode, str] = {
     ReasonCode.CANCELLED: "Cancelled ticket — send to box office",
     ReasonCode.CHARGED_BACK: "Charged back — send to box office",
     ReasonCode.REISSUED: "Replaced by a newer ticket — ask for the new one",
+    ReasonCode.SUSPENDED: "Ticket on hold — send to box office",
     ReasonCode.ALREADY_ADMITTED: "Already used {when} at {gate}",
     ReasonCode.NOT_ALLOWED_AT_GATE: "Not valid at this gate ({ticket_type})",
     ReasonCode.UNKNOWN_CODE: "Unknown code — not in this event's list",

@@ -56,8 +56,8 @@ class ScanResult(NamedTuple):
 class CredentialCache:
     """Read results per scanned text, so a re-scan skips the Ed25519 check.
 
-    Bounded; evicts the oldest entries first. Bound to the keyring it was built with
-    (loaded at start): a live keyring reload must build a new cache.
+    Bounded; evicts the oldest entries first. Bound to the keyring it was built with:
+    a new keyring (from the platform) gets a new cache (``ScanPipeline.replace_keyring``).
     """
 
     def __init__(self, keyring: Keyring, max_entries: int = 200_000) -> None:
@@ -93,10 +93,17 @@ class ScanPipeline:
         self.policy = policy
         self.state = state
         self.stats = stats or GateStats()
+        self.keyring = keyring
         self._cache = CredentialCache(keyring)
         self._writer = writer
         self._claimer = claimer
         self._clock_ms = clock_ms
+
+    def replace_keyring(self, keyring: Keyring) -> None:
+        """Judge from now on with ``keyring``; cached reads of the old one are dropped
+        (a key that left the keyring must stop verifying at once)."""
+        self.keyring = keyring
+        self._cache = CredentialCache(keyring)
 
     async def scan(
         self,
@@ -140,6 +147,7 @@ class ScanPipeline:
             code_sha256=code_hash,
             outcome=decision.outcome,
             reason=decision.reason,
+            manifest_at_ms=self.state.manifest_at_ms,
         )
         try:
             stored: StoredScan = await self._writer.submit_scan(row)

@@ -1,7 +1,8 @@
 """The gate's live state: the in-memory admission index, revocations, plain-code lookup.
 
-``decide()`` reads it through the ``StateView`` protocol; only the pipeline (and, later,
-sync and the mesh) change it, always on the event loop, so no locking is needed.
+``decide()`` reads it through the ``StateView`` protocol; only the pipeline, sync (after
+each manifest page commits) and, later, the mesh change it, always on the event loop,
+so no locking is needed.
 """
 
 from __future__ import annotations
@@ -20,11 +21,19 @@ class GateState:
         plain_lookup: PlainLookup,
         ticket_type_names: Mapping[int, str] | None = None,
         revocations: Mapping[str, RevocationKind] | None = None,
+        *,
+        event_status: str = "",
+        manifest_at_ms: int | None = None,
     ) -> None:
         self._plain_lookup = plain_lookup
         self._type_names = dict(ticket_type_names or {})
         self._revocations: dict[str, RevocationKind] = dict(revocations or {})
         self._admissions: dict[str, AdmissionRecord] = {}
+        self._cancelled = event_status == "cancelled"
+        #: The platform's event status ("" before the first sync).
+        self.event_status = event_status
+        #: Platform time of the manifest in force; recorded with every scan row.
+        self.manifest_at_ms = manifest_at_ms
 
     # -- StateView -------------------------------------------------------------------
     def admission(self, ticket_id: str) -> AdmissionRecord | None:
@@ -39,12 +48,31 @@ class GateState:
     def ticket_type_name(self, ticket_type: int) -> str | None:
         return self._type_names.get(ticket_type)
 
+    def event_cancelled(self) -> bool:
+        return self._cancelled
+
     # -- changes ---------------------------------------------------------------------
     def set_admission(self, ticket_id: str, record: AdmissionRecord | None) -> None:
         if record is None:
             self._admissions.pop(ticket_id, None)
         else:
             self._admissions[ticket_id] = record
+
+    def set_revocation(self, ticket_id: str, kind: RevocationKind | None) -> None:
+        """Revoke (or, with ``None``, lift the revocation of) a ticket from now on."""
+        if kind is None:
+            self._revocations.pop(ticket_id, None)
+        else:
+            self._revocations[ticket_id] = kind
+
+    def set_ticket_type_name(self, ticket_type: int, name: str) -> None:
+        self._type_names[ticket_type] = name
+
+    def set_event_status(self, status: str) -> None:
+        """``cancelled`` refuses every entry (``decide``); other statuses change nothing
+        at the gate (a postponed event's tickets carry their own validity windows)."""
+        self.event_status = status
+        self._cancelled = status == "cancelled"
 
     @property
     def admitted_count(self) -> int:

@@ -31,6 +31,7 @@ SCAN_FIELDS: tuple[str, ...] = (
     "reason",
     "override_operator",
     "override_reason",
+    "manifest_at_ms",
 )
 
 GENESIS_DOMAIN = b"gatehouse-ledger-v1"
@@ -61,6 +62,9 @@ class ScanRow(NamedTuple):
     reason: str
     override_operator: str | None = None
     override_reason: str | None = None
+    #: Platform time (``generated_at_ms``) of the manifest the decision was made with;
+    #: ``None`` before the first complete sync (``docs/sync.md``).
+    manifest_at_ms: int | None = None
 
 
 class StoredScan(NamedTuple):

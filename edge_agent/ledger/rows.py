@@ -56,3 +56,38 @@ class DeviceRow:
     token_sha256: str
     created_at_ms: int
     revoked_at_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestTicketRow:
+    """A ticket as the platform's manifest last described it (box-office lookups)."""
+
+    ticket_id: str
+    event_id: int
+    ticket_type: int
+    order_id: str = ""
+    holder_name: str = ""
+    holder_email: str = ""
+    plain_code_sha256: str | None = None
+    valid_from: int = 0
+    valid_until: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStateRow:
+    """The single ``sync_state`` row: where sync stands and what it last heard."""
+
+    event_id: int | None = None
+    manifest_cursor: str = ""
+    manifest_at_ms: int | None = None
+    event_status: str = ""
+    event_name: str = ""
+    event_venue: str = ""
+    event_postponed_to: str | None = None
+    keyring_json: str | None = None
+    clock_offset_ms: int | None = None
+    clock_rtt_ms: int | None = None
+    clock_measured_at_ms: int | None = None
+    last_success_ms: int | None = None
+    last_error: str | None = None
+    last_error_ms: int | None = None

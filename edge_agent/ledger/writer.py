@@ -37,8 +37,8 @@ log = logging.getLogger(__name__)
 _INSERT_SCAN = (
     "INSERT INTO scans(seq, scan_id, agent_id, at_ms, gate, lane, device_id, device_kind,"
     " direction, credential_kind, event_id, ticket_id, ticket_type, key_id, code_sha256,"
-    " outcome, reason, override_operator, override_reason, chain)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " outcome, reason, override_operator, override_reason, manifest_at_ms, chain)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 
 _sha256 = hashlib.sha256
@@ -50,7 +50,7 @@ _OpItem = tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]"]
 class _Batch:
     """What one committed transaction produced, handed from the thread back to the loop."""
 
-    __slots__ = ("duration_ms", "head_chain", "head_seq", "op_results", "stored")
+    __slots__ = ("changes", "duration_ms", "head_chain", "head_seq", "op_results", "stored")
 
     def __init__(
         self,
@@ -59,7 +59,9 @@ class _Batch:
         head_seq: int,
         head_chain: bytes,
         duration_ms: float,
+        changes: int,
     ) -> None:
+        self.changes = changes
         self.stored = stored
         self.op_results = op_results
         self.head_seq = head_seq
@@ -223,7 +225,9 @@ class LedgerWriter:
         self._committed_rows += len(scans)
         self._batches_committed += 1
         self._last_commit_ms = batch.duration_ms
-        self._checkpointer.note_committed(len(scans) + len(ops))
+        # Rows changed, not items: one manifest page op writes thousands of rows, and the
+        # WAL must be folded back while a million-ticket load streams in.
+        self._checkpointer.note_committed(batch.changes)
         for (_, fut), stored in zip(scans, batch.stored, strict=True):
             if fut.done():
                 continue
@@ -256,6 +260,7 @@ class LedgerWriter:
         under its own SAVEPOINT, then COMMIT. Runs in the writer thread only."""
         conn = self._conn
         started = time.perf_counter()
+        changes_before = conn.total_changes
         seq = self._head_seq
         chain = self._head_chain
         agent = self._agent_id
@@ -288,7 +293,8 @@ class LedgerWriter:
             self._rollback_quietly()
             raise
         duration_ms = (time.perf_counter() - started) * 1000.0
-        return _Batch(stored, op_results, seq, chain, duration_ms)
+        changes = conn.total_changes - changes_before
+        return _Batch(stored, op_results, seq, chain, duration_ms, changes)
 
     @staticmethod
     def _run_op(

@@ -117,7 +117,7 @@ def test_swapped_rows_are_found(ledger: Path) -> None:
     cols = (
         "scan_id, agent_id, at_ms, gate, lane, device_id, device_kind, direction, "
         "credential_kind, event_id, ticket_id, ticket_type, key_id, code_sha256, outcome, "
-        "reason, override_operator, override_reason, chain"
+        "reason, override_operator, override_reason, manifest_at_ms, chain"
     )
     tamper(
         ledger,

@@ -74,6 +74,7 @@ def test_fast_canonical_form_is_byte_identical_to_the_contract() -> None:
                 n, scan_id=text, gate=text, reason=text, ticket_id=opt, key_id=opt,
                 event_id=None if opt is None else -(2**62), ticket_type=None,
                 override_operator=opt, override_reason=opt,
+                manifest_at_ms=None if opt is None else 1_767_205_327_000,
             )  # fmt: skip
             values = (n, *[getattr(row, f) if f != "agent_id" else AGENT for f in SCAN_FIELDS[1:]])
             assert canonical_values(values) == canonical_scan_bytes(n, AGENT, row)

@@ -36,6 +36,7 @@ def test_minimal_config_gets_documented_defaults(tmp_path: Path) -> None:
     assert cfg.event.keyring == tmp_path / "keyring.json"
     assert cfg.api.listen == ("127.0.0.1",)  # loopback only unless asked
     assert cfg.policy.reentry is False and cfg.log.level == "info"
+    assert cfg.sync.enabled is False and cfg.sync.platform_url == ""  # offline by default
     with pytest.raises(dataclasses.FrozenInstanceError):
         cfg.agent.agent_id = "other"  # type: ignore[misc]
 
@@ -58,6 +59,12 @@ def test_minimal_config_gets_documented_defaults(tmp_path: Path) -> None:
         ('[log]\nlevel = "loud"\n', "log.level", "expected one of"),
         ("[policy]\nclock_skew_grace_s = -1\n", "policy.clock_skew_grace_s", "expected 0 or more"),
         ("[gate]\ntimezone = 3\n", "gate.timezone", "expected a string"),
+        ('[sync]\nplatform_url = "ftp://x"\n', "sync.platform_url", "expected an http(s)://"),
+        ('[sync]\nplatform_url = "http://p"\n', "sync.token_file", "required when"),
+        ("[sync]\nbatch_rows = 1001\n", "sync.batch_rows", "expected 1..1000"),
+        ("[sync]\nbatch_bytes = 2000000\n", "sync.batch_bytes", "at most 1048576"),
+        ("[sync]\nmanifest_interval_s = 0\n", "sync.manifest_interval_s", "at least 1"),
+        ("[sync]\nplatform_url = 5\n", "sync.platform_url", "expected a string"),
     ],
 )
 def test_mistakes_name_file_key_and_expectation(
@@ -113,3 +120,10 @@ def test_example_config_documents_every_key_and_loads(tmp_path: Path) -> None:
             MINIMAL.replace("box-1", "gate-box-1").replace('"data"', '"/var/lib/gatehouse"'),
         )
     )
+
+
+def test_sync_token_file_is_relative_to_the_config_file(tmp_path: Path) -> None:
+    extra = '[sync]\nplatform_url = "http://127.0.0.1:9/"\ntoken_file = "agent.token"\n'
+    cfg = load_config(write(tmp_path, MINIMAL + extra))
+    assert cfg.sync.enabled
+    assert cfg.sync.token_file == str(tmp_path / "agent.token")

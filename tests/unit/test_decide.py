@@ -30,6 +30,7 @@ class State:
     revocations: dict[str, RevocationKind] = field(default_factory=dict)
     plain: dict[str, PlainTicket] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=lambda: {3: "Backstage"})
+    cancelled: bool = False
 
     def admission(self, ticket_id: str) -> AdmissionRecord | None:
         return self.admissions.get(ticket_id)
@@ -42,6 +43,9 @@ class State:
 
     def ticket_type_name(self, ticket_type: int) -> str | None:
         return self.names.get(ticket_type)
+
+    def event_cancelled(self) -> bool:
+        return self.cancelled
 
 
 def policy(**overrides: object) -> GatePolicy:
@@ -139,6 +143,21 @@ def test_every_revocation_kind_has_its_reason(platform, keyring, kind) -> None:
     d = judge(code, keyring, State(revocations={tid: kind}))
     assert d.outcome is Outcome.REFUSE and d.reason.value == kind.value
     assert "box office" in d.message or "new one" in d.message
+
+
+def test_a_cancelled_event_refuses_every_entry_but_lets_people_out(platform, keyring) -> None:
+    code = issue(platform, EVENT, 0)
+    tid = read_credential(code, keyring).ticket.ticket_id_hex  # type: ignore[union-attr]
+    d = judge(code, keyring, State(cancelled=True))
+    assert (d.outcome, d.reason, d.ticket_id) == (Outcome.REFUSE, ReasonCode.CANCELLED, tid)
+    inside = State(cancelled=True, admissions={tid: admitted()})
+    out = judge(code, keyring, inside, direction=Direction.OUT)
+    assert out.outcome is Outcome.EXIT
+    # the signature is still checked first: a forgery is not "cancelled"
+    assert judge(code[:-2] + "AA", keyring, State(cancelled=True)).reason in (
+        ReasonCode.BAD_SIGNATURE,
+        ReasonCode.MALFORMED,
+    )
 
 
 def test_revocation_beats_a_prior_admission(platform, keyring) -> None:

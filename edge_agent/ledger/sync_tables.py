@@ -1,0 +1,321 @@
+"""The sync tables (schema v2): manifest tickets, sync state, upload cursors.
+
+Write functions take the writer's connection and are meant for ``LedgerWriter.execute``
+(they run inside a group-commit transaction under their own SAVEPOINT); read functions
+take a connection from ``open_read_connection``.
+
+A manifest page is applied by ``apply_manifest_page`` in one call, so its changes and
+its cursor commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from edge_agent.ledger.records import SCAN_FIELDS
+from edge_agent.ledger.rows import ManifestTicketRow, SyncStateRow, TicketTypeRow
+from edge_agent.ledger.schema import MANIFEST_TICKET_INDEXES
+
+_STATE_COLUMNS = (
+    "event_id, manifest_cursor, manifest_at_ms, event_status, event_name, event_venue,"
+    " event_postponed_to, keyring_json, clock_offset_ms, clock_rtt_ms, clock_measured_at_ms,"
+    " last_success_ms, last_error, last_error_ms"
+)
+# Column names come from the SCAN_FIELDS constant, never from input.
+_UPLOAD_SQL = (
+    f"SELECT {', '.join(SCAN_FIELDS)}, chain FROM scans"  # noqa: S608
+    " WHERE seq > ? ORDER BY seq LIMIT ?"
+)
+_UPLOAD_KEYS = (*SCAN_FIELDS, "chain")
+
+
+@dataclass(frozen=True, slots=True)
+class PageChanges:
+    """Everything one manifest page changes, as the ledger stores it."""
+
+    event_id: int
+    cursor: str
+    #: Set only by a page with ``more: false`` (the manifest is then complete).
+    manifest_at_ms: int | None
+    event_status: str
+    event_name: str
+    event_venue: str
+    event_postponed_to: str | None
+    keyring_json: str
+    ticket_types: Sequence[TicketTypeRow]
+    tickets: Sequence[ManifestTicketRow]
+    #: (ticket_id, kind or None to lift, at_ms)
+    revocations: Sequence[tuple[str, str | None, int]]
+
+
+# ----------------------------------------------------------------------- writes
+
+
+def apply_manifest_page(conn: sqlite3.Connection, page: PageChanges) -> None:
+    """Apply one page (types, tickets + plain codes, revocations, state, cursor).
+
+    **Bulk load**: the first page into an empty ``manifest_tickets`` drops its secondary
+    indexes and sets ``sync_state.bulk_load``; until ``finish_bulk_load`` the tickets go
+    only into ``manifest_tickets`` (appends), and ``plain_codes`` and the indexes are
+    built once, sorted, at the end. A million random-key inserts (code hashes, names,
+    e-mails) rewrite a random page each and cost minutes; sorted builds cost seconds.
+    The gate loses nothing: before a first load completes, its codes were unknown.
+    """
+    bulk = bool(conn.execute("SELECT bulk_load FROM sync_state WHERE id = 1").fetchone()[0])
+    if (
+        page.tickets
+        and not bulk
+        and conn.execute("SELECT 1 FROM manifest_tickets LIMIT 1").fetchone() is None
+    ):
+        for name in MANIFEST_TICKET_INDEXES:
+            conn.execute(f"DROP INDEX IF EXISTS {name}")
+        conn.execute("UPDATE sync_state SET bulk_load = 1 WHERE id = 1")
+        bulk = True
+    if bulk:
+        _upsert_ticket_rows(conn, page.tickets)
+    else:
+        upsert_manifest_tickets(conn, page.tickets)
+    conn.executemany(
+        "INSERT INTO ticket_types(event_id, ticket_type, name) VALUES (?, ?, ?)"
+        " ON CONFLICT(event_id, ticket_type) DO UPDATE SET name = excluded.name",
+        ((t.event_id, t.ticket_type, t.name) for t in page.ticket_types),
+    )
+    lifted = [(tid,) for tid, kind, _ in page.revocations if kind is None]
+    conn.executemany("DELETE FROM revocations WHERE ticket_id = ?", lifted)
+    conn.executemany(
+        "INSERT INTO revocations(ticket_id, kind, at_ms, source) VALUES (?, ?, ?, 'platform')"
+        " ON CONFLICT(ticket_id) DO UPDATE SET kind = excluded.kind",
+        ((tid, kind, at_ms) for tid, kind, at_ms in page.revocations if kind is not None),
+    )
+    conn.execute(
+        "UPDATE sync_state SET event_id = ?, manifest_cursor = ?,"
+        " manifest_at_ms = coalesce(?, manifest_at_ms), event_status = ?, event_name = ?,"
+        " event_venue = ?, event_postponed_to = ?, keyring_json = ? WHERE id = 1",
+        (
+            page.event_id,
+            page.cursor,
+            page.manifest_at_ms,
+            page.event_status,
+            page.event_name,
+            page.event_venue,
+            page.event_postponed_to,
+            page.keyring_json,
+        ),
+    )
+
+
+def upsert_manifest_tickets(conn: sqlite3.Connection, tickets: Iterable[ManifestTicketRow]) -> None:
+    """Insert or update tickets, keeping ``plain_codes`` in step: a ticket whose plain
+    code changed (or went) loses its old code, so the old text no longer admits."""
+    rows = list(tickets)
+    conn.executemany(
+        "DELETE FROM plain_codes WHERE ticket_id = ?1 AND code_sha256 = (SELECT"
+        " plain_code_sha256 FROM manifest_tickets WHERE ticket_id = ?1) AND code_sha256"
+        " IS NOT ?2",
+        ((t.ticket_id, t.plain_code_sha256) for t in rows),
+    )
+    _upsert_ticket_rows(conn, rows)
+    conn.executemany(
+        "INSERT INTO plain_codes(code_sha256, event_id, ticket_id, ticket_type, valid_from,"
+        " valid_until) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT(code_sha256) DO UPDATE SET event_id = excluded.event_id,"
+        " ticket_id = excluded.ticket_id, ticket_type = excluded.ticket_type,"
+        " valid_from = excluded.valid_from, valid_until = excluded.valid_until",
+        (
+            (t.plain_code_sha256, t.event_id, t.ticket_id, t.ticket_type, t.valid_from,
+             t.valid_until)
+            for t in rows
+            if t.plain_code_sha256 is not None
+        ),
+    )  # fmt: skip
+
+
+def _upsert_ticket_rows(conn: sqlite3.Connection, rows: Sequence[ManifestTicketRow]) -> None:
+    conn.executemany(
+        "INSERT INTO manifest_tickets(ticket_id, event_id, ticket_type, order_id, holder_name,"
+        " holder_email, plain_code_sha256, valid_from, valid_until)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT(ticket_id) DO UPDATE SET event_id = excluded.event_id,"
+        " ticket_type = excluded.ticket_type, order_id = excluded.order_id,"
+        " holder_name = excluded.holder_name, holder_email = excluded.holder_email,"
+        " plain_code_sha256 = excluded.plain_code_sha256, valid_from = excluded.valid_from,"
+        " valid_until = excluded.valid_until"
+        # An unchanged ticket (a full reload re-sends every one) is not rewritten, so
+        # its index entries are not touched either.
+        " WHERE (event_id, ticket_type, order_id, holder_name, holder_email,"
+        " plain_code_sha256, valid_from, valid_until) IS NOT (excluded.event_id,"
+        " excluded.ticket_type, excluded.order_id, excluded.holder_name,"
+        " excluded.holder_email, excluded.plain_code_sha256, excluded.valid_from,"
+        " excluded.valid_until)",
+        (
+            (
+                t.ticket_id,
+                t.event_id,
+                t.ticket_type,
+                t.order_id,
+                t.holder_name,
+                t.holder_email,
+                t.plain_code_sha256,
+                t.valid_from,
+                t.valid_until,
+            )
+            for t in rows
+        ),
+    )
+
+
+def missing_manifest_indexes(conn: sqlite3.Connection) -> list[str]:
+    present = {
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'manifest_tickets'"
+        )
+    }
+    return [name for name in MANIFEST_TICKET_INDEXES if name not in present]
+
+
+def bulk_load_pending(conn: sqlite3.Connection) -> bool:
+    return bool(conn.execute("SELECT bulk_load FROM sync_state WHERE id = 1").fetchone()[0])
+
+
+def fill_plain_codes(conn: sqlite3.Connection) -> int:
+    """End of a bulk load, step 1: ``plain_codes`` from ``manifest_tickets`` in code
+    order (sequential B-tree inserts). Codes of these tickets stored before (a resumed
+    load) are replaced, so a code that changed mid-load cannot linger."""
+    conn.execute(
+        "DELETE FROM plain_codes WHERE ticket_id IN (SELECT ticket_id FROM manifest_tickets)"
+    )
+    cursor = conn.execute(
+        "INSERT INTO plain_codes(code_sha256, event_id, ticket_id, ticket_type, valid_from,"
+        " valid_until) SELECT plain_code_sha256, event_id, ticket_id, ticket_type,"
+        " valid_from, valid_until FROM manifest_tickets"
+        " WHERE plain_code_sha256 IS NOT NULL ORDER BY plain_code_sha256"
+        " ON CONFLICT(code_sha256) DO UPDATE SET event_id = excluded.event_id,"
+        " ticket_id = excluded.ticket_id, ticket_type = excluded.ticket_type,"
+        " valid_from = excluded.valid_from, valid_until = excluded.valid_until"
+    )
+    return max(cursor.rowcount, 0)
+
+
+def end_bulk_load(conn: sqlite3.Connection) -> None:
+    """End of a bulk load, last step (after the indexes are built)."""
+    conn.execute("UPDATE sync_state SET bulk_load = 0 WHERE id = 1")
+
+
+def build_manifest_index(conn: sqlite3.Connection, name: str) -> None:
+    """(Re)create one secondary index of ``manifest_tickets`` (a no-op if present)."""
+    conn.execute(MANIFEST_TICKET_INDEXES[name])
+
+
+def restart_manifest(conn: sqlite3.Connection) -> None:
+    """Forget the cursor: the next download is a full load. What is stored stays (a
+    revocation is only ever removed by the platform lifting it: fail closed)."""
+    conn.execute("UPDATE sync_state SET manifest_cursor = '' WHERE id = 1")
+
+
+def forget_other_event(conn: sqlite3.Connection, event_id: int) -> bool:
+    """A data dir reconfigured for another event starts its manifest from scratch."""
+    row = conn.execute("SELECT event_id FROM sync_state WHERE id = 1").fetchone()
+    if row is None or row[0] is None or row[0] == event_id:
+        return False
+    conn.execute(
+        "UPDATE sync_state SET event_id = ?, manifest_cursor = '', manifest_at_ms = NULL,"
+        " event_status = '', event_name = '', event_venue = '', event_postponed_to = NULL,"
+        " keyring_json = NULL WHERE id = 1",
+        (event_id,),
+    )
+    return True
+
+
+def set_upload_cursor(conn: sqlite3.Connection, stream: str, seq: int) -> None:
+    conn.execute(
+        "INSERT INTO upload_cursors(stream, uploaded_through_seq) VALUES (?, ?)"
+        " ON CONFLICT(stream) DO UPDATE SET uploaded_through_seq = excluded.uploaded_through_seq",
+        (stream, seq),
+    )
+
+
+def save_clock(conn: sqlite3.Connection, offset_ms: int, rtt_ms: int, measured_at_ms: int) -> None:
+    conn.execute(
+        "UPDATE sync_state SET clock_offset_ms = ?, clock_rtt_ms = ?, clock_measured_at_ms = ?"
+        " WHERE id = 1",
+        (offset_ms, rtt_ms, measured_at_ms),
+    )
+
+
+def save_result(
+    conn: sqlite3.Connection, success_ms: int | None, error: str | None, error_ms: int | None
+) -> None:
+    conn.execute(
+        "UPDATE sync_state SET last_success_ms = ?, last_error = ?, last_error_ms = ? WHERE id = 1",
+        (success_ms, error, error_ms),
+    )
+
+
+# ------------------------------------------------------------------------ reads
+
+
+def read_sync_state(conn: sqlite3.Connection) -> SyncStateRow:
+    row = conn.execute(f"SELECT {_STATE_COLUMNS} FROM sync_state WHERE id = 1").fetchone()  # noqa: S608
+    return SyncStateRow() if row is None else SyncStateRow(*row)
+
+
+def upload_cursors(conn: sqlite3.Connection) -> dict[str, int]:
+    return dict(conn.execute("SELECT stream, uploaded_through_seq FROM upload_cursors"))
+
+
+def scans_for_upload(
+    conn: sqlite3.Connection, after_seq: int, max_rows: int, max_bytes: int
+) -> list[dict[str, Any]]:
+    """Scan rows after ``after_seq`` as upload dicts (every ledger-v1 field + ``chain``),
+    at most ``max_rows`` and, measured as compact JSON, about ``max_bytes`` (the first
+    row is always included, so one huge row cannot block the stream)."""
+    out: list[dict[str, Any]] = []
+    total = 2
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    for values in conn.execute(_UPLOAD_SQL, (after_seq, max_rows)):
+        row = dict(zip(_UPLOAD_KEYS, values, strict=True))
+        size = len(dumps(row).encode("utf-8")) + 1
+        if out and total + size > max_bytes:
+            break
+        out.append(row)
+        total += size
+    return out
+
+
+def find_manifest_tickets(
+    conn: sqlite3.Connection,
+    *,
+    order_id: str | None = None,
+    email: str | None = None,
+    name_prefix: str | None = None,
+    limit: int = 50,
+) -> list[ManifestTicketRow]:
+    """Tickets by order id, by holder e-mail (any case) or by the start of the holder's
+    name (any case); each uses its own index."""
+    columns = (
+        "ticket_id, event_id, ticket_type, order_id, holder_name, holder_email,"
+        " plain_code_sha256, valid_from, valid_until"
+    )
+    args: tuple[str, ...]
+    if order_id is not None:
+        where, args = "order_id = ?", (order_id,)
+    elif email is not None:
+        where, args = "holder_email = ? COLLATE NOCASE", (email,)
+    elif name_prefix:
+        # A range on the NOCASE index; the upper bound is the prefix's last char + 1.
+        upper = name_prefix[:-1] + chr(ord(name_prefix[-1]) + 1)
+        where = "holder_name >= ? COLLATE NOCASE AND holder_name < ? COLLATE NOCASE"
+        args = (name_prefix, upper)
+    else:
+        return []
+    rows = conn.execute(
+        f"SELECT {columns} FROM manifest_tickets WHERE {where}"  # noqa: S608
+        " ORDER BY holder_name COLLATE NOCASE, ticket_id LIMIT ?",
+        (*args, limit),
+    )
+    return [ManifestTicketRow(*r) for r in rows]

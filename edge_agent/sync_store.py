@@ -1,0 +1,189 @@
+"""The ledger behind sync's ``SyncStore`` protocol (``sync/store.py``).
+
+Writes go through the single ``LedgerWriter`` (each manifest page, with its cursor, is
+one ``execute`` and so one transaction); reads for upload use a read-only connection of
+their own in a one-thread executor, so reading a 1,000-row batch never blocks the event
+loop or the writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from edge_agent.domain.errors import KeyringError
+from edge_agent.domain.keyring import load_keyring
+from edge_agent.ledger.connection import open_read_connection
+from edge_agent.ledger.rows import ManifestTicketRow, SyncStateRow, TicketTypeRow
+from edge_agent.ledger.sync_tables import (
+    PageChanges,
+    apply_manifest_page,
+    build_manifest_index,
+    bulk_load_pending,
+    end_bulk_load,
+    fill_plain_codes,
+    forget_other_event,
+    missing_manifest_indexes,
+    read_sync_state,
+    restart_manifest,
+    save_clock,
+    save_result,
+    scans_for_upload,
+    set_upload_cursor,
+    upload_cursors,
+)
+from edge_agent.ledger.writer import LedgerWriter
+from sync.clock import ClockSample
+from sync.errors import ProtocolError
+from sync.manifest_page import EventInfo, ManifestPage
+from sync.store import StoredSyncState
+
+#: The upload streams this agent has. Sales join when the box office records them.
+STREAMS = ("scans",)
+
+T = TypeVar("T")
+
+
+class LedgerSyncStore:
+    def __init__(self, writer: LedgerWriter, path: Path, event_id: int) -> None:
+        self._writer = writer
+        self._path = path
+        self._event_id = event_id
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-reader")
+        self._conn: sqlite3.Connection | None = None
+        self._keyring_json: str | None = None
+
+    async def load(self) -> StoredSyncState:
+        # A data dir set up for another event: that event's manifest state is not ours.
+        await self._writer.execute(lambda c: forget_other_event(c, self._event_id))
+        state, cursors = await self._read(lambda c: (read_sync_state(c), upload_cursors(c)))
+        self._keyring_json = state.keyring_json
+        return to_stored_state(state, cursors)
+
+    async def commit_manifest_page(self, page: ManifestPage) -> None:
+        if page.keyring_json != self._keyring_json:
+            try:  # refuse a keyring the gate could not use, before anything is stored
+                load_keyring(json.loads(page.keyring_json))
+            except KeyringError as exc:
+                raise ProtocolError(f"platform keyring refused: {exc}") from None
+        changes = page_changes(page)
+        await self._writer.execute(lambda c: apply_manifest_page(c, changes))
+        self._keyring_json = page.keyring_json
+        if not page.more:
+            await self._finish_bulk_load()
+
+    async def _finish_bulk_load(self) -> None:
+        """After a first load (also one resumed after a crash): plain codes, then each
+        lookup index, then the flag — one writer op each, so scans get turns in
+        between (each about 1–3 s per million tickets on the dev VM)."""
+        if not await self._writer.execute(bulk_load_pending):
+            return
+        await self._writer.execute(fill_plain_codes)
+        for name in await self._writer.execute(missing_manifest_indexes):
+            await self._writer.execute(functools.partial(build_manifest_index, name=name))
+        await self._writer.execute(end_bulk_load)
+
+    async def restart_manifest(self) -> None:
+        await self._writer.execute(restart_manifest)
+
+    def head_seq(self, stream: str) -> int:
+        return self._writer.head_seq if stream == "scans" else 0
+
+    async def read_rows(
+        self, stream: str, after_seq: int, max_rows: int, max_bytes: int
+    ) -> Sequence[Mapping[str, Any]]:
+        if stream != "scans":
+            raise ValueError(f"no upload stream {stream!r} on this agent")
+        return await self._read(lambda c: scans_for_upload(c, after_seq, max_rows, max_bytes))
+
+    async def save_upload_cursor(self, stream: str, seq: int) -> None:
+        await self._writer.execute(lambda c: set_upload_cursor(c, stream, seq))
+
+    async def save_clock(self, sample: ClockSample) -> None:
+        await self._writer.execute(
+            lambda c: save_clock(c, sample.offset_ms, sample.rtt_ms, sample.measured_at_ms)
+        )
+
+    async def save_result(
+        self, success_ms: int | None, error: str | None, error_ms: int | None
+    ) -> None:
+        await self._writer.execute(lambda c: save_result(c, success_ms, error, error_ms))
+
+    async def close(self) -> None:
+        def close_conn() -> None:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+        await asyncio.get_running_loop().run_in_executor(self._executor, close_conn)
+        self._executor.shutdown(wait=True)
+
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        def work() -> T:
+            if self._conn is None:
+                self._conn = open_read_connection(self._path)
+            return fn(self._conn)
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, work)
+
+
+def to_stored_state(state: SyncStateRow, cursors: Mapping[str, int]) -> StoredSyncState:
+    clock = None
+    if (
+        state.clock_offset_ms is not None
+        and state.clock_rtt_ms is not None
+        and state.clock_measured_at_ms is not None
+    ):
+        clock = ClockSample(state.clock_offset_ms, state.clock_rtt_ms, state.clock_measured_at_ms)
+    event = None
+    if state.event_status:
+        event = EventInfo(
+            state.event_name, state.event_venue, state.event_status, 0, state.event_postponed_to
+        )
+    return StoredSyncState(
+        manifest_cursor=state.manifest_cursor,
+        manifest_at_ms=state.manifest_at_ms,
+        event=event,
+        upload_cursors=dict(cursors),
+        clock=clock,
+        last_success_ms=state.last_success_ms,
+        last_error=state.last_error,
+        last_error_ms=state.last_error_ms,
+    )
+
+
+def page_changes(page: ManifestPage) -> PageChanges:
+    """A checked page as the ledger's rows."""
+    event_id = page.event_id
+    return PageChanges(
+        event_id=event_id,
+        cursor=page.cursor,
+        manifest_at_ms=page.manifest_at_ms,
+        event_status=page.event.status,
+        event_name=page.event.name,
+        event_venue=page.event.venue,
+        event_postponed_to=page.event.postponed_to,
+        keyring_json=page.keyring_json,
+        ticket_types=[TicketTypeRow(event_id, t.ticket_type, t.name) for t in page.ticket_types],
+        tickets=[
+            ManifestTicketRow(
+                t.ticket_id,
+                event_id,
+                t.ticket_type,
+                t.order_id,
+                t.holder_name,
+                t.holder_email,
+                t.plain_code_sha256,
+                t.valid_from,
+                t.valid_until,
+            )
+            for t in page.tickets
+        ],
+        revocations=[(r.ticket_id, r.kind, r.at_ms) for r in page.revocations],
+    )

@@ -1,0 +1,219 @@
+"""One manifest page as values, checked against the contract before anything is applied.
+
+A page that breaks the contract anywhere is refused as a whole (``ProtocolError`` naming
+the key), so a half-understood page never reaches the ledger or the gate.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from sync.errors import ProtocolError
+
+MANIFEST_FORMAT = "gatehouse-manifest-v1"
+REVOCATION_KINDS = frozenset({"refunded", "cancelled", "charged_back", "reissued", "suspended"})
+EVENT_STATUSES = frozenset({"on_sale", "cancelled", "postponed"})
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_MAX_TEXT = 1024
+#: The agent's text rule (``edge_agent/domain/text_rules.py``): no control characters
+#: (C0, DEL, C1), no lone surrogates. Repeated here so sync needs nothing of the agent.
+_NOT_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+@dataclass(frozen=True, slots=True)
+class EventInfo:
+    name: str
+    venue: str
+    status: str  # on_sale | cancelled | postponed
+    starts_at_ms: int
+    postponed_to: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketTypeChange:
+    ticket_type: int
+    name: str
+
+
+class TicketChange(NamedTuple):
+    """A NamedTuple, not a frozen dataclass: a first load builds a million of them and
+    a frozen dataclass's ``__init__`` costs several times more. Still immutable."""
+
+    ticket_id: str
+    ticket_type: int
+    order_id: str
+    holder_name: str
+    holder_email: str
+    plain_code_sha256: str | None
+    valid_from: int
+    valid_until: int
+
+
+class RevocationChange(NamedTuple):
+    ticket_id: str
+    kind: str | None  # None: the revocation is lifted
+    at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestPage:
+    event_id: int
+    cursor: str
+    more: bool
+    generated_at_ms: int
+    event: EventInfo
+    #: The platform keyring, as compact JSON with sorted keys (stored and compared as is).
+    keyring_json: str
+    ticket_types: tuple[TicketTypeChange, ...]
+    tickets: tuple[TicketChange, ...]
+    revocations: tuple[RevocationChange, ...]
+
+    @property
+    def manifest_at_ms(self) -> int | None:
+        """The page's platform time when it completes a sync (``more: false``)."""
+        return None if self.more else self.generated_at_ms
+
+
+def parse_manifest_page(doc: Any, expected_event_id: int) -> ManifestPage:
+    """Check a decoded page; raises ``ProtocolError`` naming the first bad key."""
+    obj = _object(doc, "page")
+    if obj.get("format") != MANIFEST_FORMAT:
+        raise ProtocolError(f"page: format {obj.get('format')!r}, expected {MANIFEST_FORMAT!r}")
+    event_id = _uint(obj.get("event_id"), "event_id", 32)
+    if event_id != expected_event_id:
+        raise ProtocolError(f"page is for event {event_id}, this agent admits {expected_event_id}")
+    cursor = obj.get("cursor")
+    if not isinstance(cursor, str) or not cursor or len(cursor) > _MAX_TEXT:
+        raise ProtocolError(f"cursor: expected a non-empty string, got {cursor!r}")
+    more = obj.get("more")
+    if not isinstance(more, bool):
+        raise ProtocolError(f"more: expected true or false, got {more!r}")
+    keyring = _object(obj.get("keyring"), "keyring")
+    return ManifestPage(
+        event_id=event_id,
+        cursor=cursor,
+        more=more,
+        generated_at_ms=_uint(obj.get("generated_at_ms"), "generated_at_ms", 63),
+        event=_event(obj.get("event")),
+        keyring_json=json.dumps(keyring, sort_keys=True, separators=(",", ":")),
+        ticket_types=tuple(
+            TicketTypeChange(
+                _uint(t.get("ticket_type"), f"{key}.ticket_type", 16),
+                _text(t.get("name"), f"{key}.name", empty=False),
+            )
+            for key, t in _objects(obj, "ticket_types")
+        ),
+        tickets=tuple(_ticket(key, t) for key, t in _objects(obj, "tickets")),
+        revocations=tuple(_revocation(key, r) for key, r in _objects(obj, "revocations")),
+    )
+
+
+def _event(value: Any) -> EventInfo:
+    ev = _object(value, "event")
+    status = ev.get("status")
+    if status not in EVENT_STATUSES:
+        raise ProtocolError(
+            f"event.status: expected one of {sorted(EVENT_STATUSES)}, got {status!r}"
+        )
+    postponed_to = ev.get("postponed_to")
+    if postponed_to is not None:
+        postponed_to = _text(postponed_to, "event.postponed_to", empty=False)
+    return EventInfo(
+        name=_text(ev.get("name", ""), "event.name"),
+        venue=_text(ev.get("venue", ""), "event.venue"),
+        status=status,
+        starts_at_ms=_uint(ev.get("starts_at_ms", 0), "event.starts_at_ms", 63),
+        postponed_to=postponed_to,
+    )
+
+
+_U16 = 1 << 16
+_U32 = 1 << 32
+
+
+def _ticket(key: str, t: dict[str, Any]) -> TicketChange:
+    """One ticket; the common, valid case is checked in one expression (a first load
+    checks a million of them), anything else goes the slow way for a precise message."""
+    tid = t.get("ticket_id")
+    ttype = t.get("ticket_type")
+    order = t.get("order_id") or ""
+    name = t.get("holder_name") or ""
+    email = t.get("holder_email") or ""
+    code = t.get("plain_code_sha256")
+    vfrom = t.get("valid_from", 0)
+    vuntil = t.get("valid_until", 0)
+    if (
+        type(tid) is str
+        and type(order) is str
+        and type(name) is str
+        and type(email) is str
+        and 0 < len(tid) <= _MAX_TEXT
+        and max(len(order), len(name), len(email)) <= _MAX_TEXT
+        and _NOT_TEXT.search(tid + order + name + email) is None
+        and type(ttype) is int
+        and 0 <= ttype < _U16
+        and type(vfrom) is int
+        and 0 <= vfrom < _U32
+        and type(vuntil) is int
+        and 0 <= vuntil < _U32
+        and (code is None or (type(code) is str and _HEX64.fullmatch(code) is not None))
+    ):
+        return TicketChange(tid, ttype, order, name, email, code, vfrom, vuntil)
+    return _ticket_checked(key, t)
+
+
+def _ticket_checked(key: str, t: dict[str, Any]) -> TicketChange:
+    code = t.get("plain_code_sha256")
+    if code is not None and not (isinstance(code, str) and _HEX64.fullmatch(code)):
+        raise ProtocolError(f"{key}.plain_code_sha256: expected 64 lowercase hex or null")
+    return TicketChange(
+        ticket_id=_text(t.get("ticket_id"), f"{key}.ticket_id", empty=False),
+        ticket_type=_uint(t.get("ticket_type"), f"{key}.ticket_type", 16),
+        order_id=_text(t.get("order_id") or "", f"{key}.order_id"),
+        holder_name=_text(t.get("holder_name") or "", f"{key}.holder_name"),
+        holder_email=_text(t.get("holder_email") or "", f"{key}.holder_email"),
+        plain_code_sha256=code,
+        valid_from=_uint(t.get("valid_from", 0), f"{key}.valid_from", 32),
+        valid_until=_uint(t.get("valid_until", 0), f"{key}.valid_until", 32),
+    )
+
+
+def _revocation(key: str, r: dict[str, Any]) -> RevocationChange:
+    kind = r.get("kind")
+    if kind is not None and kind not in REVOCATION_KINDS:
+        raise ProtocolError(f"{key}.kind: expected one of {sorted(REVOCATION_KINDS)} or null")
+    return RevocationChange(
+        ticket_id=_text(r.get("ticket_id"), f"{key}.ticket_id", empty=False),
+        kind=kind,
+        at_ms=_uint(r.get("at_ms", 0), f"{key}.at_ms", 63),
+    )
+
+
+def _object(value: Any, key: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ProtocolError(f"{key}: expected an object")
+    return value
+
+
+def _objects(obj: dict[str, Any], name: str) -> list[tuple[str, dict[str, Any]]]:
+    items = obj.get(name, [])
+    if not isinstance(items, list):
+        raise ProtocolError(f"{name}: expected a list")
+    return [(f"{name}[{i}]", _object(item, f"{name}[{i}]")) for i, item in enumerate(items)]
+
+
+def _uint(value: Any, key: str, bits: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < (1 << bits):
+        raise ProtocolError(f"{key}: expected an unsigned {bits}-bit integer, got {value!r}")
+    return value
+
+
+def _text(value: Any, key: str, *, empty: bool = True) -> str:
+    if not isinstance(value, str) or (not empty and not value) or len(value) > _MAX_TEXT:
+        raise ProtocolError(f"{key}: expected a string of at most {_MAX_TEXT} chars")
+    if _NOT_TEXT.search(value) is not None:
+        raise ProtocolError(f"{key}: control characters or lone surrogates are not text")
+    return value

@@ -1,0 +1,61 @@
+"""An agent enrolled on a real reference platform: its key, token file and config."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from edge_agent.config import Config, load_config
+from tests.platform_fixture import PlatformFixture
+
+CONFIG = """\
+[agent]
+agent_id = "{agent_id}"
+data_dir = "data"
+
+[event]
+event_id = {event_id}
+keyring = "keyring.json"
+
+[api]
+listen = ["127.0.0.1"]
+port = 0
+
+[sync]
+platform_url = "{url}"
+token_file = "agent.token"
+manifest_interval_s = 3600
+upload_interval_s = 3600
+manifest_page_size = {page_size}
+timeout_s = 10
+backoff_max_s = 2
+
+[log]
+level = "info"
+format = "json"
+"""
+
+
+async def enrolled_config(
+    root: Path, platform: PlatformFixture, *, agent_id: str = "gate-a", page_size: int = 7
+) -> Config:
+    """Enrol a new agent key and write a config that syncs with ``platform``. The local
+    keyring is empty: every key the gate trusts comes from the platform's manifest."""
+    token = await platform.enrol(agent_id, Ed25519PrivateKey.generate())
+    text = CONFIG.format(
+        agent_id=agent_id, event_id=platform.event_id, url=platform.url, page_size=page_size
+    )
+    return write_agent_files(root, token, text)
+
+
+def write_agent_files(root: Path, token: str, config_text: str) -> Config:
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root / "agent.token", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(token + "\n")
+    (root / "keyring.json").write_text('{"keys": []}\n')
+    path = root / "config.toml"
+    path.write_text(config_text)
+    return load_config(path)
