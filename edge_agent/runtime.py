@@ -25,6 +25,7 @@ from edge_agent.domain.reasons import RevocationKind
 from edge_agent.domain.trusted_key import Keyring
 from edge_agent.errors import ConfigError, LedgerCorrupt
 from edge_agent.gate.claims import AdmissionClaimer, LocalClaimer
+from edge_agent.gate.lanes import GateLanes
 from edge_agent.gate.pipeline import ScanPipeline
 from edge_agent.gate.state import GateState
 from edge_agent.gc_tuning import freeze_after_start, freeze_survivors_forever
@@ -40,6 +41,9 @@ from edge_agent.ledger.queries import (
     ticket_type_names,
 )
 from edge_agent.ledger.writer import LedgerWriter
+from hardware.printer import ReceiptPrinter
+from hardware.registry import build_printer
+from scanner.wedge import EvdevSource
 
 log = logging.getLogger(__name__)
 
@@ -81,22 +85,49 @@ class AgentRuntime:
     pairing_limiter: AttemptLimiter
     lock: DataDirLock
     start_report: LedgerReport
+    #: The gate's lanes (scanners in, lights out); empty when the config has none.
+    lanes: GateLanes = field(default_factory=lambda: GateLanes([]))
+    #: The box office's ticket printer, if ``[printer]`` is configured.
+    printer: ReceiptPrinter | None = None
     started_ms: int = field(default_factory=wall_clock_ms)
     version: str = __version__
     _gc_task: asyncio.Task[None] | None = None
 
     @classmethod
-    async def start(cls, config: Config, claimer: AdmissionClaimer | None = None) -> AgentRuntime:
+    async def start(
+        cls,
+        config: Config,
+        claimer: AdmissionClaimer | None = None,
+        *,
+        evdev_source: EvdevSource | None = None,
+    ) -> AgentRuntime:
+        """Start everything; ``evdev_source`` swaps ``/dev/input`` for a fake (tests)."""
         t0 = time.perf_counter()
         data_dir = config.agent.data_dir
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         lock = DataDirLock(data_dir)
         lock.acquire()
         try:
-            return await cls._start_locked(config, claimer, lock, t0)
+            runtime = await cls._start_locked(config, claimer, lock, t0)
         except BaseException:
             lock.release()
             raise
+        try:
+            await runtime._start_devices(evdev_source)
+        except BaseException:
+            await runtime.stop()
+            raise
+        return runtime
+
+    async def _start_devices(self, evdev_source: EvdevSource | None) -> None:
+        """Lanes and printer come last: no scan is read before the ledger can take it."""
+        self.lanes = GateLanes.from_config(
+            self.config, self.pipeline, self.devices, evdev_source=evdev_source
+        )
+        await self.lanes.start()
+        printer = self.config.printer
+        if printer is not None:
+            self.printer = build_printer(printer.id, printer.type, printer.options)
 
     @classmethod
     async def _start_locked(
@@ -198,8 +229,15 @@ class AgentRuntime:
         return runtime
 
     async def stop(self) -> None:
+        """Inputs stop and outputs are released first; then the writer drains."""
         if self._gc_task is not None:
             self._gc_task.cancel()
+        try:
+            await self.lanes.stop()
+            if self.printer is not None:
+                await self.printer.close()
+        except Exception:
+            log.exception("stopping lanes or printer failed")
         try:
             await self.writer.close()
         finally:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from edge_agent import __version__
 from edge_agent.cli import (
     check_cmd,
+    decode_cmd,
     demo_cmd,
     keys_cmds,
     manifest_cmd,
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for module in (run_cmd, demo_cmd, check_cmd, pair_cmd, manifest_cmd, ticket_cmds, keys_cmds):
         module.add_parser(sub)
+    decode_cmd.add_parser(sub)
     return parser
 
 
