@@ -33,6 +33,8 @@ lint: venv
 bench: venv
 	$(BIN)/python benchmarks/decide.py --json --short
 	$(BIN)/python benchmarks/start.py --json --short
+	$(BIN)/python benchmarks/decode.py --json --short
+	$(BIN)/python benchmarks/lanes.py --json --short
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build *.egg-info

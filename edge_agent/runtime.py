@@ -3,9 +3,11 @@
 Start: take the data-dir lock → load the keyring → check the ledger (integrity + chain)
 → open the writer → rebuild the admission index and device list, load what the last
 sync stored (platform keyring, event status, manifest time) → build the pipeline →
-start the sync worker when ``[sync]`` is configured.
-Stop: the sync worker stops first; then the writer drains and commits every queued row
-before the lock is released, so a SIGTERM never loses a scan whose verdict is being shown.
+start the sync worker when ``[sync]`` is configured → start the lanes (scanners,
+lights) and the printer last, so no code is read before the ledger can take it.
+Stop: lanes stop and outputs are released first, then the sync worker; then the writer
+drains and commits every queued row before the lock is released, so a SIGTERM never
+loses a scan whose verdict is being shown.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from edge_agent.domain.reasons import RevocationKind
 from edge_agent.domain.trusted_key import Keyring
 from edge_agent.errors import ConfigError, LedgerCorrupt
 from edge_agent.gate.claims import AdmissionClaimer, LocalClaimer
+from edge_agent.gate.lanes import GateLanes
 from edge_agent.gate.live_manifest import LiveManifest, effective_keyring
 from edge_agent.gate.pipeline import ScanPipeline
 from edge_agent.gate.state import GateState
@@ -46,6 +49,9 @@ from edge_agent.ledger.queries import (
 from edge_agent.ledger.sync_tables import read_sync_state
 from edge_agent.ledger.writer import LedgerWriter
 from edge_agent.sync_service import AgentSync
+from hardware.printer import ReceiptPrinter
+from hardware.registry import build_printer
+from scanner.wedge import EvdevSource
 from sync.manifest_page import EventInfo
 
 log = logging.getLogger(__name__)
@@ -91,22 +97,49 @@ class AgentRuntime:
     live_manifest: LiveManifest
     #: The platform sync service; ``None`` when ``sync.platform_url`` is "".
     sync: AgentSync | None = None
+    #: The gate's lanes (scanners in, lights out); empty when the config has none.
+    lanes: GateLanes = field(default_factory=lambda: GateLanes([]))
+    #: The box office's ticket printer, if ``[printer]`` is configured.
+    printer: ReceiptPrinter | None = None
     started_ms: int = field(default_factory=wall_clock_ms)
     version: str = __version__
     _gc_task: asyncio.Task[None] | None = None
 
     @classmethod
-    async def start(cls, config: Config, claimer: AdmissionClaimer | None = None) -> AgentRuntime:
+    async def start(
+        cls,
+        config: Config,
+        claimer: AdmissionClaimer | None = None,
+        *,
+        evdev_source: EvdevSource | None = None,
+    ) -> AgentRuntime:
+        """Start everything; ``evdev_source`` swaps ``/dev/input`` for a fake (tests)."""
         t0 = time.perf_counter()
         data_dir = config.agent.data_dir
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         lock = DataDirLock(data_dir)
         lock.acquire()
         try:
-            return await cls._start_locked(config, claimer, lock, t0)
+            runtime = await cls._start_locked(config, claimer, lock, t0)
         except BaseException:
             lock.release()
             raise
+        try:
+            await runtime._start_devices(evdev_source)
+        except BaseException:
+            await runtime.stop()
+            raise
+        return runtime
+
+    async def _start_devices(self, evdev_source: EvdevSource | None) -> None:
+        """Lanes and printer come last: no scan is read before the ledger can take it."""
+        self.lanes = GateLanes.from_config(
+            self.config, self.pipeline, self.devices, evdev_source=evdev_source
+        )
+        await self.lanes.start()
+        printer = self.config.printer
+        if printer is not None:
+            self.printer = build_printer(printer.id, printer.type, printer.options)
 
     @classmethod
     async def _start_locked(
@@ -246,12 +279,19 @@ class AgentRuntime:
         self.keyring = keyring
 
     async def stop(self) -> None:
+        """Inputs stop and outputs are released first, then sync; then the writer drains."""
         if self._gc_task is not None:
             self._gc_task.cancel()
         try:
+            await self.lanes.stop()
+            if self.printer is not None:
+                await self.printer.close()
+        except Exception:  # the ledger must still be closed cleanly
+            log.exception("stopping lanes or printer failed")
+        try:
             if self.sync is not None:
                 await self.sync.stop()
-        except Exception:  # the ledger must still be closed cleanly
+        except Exception:
             log.exception("stopping sync failed")
         try:
             await self.writer.close()

@@ -6,6 +6,13 @@ set -euo pipefail
 need=()
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 command -v python3 >/dev/null || need+=(python3)
+# evdev (USB keyboard-wedge scanners) builds from source: a C compiler, the kernel's input
+# headers and Python's headers.
+command -v gcc >/dev/null || need+=(gcc)
+[ -f /usr/include/linux/input.h ] || need+=(linux-libc-dev)
+python3 -c 'import os, sysconfig, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null || need+=(python3-dev)
+# zbar: the optional camera decode backend (pyzbar); its tests decode real images with it.
+/sbin/ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0' || need+=(libzbar0)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

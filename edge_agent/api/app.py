@@ -15,20 +15,28 @@ from edge_agent.api.auth import auth_middleware
 from edge_agent.api.errors import error_middleware
 from edge_agent.api.keys import RUNTIME_APP_KEY, RUNTIME_KEY
 from edge_agent.api.routes import routes
+from edge_agent.api.scan_ws import ws_routes
 from edge_agent.config import Config
 from edge_agent.gate.claims import AdmissionClaimer
 from edge_agent.runtime import AgentRuntime
+from scanner.wedge import EvdevSource
 
 
-def create_app(config: Config, claimer: AdmissionClaimer | None = None) -> web.Application:
+def create_app(
+    config: Config,
+    claimer: AdmissionClaimer | None = None,
+    *,
+    evdev_source: EvdevSource | None = None,
+) -> web.Application:
     app = web.Application(
         middlewares=[error_middleware, auth_middleware],
         client_max_size=config.api.max_body_bytes,
     )
     app.add_routes(routes)
+    app.add_routes(ws_routes)
 
     async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
-        runtime = await AgentRuntime.start(config, claimer)
+        runtime = await AgentRuntime.start(config, claimer, evdev_source=evdev_source)
         app[RUNTIME_KEY] = runtime
         try:
             yield

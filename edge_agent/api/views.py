@@ -2,40 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from edge_agent.gate.pipeline import ScanResult
+from edge_agent.gate.verdict_json import iso_ms, verdict_json
 from edge_agent.runtime import AgentRuntime, wall_clock_ms
 
-
-def iso_ms(at_ms: int) -> str:
-    return datetime.fromtimestamp(at_ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
-
-
-def verdict_json(result: ScanResult) -> dict[str, Any]:
-    d = result.decision
-    prev = d.previous
-    return {
-        "scan_id": result.scan_id,
-        "seq": result.seq,
-        "recorded": result.recorded,
-        "at": iso_ms(result.at_ms),
-        "outcome": d.outcome.value,
-        "reason": d.reason.value,
-        "message": d.message,
-        "direction": d.direction.value,
-        "credential_kind": d.credential_kind.value,
-        "ticket_id": d.ticket_id,
-        "event_id": d.event_id,
-        "ticket_type": d.ticket_type,
-        "gate": result.gate,
-        "lane": result.lane,
-        "confirmed": result.confirmed,
-        "first_admitted": (
-            {"at": iso_ms(prev.first_admit_ms), "gate": prev.first_gate} if prev else None
-        ),
-    }
+__all__ = ["iso_ms", "status_json", "verdict_json"]
 
 
 def status_json(rt: AgentRuntime) -> dict[str, Any]:
@@ -87,6 +59,8 @@ def status_json(rt: AgentRuntime) -> dict[str, Any]:
         },
         "devices": {"paired": sum(1 for d in rt.devices.all() if d.active)},
         "sync": sync_json(rt, now),
+        "lanes": rt.lanes.status(),
+        "printer": rt.printer.health.snapshot() if rt.printer is not None else None,
     }
 
 

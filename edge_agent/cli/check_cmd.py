@@ -49,6 +49,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         line(False, str(exc))
     _check_sync(config, line)
     _check_data_dir(config, line)
+    _show_lanes(config)
     return 0 if problems == 0 else 1
 
 
@@ -62,6 +63,20 @@ def _check_sync(config: Config, line: Any) -> None:
         line(False, f"sync: {exc}")
         return
     line(True, f"sync: {redact_url(config.sync.platform_url)}, token {config.sync_token_path}")
+
+
+def _show_lanes(config: Config) -> None:
+    """One line per lane, and a warning for a scanner device that is not there now (it
+    may be plugged in later: the agent waits for it, so this is not a failure)."""
+    for lane in config.lanes:
+        ins = ", ".join(f"{i.id} ({i.type})" for i in lane.inputs) or "none"
+        outs = ", ".join(f"{o.id} ({o.type})" for o in lane.outputs) or "none"
+        print(f"ok   lane {lane.id} ({lane.direction}): inputs {ins}; outputs {outs}")
+        for spec in lane.inputs:
+            device = getattr(spec.options, "path", "") if spec.type == "evdev" else ""
+            device = getattr(spec.options, "port", "") if spec.type == "serial" else device
+            if device and not Path(device).exists():
+                print(f"warn lane {lane.id}: {spec.id}: {device} is not there now (unplugged?)")
 
 
 def _check_data_dir(config: Config, line: Any) -> None:

@@ -4,12 +4,18 @@ Makes a demo event in a temp dir, starts a real agent on loopback, pairs a scann
 through the control socket exactly as a venue tech would, feeds a stream of scans over
 HTTP (valid, repeated, revoked, forged, foreign, expired, plain codes, exits and
 re-entries) and prints each verdict as it comes back, then a summary.
+
+Meanwhile a second lane has a camera: a file-replay camera plays pictures of rendered demo
+tickets (a valid one, another, a refunded and a forged one, then the first again), decoded
+by the same camera pipeline a real camera uses; its verdicts are printed as they come
+(tagged ``cam``), with the lane's signal.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import shutil
 import statistics
@@ -24,10 +30,14 @@ import aiohttp
 
 from edge_agent.cli.control_client import control_request
 from edge_agent.cli.manifest_cmd import import_manifest
-from edge_agent.cli.run_cmd import start_agent
+from edge_agent.cli.run_cmd import RunningAgent, start_agent
+from edge_agent.config import load_config
 from edge_agent.demo_event import DemoEvent, make_demo_event
 from edge_agent.errors import GatehouseError
+from edge_agent.gate.lanes import signal_for
+from edge_agent.gate.pipeline import ScanResult
 from edge_agent.ledger.health import check_ledger
+from scanner.reads import CodeRead
 
 _COLOURS = {"admit": "\033[1;32m", "exit": "\033[1;36m", "refuse": "\033[1;31m"}
 _RESET = "\033[0m"
@@ -40,6 +50,9 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--rate", type=float, default=25.0, help="scans per second")
     p.add_argument("--dir", type=Path, help="keep the demo event here (default: a temp dir)")
     p.add_argument("--seed", type=int, help="random seed for a repeatable scan stream")
+    p.add_argument(
+        "--no-camera", dest="camera", action="store_false", help="leave out the camera lane"
+    )
     p.set_defaults(func=cmd_demo)
 
 
@@ -47,7 +60,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     root = args.dir or Path(tempfile.mkdtemp(prefix="gatehouse-demo-"))
     if root.exists() and any(root.iterdir()):
         raise GatehouseError(f"{root} is not empty; give --dir a new or empty directory")
-    return asyncio.run(run_demo(root, args.tickets, args.scans, args.rate, args.seed))
+    return asyncio.run(
+        run_demo(root, args.tickets, args.scans, args.rate, args.seed, camera=args.camera)
+    )
 
 
 def scan_script(ev: DemoEvent, n: int, rng: random.Random) -> list[tuple[str, str, str]]:
@@ -90,18 +105,122 @@ def scan_script(ev: DemoEvent, n: int, rng: random.Random) -> list[tuple[str, st
     return out
 
 
+class CameraWatch:
+    """Prints the camera lane's verdicts as they come (they interleave with the HTTP
+    stream, as a second lane would at a real gate) and tells when all have come."""
+
+    def __init__(self, agent: RunningAgent, script: list[tuple[str, str]], colour: bool) -> None:
+        self.seen: list[ScanResult] = []
+        self.done = asyncio.Event()
+        self._expected = len(script)
+        self._labels: dict[str, list[str]] = {}  # a code shown twice has two labels
+        for label, code in script:
+            self._labels.setdefault(code, []).append(label)
+        self._colour = colour
+        lane = agent.runtime.lanes.lane("camera-lane")
+        if lane is None or not script:
+            self.done.set()
+        else:
+            lane.listeners.append(self._show)
+
+    def _show(self, result: ScanResult, read: CodeRead) -> None:
+        self.seen.append(result)
+        d = result.decision
+        labels = self._labels.get(read.text) or ["camera read"]
+        label = f"{labels.pop(0) if len(labels) > 1 else labels[0]} → {signal_for(result)}"
+        at = iso_time(result.at_ms)
+        _print_verdict(
+            "cam", d.outcome.value, d.reason.value, label, d.message, at, None, self._colour
+        )
+        if len(self.seen) >= self._expected:
+            self.done.set()
+
+    async def wait(self, within_s: float = 20.0) -> None:
+        """Give the replay time to finish (it runs beside the HTTP stream)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within_s):
+                await self.done.wait()
+
+
+def iso_time(at_ms: int) -> str:
+    return time.strftime("%H:%M:%S", time.gmtime(at_ms / 1000)) + f".{at_ms % 1000:03d}"
+
+
+def _print_verdict(
+    tag: str,
+    outcome: str,
+    reason: str,
+    label: str,
+    message: str,
+    at: str,
+    ms: float | None,
+    colour: bool,
+) -> None:
+    verdict = (
+        f"{_COLOURS[outcome]}{outcome.upper():<7}{_RESET}" if colour else f"{outcome.upper():<7}"
+    )
+    took = f"  ({ms:.1f} ms)" if ms is not None else ""
+    print(f"{tag:>4}  {at:<12} {verdict} {reason:<20} {label[:34]:<34} {message}{took}")
+
+
 def _revoked(ev: DemoEvent, kind: str) -> str:
     return next(code for code, k in ev.revoked.items() if k.value == kind)
 
 
-async def run_demo(root: Path, tickets: int, scans: int, rate: float, seed: int | None) -> int:
+CAMERA_LANE = """
+# The demo's camera lane: a file-replay camera plays rendered tickets (docs/scanners.md).
+[[lanes]]
+id = "camera-lane"
+debounce_ms = 1000
+  [[lanes.inputs]]
+  id = "cam-1"
+  type = "camera"
+  camera = "replay"
+  path = "{path}"
+  fps = 20.0
+  image_seconds = 0.4
+  loop = false
+"""
+
+
+def camera_script(ev: DemoEvent) -> list[tuple[str, str]]:
+    """(what it is, code) shown to the camera, in order; the last one comes back after it
+    has been out of view longer than the lane's debounce window, so it is judged again."""
+    first, second = ev.valid[-1], ev.valid[-2]  # never used by the HTTP stream
+    return [
+        ("valid ticket", first),
+        ("valid ticket on a phone", second),
+        ("refunded ticket", _revoked(ev, "refunded")),
+        ("forged ticket", ev.forged[-1]),
+        ("first ticket again", first),
+    ]
+
+
+def add_camera_lane(ev: DemoEvent) -> list[tuple[str, str]]:
+    """Render the camera's pictures and add its lane to the demo config."""
+    from scanner.render import render_code_frames  # OpenCV: only when the demo wants it
+
+    script = camera_script(ev)
+    frames = ev.root / "camera"
+    render_code_frames([code for _, code in script], frames)
+    with ev.config_path.open("a") as f:
+        f.write(CAMERA_LANE.format(path=frames))
+    ev.config = load_config(ev.config_path)
+    return script
+
+
+async def run_demo(
+    root: Path, tickets: int, scans: int, rate: float, seed: int | None, *, camera: bool = True
+) -> int:
     colour = sys.stdout.isatty()
     rng = random.Random(seed)
     print(f"Gatehouse demo — building event 1001 with {tickets} tickets in {root}")
     ev = make_demo_event(root, tickets=max(tickets, 20), now_s=int(time.time()), rng=rng)
     await import_manifest(ev.config, ev.manifest)
+    cam_script = add_camera_lane(ev) if camera else []
     agent = await start_agent(ev.config)
     url = agent.urls[0]
+    camera_watch = CameraWatch(agent, cam_script, colour)
     try:
         pairing = await control_request(
             ev.config.control_socket,
@@ -117,6 +236,8 @@ async def run_demo(root: Path, tickets: int, scans: int, rate: float, seed: int 
             latencies, reasons = await _feed(
                 http, url, headers, scan_script(ev, scans, rng), rate, colour
             )
+            await camera_watch.wait()
+            reasons.update(v.decision.reason.value for v in camera_watch.seen)
             async with http.get(f"{url}/api/v1/status", headers=headers) as r:
                 status = await r.json()
     finally:
@@ -150,15 +271,8 @@ async def _feed(
         latencies.append(ms)
         v = v.get("verdict", v)
         reasons[v["reason"]] += 1
-        outcome = v["outcome"]
-        tag = (
-            f"{_COLOURS[outcome]}{outcome.upper():<7}{_RESET}"
-            if colour
-            else f"{outcome.upper():<7}"
-        )
-        print(
-            f"{i:>4}  {v['at'][11:23]:<12} {tag} {v['reason']:<20} {label[:34]:<34} "
-            f"{v['message']}  ({ms:.1f} ms)"
+        _print_verdict(
+            str(i), v["outcome"], v["reason"], label, v["message"], v["at"][11:23], ms, colour
         )
         await asyncio.sleep(max(0.0, interval - (time.perf_counter() - t0)))
     return latencies, reasons

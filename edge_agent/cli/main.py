@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from edge_agent import __version__
 from edge_agent.cli import (
     check_cmd,
+    decode_cmd,
     demo_cmd,
     keys_cmds,
     manifest_cmd,
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         sync_cmd,
     ):
         module.add_parser(sub)
+    decode_cmd.add_parser(sub)
     return parser
 
 

@@ -47,7 +47,17 @@ def test_demo_runs_end_to_end_and_leaves_a_verified_ledger(tmp_path: Path) -> No
         "not_inside",
     ):
         assert f" {reason} " in text, f"the demo never showed {reason}"
-    assert "ledger OK: 40 rows" in text
+    # the camera lane: rendered tickets replayed through the real camera decode path
+    camera = [line for line in text.splitlines() if line.startswith(" cam ")]
+    assert [line.split()[3] for line in camera] == [
+        "admitted",
+        "admitted",
+        "refunded",
+        "bad_signature",
+        "already_admitted",
+    ]
+    assert camera[-1].split("→")[1].split()[0] == "attention"
+    assert "ledger OK: 45 rows" in text  # 40 over HTTP + 5 from the camera
     assert "Traceback" not in out.stderr
     assert (tmp_path / "demo" / "config.toml").exists()
     # the commands the demo suggests work as printed

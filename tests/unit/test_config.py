@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.config import Config, load_config
+from edge_agent.config import Config, LaneSection, load_config
 from edge_agent.errors import ConfigError
+from hardware.registry import OUTPUTS, PRINTERS
+from scanner.registry import BACKENDS as INPUTS
 
 ROOT = Path(__file__).resolve().parents[2]
 MINIMAL = """
@@ -105,21 +107,126 @@ def _declared_keys(cls: type, prefix: str = "") -> set[str]:
     return keys
 
 
+def _uncomment(text: str) -> str:
+    """Every commented "# key = value" line and "# [table]" header, made live."""
+    text = re.sub(r"^#\s*(\[\[?[\w.]+\]\]?)\s*$", r"\1", text, flags=re.MULTILINE)
+    return re.sub(r"^#\s*(\w+ = .*)$", r"\1", text, flags=re.MULTILINE)
+
+
 def test_example_config_documents_every_key_and_loads(tmp_path: Path) -> None:
     text = (ROOT / "config.example.toml").read_text()
     # uncomment every "# key = value" line: the file must then hold every key, and load
-    uncommented = re.sub(r"^# (\w+ = .*)$", r"\1", text, flags=re.MULTILINE)
+    uncommented = _uncomment(text)
     doc = tomllib.loads(uncommented)
+    devices = {k: doc.pop(k) for k in ("lanes", "printer")}
     documented = {f"{section}.{key}" for section, table in doc.items() for key in table}
-    assert documented == _declared_keys(Config)
+    documented |= {
+        f"lanes.{key}" for key in devices["lanes"][0] if key not in ("inputs", "outputs")
+    }
+    documented |= {"lanes", "printer"}
+    declared = _declared_keys(Config) | {f"lanes.{k}" for k in _declared_keys(LaneSection)}
+    assert documented == declared - {"lanes.inputs", "lanes.outputs"}
     (tmp_path / "example.toml").write_text(uncommented)
     cfg = load_config(tmp_path / "example.toml")
-    assert cfg == load_config(
+    assert dataclasses.replace(cfg, lanes=(), printer=None) == load_config(
         write(
             tmp_path,
             MINIMAL.replace("box-1", "gate-box-1").replace('"data"', '"/var/lib/gatehouse"'),
         )
     )
+    assert cfg.printer is not None and cfg.printer.type == "network"
+
+
+def _fields(cls: type) -> set[str]:
+    return {f.name for f in dataclasses.fields(cls)}
+
+
+def test_example_config_documents_every_key_of_every_device_type() -> None:
+    doc = tomllib.loads(_uncomment((ROOT / "config.example.toml").read_text()))
+    lane = doc["lanes"][0]
+    inputs = {t["type"]: set(t) - {"id", "type"} for t in lane["inputs"]}
+    outputs = {t["type"]: set(t) - {"id", "type"} for t in lane["outputs"]}
+    assert inputs == {kind: _fields(b.load()[0]) for kind, b in INPUTS.items()}
+    assert outputs == {kind: _fields(b.options) for kind, b in OUTPUTS.items()}
+    printer = doc["printer"]
+    assert set(printer) - {"id", "type"} == _fields(PRINTERS[printer["type"]].options)
+
+
+LANES = """
+[[lanes]]
+id = "lane-1"
+direction = "out"
+  [[lanes.inputs]]
+  id = "usb-1"
+  type = "evdev"
+  name = "honeywell"
+  layout = "de"
+  [[lanes.inputs]]
+  id = "tcp-1"
+  type = "tcp"
+  port = 7300
+  [[lanes.outputs]]
+  id = "lights-1"
+  type = "fake"
+[[lanes]]
+id = "lane-2"
+  [[lanes.inputs]]
+  id = "replay"
+  type = "fake"
+  codes_file = "codes.txt"
+"""
+
+
+def test_lanes_load_with_their_backends_options(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, MINIMAL + LANES))
+    lane1, lane2 = cfg.lanes
+    assert (lane1.id, lane1.direction, lane1.debounce_ms) == ("lane-1", "out", 1500)
+    assert [(i.id, i.type) for i in lane1.inputs] == [("usb-1", "evdev"), ("tcp-1", "tcp")]
+    assert lane1.inputs[0].options.layout == "de"
+    assert lane1.inputs[1].options.host == "127.0.0.1"  # loopback unless told
+    assert lane2.inputs[0].options.codes_file == tmp_path / "codes.txt"  # relative to file
+    assert lane2.direction == "in" and lane2.outputs == ()
+    assert cfg.printer is None
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "expected"),
+    [
+        (('layout = "de"', 'layuot = "de"'), "lanes[0].inputs[0].layuot", "unknown key"),
+        (('layout = "de"', 'layout = "ch"'), "lanes[0].inputs[0]", "layout: expected one of"),
+        (('type = "evdev"', 'type = "ps2"'), "lanes[0].inputs[0].type", "unknown input type"),
+        (("port = 7300", 'port = "7300"'), "lanes[0].inputs[1].port", "expected an integer"),
+        (("port = 7300", "port = 8443"), "lanes[0].inputs[1].port", "already api.port"),
+        (('direction = "out"', 'direction = "up"'), "lanes[0].direction", '"in" or "out"'),
+        (('id = "lane-2"', 'id = "lane-1"'), "lanes[1].id", "defined twice"),
+        (('id = "replay"', 'id = "usb-1"'), "lanes[1].inputs[0].id", "already used"),
+        (
+            ('type = "fake"\n[[', 'type = "gpio"\n  pin = 3\n[['),
+            "lanes[0].outputs[0].pin",
+            "unknown key",
+        ),
+        (('  id = "lights-1"\n', ""), "lanes[0].outputs[0].id", "missing required key"),
+        (
+            ('[[lanes]]\nid = "lane-1"', '[[lanes]]\nid = "lane-1"\nspeed = 3'),
+            "lanes[0].speed",
+            "unknown key",
+        ),
+    ],
+)
+def test_lane_mistakes_name_the_key(
+    tmp_path: Path, change: tuple[str, str], key: str, expected: str
+) -> None:
+    text = MINIMAL + LANES.replace(*change, 1)
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    assert err.value.key == key
+    assert expected in err.value.problem
+
+
+def test_unknown_printer_type_names_the_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, MINIMAL + '[printer]\nid = "p"\ntype = "laser"\n'))
+    assert err.value.key == "printer.type"
 
 
 def test_sync_token_file_is_relative_to_the_config_file(tmp_path: Path) -> None:

@@ -1,0 +1,173 @@
+"""``GET /api/v1/scans/ws``: phones and browser scanners stream codes, get verdicts back.
+
+A phone at a lane keeps one socket open instead of a request per ticket. Authentication is
+the LAN API's: ``Authorization: Bearer <token>`` on the upgrade, or — for browsers, which
+cannot set that header on a WebSocket — a first message ``{"auth": "<token>"}``. The role
+must be allowed to scan (scanner, supervisor), as for ``POST /api/v1/scans``.
+
+Each message ``{"code": "…"}`` (the same fields as POST's body) gets exactly one answer: the
+verdict, in POST's shape, or POST's error body. When the lane named by ``?lane=ID``
+(default: ``[gate] default_lane``) has a ``websocket`` input, the code goes through that
+lane — debounced, with the lane's direction, shown on its lights — otherwise it is judged
+exactly like a POST (the message may then name ``lane`` and ``direction``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from edge_agent.api.auth import public
+from edge_agent.api.errors import ApiError
+from edge_agent.api.keys import runtime_of
+from edge_agent.api.schemas import ScanRequest
+from edge_agent.devices.registry import Device
+from edge_agent.devices.tokens import token_hash
+from edge_agent.gate.lanes import SCANNING_ROLES
+from edge_agent.gate.verdict_json import answer_json
+from edge_agent.runtime import AgentRuntime
+
+log = logging.getLogger(__name__)
+
+ws_routes = web.RouteTableDef()
+
+LaneAnswer = Callable[[str, str], Awaitable[Mapping[str, object]]]
+
+#: A client that sends no auth message within this time is closed.
+AUTH_TIMEOUT_S = 10.0
+#: WebSocket close codes for the two ways a session ends early (4000-4999: application).
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_FULL = 4429
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def _device_for(rt: AgentRuntime, token: str) -> Device | None:
+    device = rt.devices.by_token_hash(token_hash(token)) if token else None
+    return device if device is not None and device.role in SCANNING_ROLES else None
+
+
+@ws_routes.get("/api/v1/scans/ws")
+@public  # authenticates itself: the header, or a first message (see the module docstring)
+async def scans_ws(request: web.Request) -> web.StreamResponse:
+    rt = runtime_of(request)
+    device = None
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        device = _device_for(rt, token.strip()) if scheme.lower() == "bearer" else None
+        if device is None:  # refused before the upgrade, like every other route
+            raise ApiError(
+                401,
+                "unauthorized",
+                "unknown or revoked device token, or its role may not submit scans",
+            )
+    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=rt.config.api.max_body_bytes)
+    await ws.prepare(request)
+    if device is None:
+        device = await _auth_message(rt, ws)
+        if device is None:
+            await ws.close(code=CLOSE_UNAUTHORIZED, message=b"unauthorized")
+            return ws
+        await ws.send_json({"auth": "ok", "device_id": device.device_id})
+    lane_id = request.query.get("lane") or None
+    lane = rt.lanes.lane(lane_id or rt.config.gate.default_lane)
+    ws_input = lane.websocket() if lane is not None else None
+    if ws_input is None:
+        await _serve(rt, ws, device, lane_id, None)
+        return ws
+    with ws_input.attach() as admitted:
+        if not admitted:
+            await ws.send_json(_error("too_many_clients", "too many clients on this lane"))
+            await ws.close(code=CLOSE_FULL, message=b"full")
+            return ws
+        await _serve(rt, ws, device, lane_id, ws_input.answer)
+    return ws
+
+
+async def _auth_message(rt: AgentRuntime, ws: web.WebSocketResponse) -> Device | None:
+    try:
+        msg = await ws.receive(timeout=AUTH_TIMEOUT_S)
+    except TimeoutError:
+        await ws.send_json(_error("unauthorized", 'send {"auth": "<token>"} first'))
+        return None
+    token = ""
+    if msg.type is WSMsgType.TEXT:
+        try:
+            doc = json.loads(msg.data)
+        except ValueError:
+            doc = None
+        if isinstance(doc, dict) and isinstance(doc.get("auth"), str):
+            token = doc["auth"].strip()
+    device = _device_for(rt, token)
+    if device is None and msg.type is WSMsgType.TEXT:
+        log.warning("scan websocket refused: bad or missing token")
+        await ws.send_json(
+            _error(
+                "unauthorized", "unknown or revoked device token, or its role may not submit scans"
+            )
+        )
+    return device
+
+
+async def _serve(
+    rt: AgentRuntime,
+    ws: web.WebSocketResponse,
+    device: Device,
+    lane_id: str | None,
+    through_lane: LaneAnswer | None,
+) -> None:
+    async for msg in ws:
+        current = rt.devices.get(device.device_id)
+        if current is None or not current.active:  # revoked while connected
+            await ws.send_json(_error("unauthorized", "this device's token was revoked"))
+            await ws.close(code=CLOSE_UNAUTHORIZED, message=b"revoked")
+            return
+        if msg.type is not WSMsgType.TEXT:
+            if msg.type is WSMsgType.BINARY:
+                await ws.send_json(_error("invalid_request", "send text frames of JSON"))
+            continue
+        try:
+            answer = await _answer(rt, msg.data, device, lane_id, through_lane)
+        except ApiError as exc:
+            answer = {"error": {"code": exc.code, "message": exc.message}, **exc.extra}
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("scan websocket: judging failed")
+            answer = _error("internal_error", "internal error; see the agent's log")
+        await ws.send_json(answer)
+
+
+async def _answer(
+    rt: AgentRuntime,
+    data: str,
+    device: Device,
+    lane_id: str | None,
+    through_lane: LaneAnswer | None,
+) -> Mapping[str, object]:
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        raise ApiError(400, "invalid_json", 'send {"code": "…"} as JSON') from None
+    if not isinstance(doc, dict):
+        raise ApiError(422, "invalid_request", "each message must be a JSON object")
+    body = ScanRequest.parse({"device_kind": "websocket", **doc})
+    if through_lane is not None:
+        answer: Mapping[str, object] = await through_lane(body.code, device.device_id)
+        return answer
+    result = await rt.pipeline.scan(
+        body.code,
+        lane=lane_id or body.lane or rt.config.gate.default_lane,
+        device_id=device.device_id,
+        device_kind=body.device_kind,
+        direction=body.direction,
+    )
+    return answer_json(result)

@@ -1,0 +1,21 @@
+"""What network inputs (TCP line, WebSocket) need from the agent, as plain callables.
+
+A handheld or phone must see its verdict, so these inputs answer each code with the
+verdict's JSON instead of only emitting it; and every LAN endpoint needs a paired device
+token. Both live in the agent (``edge_agent``), which ``scanner`` may not import, so the
+agent lends them as callables through the input context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+
+from scanner.reads import CodeRead
+
+#: ``(read, device_id) -> verdict JSON`` (the shape of ``POST /api/v1/scans``'s answer). The
+#: agent debounces, judges, records and signals the lane's outputs before it returns.
+Judge = Callable[[CodeRead, str], Awaitable[Mapping[str, object]]]
+
+#: ``token -> device_id`` of an active paired device whose role may submit scans, else None.
+#: Implementations compare hashes only; the token itself is never logged.
+Authenticate = Callable[[str], str | None]

@@ -1,0 +1,244 @@
+"""Network scanners over a plain TCP line protocol (``type = "tcp"``).
+
+Many wifi/Ethernet handhelds and fixed scanners can only open a socket and type lines. The
+protocol is the smallest that is still safe and useful:
+
+    client: AUTH <device token>\\n        (first line; a paired token whose role may scan)
+    agent:  {"auth": "ok", "device_id": "…"}\\n
+    client: <code>\\n                     (one code per line; empty lines are ignored)
+    agent:  <verdict JSON>\\n             (one line per code, same shape as POST /api/v1/scans)
+
+A wrong or missing token gets one error line (``{"error": {"code": "unauthorized", …}}``)
+and the connection is closed. The listener exists only when a lane configures it, on the
+address the config names (loopback by default). The token is never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import json
+import logging
+import socket
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from hardware.health import DeviceHealth
+from scanner.backoff import Backoff
+from scanner.network import Authenticate, Judge
+from scanner.network_health import NetworkHealth
+from scanner.reads import CodeRead, Emit
+
+if TYPE_CHECKING:
+    from scanner.registry import InputContext
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TcpOptions:
+    #: TCP port to listen on (0 = any free port; tests use it).
+    port: int
+    #: Address to listen on: loopback unless the scanners are on the LAN (then the box's
+    #: LAN address, or "0.0.0.0").
+    host: str = "127.0.0.1"
+    #: A client must send ``AUTH <token>`` within this time.
+    auth_timeout_ms: int = 10_000
+    #: Longest line accepted, in bytes; a longer one closes the connection.
+    max_line_bytes: int = 4096
+    #: Connections open at once; more are refused with an error line.
+    max_clients: int = 32
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise ValueError("port: expected 0..65535")
+        try:
+            ipaddress.ip_address(self.host)
+        except ValueError:
+            raise ValueError(f"host: expected an IP address, got {self.host!r}") from None
+        if not 100 <= self.auth_timeout_ms <= 600_000:
+            raise ValueError("auth_timeout_ms: expected 100..600000")
+        if not 64 <= self.max_line_bytes <= 65536:
+            raise ValueError("max_line_bytes: expected 64..65536")
+        if not 1 <= self.max_clients <= 1024:
+            raise ValueError("max_clients: expected 1..1024")
+
+
+def _wall_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _line(doc: Mapping[str, object]) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
+def _error(code: str, message: str) -> bytes:
+    return _line({"error": {"code": code, "message": message}})
+
+
+class TcpInput:
+    """Listens while running; each authenticated line is judged and answered in order."""
+
+    kind = "tcp"
+
+    def __init__(
+        self, input_id: str, options: TcpOptions, judge: Judge, authenticate: Authenticate
+    ) -> None:
+        self.id = input_id
+        self.options = options
+        self.net = NetworkHealth(input_id, self.kind, "tcp")
+        self.health: DeviceHealth = self.net
+        self._judge = judge
+        self._authenticate = authenticate
+        self._clients: set[asyncio.StreamWriter] = set()
+        #: ``(host, port)`` actually bound, once listening (port 0 picks one).
+        self.bound: tuple[str, int] | None = None
+        self.listening = asyncio.Event()
+
+    async def run(self, emit: Emit) -> None:
+        """Serve until cancelled; ``emit`` is unused (replies need :data:`Judge`)."""
+        opts = self.options
+        backoff = Backoff(0.5, 10.0)
+        while True:
+            try:
+                server = await asyncio.start_server(
+                    self._client,
+                    opts.host,
+                    opts.port,
+                    limit=opts.max_line_bytes + 2,
+                    reuse_address=True,
+                )
+            except OSError as exc:
+                log.warning(
+                    "%s: cannot listen on %s:%d (%s); retrying",
+                    self.id,
+                    opts.host,
+                    opts.port,
+                    exc.strerror or exc,
+                )
+                self.health.fail(
+                    f"cannot listen on {opts.host}:{opts.port}: {exc.strerror}",
+                    _wall_ms(),
+                    disconnected=True,
+                )
+                await asyncio.sleep(backoff.next_delay())
+                continue
+            sockname = server.sockets[0].getsockname()
+            self.bound = (sockname[0], sockname[1])
+            self.health.connected = True
+            self.listening.set()
+            log.info("%s: TCP scanners on %s:%d", self.id, *self.bound)
+            try:
+                async with server:
+                    await server.serve_forever()
+            finally:
+                self.listening.clear()
+                self.health.connected = False
+                for writer in list(self._clients):
+                    writer.close()
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = writer.get_extra_info("peername")
+        where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else "?"
+        if len(self._clients) >= self.options.max_clients:
+            writer.write(_error("too_many_clients", "too many scanners connected; try later"))
+            await _close(writer)
+            return
+        self._clients.add(writer)
+        self.net.clients = len(self._clients)
+        sock = writer.get_extra_info("socket")
+        if sock is not None:  # notice handhelds that walked out of wifi range
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        try:
+            token = await self._auth(reader, writer, where)
+            if token is not None:
+                await self._serve(reader, writer, token)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        except (asyncio.LimitOverrunError, ValueError):
+            with contextlib.suppress(ConnectionError):
+                writer.write(
+                    _error(
+                        "line_too_long", f"lines are limited to {self.options.max_line_bytes} bytes"
+                    )
+                )
+        finally:
+            self._clients.discard(writer)
+            self.net.clients = len(self._clients)
+            await _close(writer)
+
+    async def _auth(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, where: str
+    ) -> str | None:
+        """The client's token once it authenticated, else None (error line written)."""
+        try:
+            async with asyncio.timeout(self.options.auth_timeout_ms / 1000):
+                line = await reader.readline()
+        except TimeoutError:
+            writer.write(_error("unauthorized", "send AUTH <token> first"))
+            return None
+        word, _, token = line.decode("utf-8", errors="replace").strip().partition(" ")
+        device_id = self._authenticate(token.strip()) if word.upper() == "AUTH" else None
+        if device_id is None:
+            log.warning("%s: refused a TCP client from %s (bad or missing token)", self.id, where)
+            self.health.fail(f"refused a client from {where}: bad or missing token", _wall_ms())
+            writer.write(
+                _error(
+                    "unauthorized",
+                    "unknown or revoked device token, or its role "
+                    "may not submit scans: pair it with role scanner",
+                )
+            )
+            return None
+        writer.write(_line({"auth": "ok", "device_id": device_id}))
+        await writer.drain()
+        log.info("%s: scanner %s connected from %s", self.id, device_id, where)
+        return token.strip()
+
+    async def _serve(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, token: str
+    ) -> None:
+        while True:
+            line = await reader.readline()
+            if not line:
+                return
+            if not line.endswith(b"\n"):  # EOF inside a line: the last code was cut off
+                return
+            text = line.decode("utf-8", errors="replace").rstrip("\r\n")
+            if not text.strip():
+                continue
+            device_id = self._authenticate(token)  # still paired? (a hash lookup per code)
+            if device_id is None:
+                writer.write(_error("unauthorized", "this device's token was revoked"))
+                return
+            self.health.ok(_wall_ms())
+            read = CodeRead(text, self.id, self.kind, time.monotonic_ns())
+            try:
+                verdict = await self._judge(read, device_id)
+            except Exception:  # the agent answers for its own faults; never drop the client
+                log.exception("%s: judging a scan failed", self.id)
+                verdict = {
+                    "error": {
+                        "code": "internal_error",
+                        "message": "internal error; see the agent's log",
+                    }
+                }
+            writer.write(_line(verdict))
+            await writer.drain()
+
+
+async def _close(writer: asyncio.StreamWriter) -> None:
+    writer.close()
+    with contextlib.suppress(ConnectionError, OSError):
+        await writer.wait_closed()
+
+
+def make_tcp_input(input_id: str, options: Any, ctx: InputContext) -> TcpInput:
+    assert isinstance(options, TcpOptions)
+    if ctx.judge is None or ctx.authenticate is None:
+        raise TypeError("a TCP input needs the agent's judge and authenticate callables")
+    return TcpInput(input_id, options, ctx.judge, ctx.authenticate)
