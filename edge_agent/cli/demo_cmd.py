@@ -9,6 +9,11 @@ Meanwhile a second lane has a camera: a file-replay camera plays pictures of ren
 tickets (a valid one, another, a refunded and a forged one, then the first again), decoded
 by the same camera pipeline a real camera uses; its verdicts are printed as they come
 (tagged ``cam``), with the lane's signal.
+
+Beside the agent runs a real reference platform (``demo_platform``): the agent is
+enrolled and syncs with it, an online ticket admits, a refund made on the platform
+reaches the gate on its next sync and the gate refuses that ticket, and the summary
+compares the platform's copy of the scan rows with the ledger.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from typing import Any
 import aiohttp
 
 from edge_agent.cli.control_client import control_request
+from edge_agent.cli.demo_platform import DemoPlatform, wait_until
 from edge_agent.cli.manifest_cmd import import_manifest
 from edge_agent.cli.run_cmd import RunningAgent, start_agent
 from edge_agent.config import load_config
@@ -36,7 +42,9 @@ from edge_agent.demo_event import DemoEvent, make_demo_event
 from edge_agent.errors import GatehouseError
 from edge_agent.gate.lanes import signal_for
 from edge_agent.gate.pipeline import ScanResult
+from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.health import check_ledger
+from edge_agent.ledger.queries import scan_ids_and_chain
 from scanner.reads import CodeRead
 
 _COLOURS = {"admit": "\033[1;32m", "exit": "\033[1;36m", "refuse": "\033[1;31m"}
@@ -218,6 +226,25 @@ async def run_demo(
     ev = make_demo_event(root, tickets=max(tickets, 20), now_s=int(time.time()), rng=rng)
     await import_manifest(ev.config, ev.manifest)
     cam_script = add_camera_lane(ev) if camera else []
+    platform = await DemoPlatform.start(root, int(time.time() * 1000))
+    try:
+        await platform.enrol(ev.config_path, ev.config.agent.agent_id, ev.config.agent.data_dir)
+        ev.config = load_config(ev.config_path)
+        print(f"Platform up at {platform.url}: event 1001, an online order, this gate enrolled")
+        return await _run_agent(ev, platform, cam_script, scans, rate, rng, colour)
+    finally:
+        await platform.stop()
+
+
+async def _run_agent(
+    ev: DemoEvent,
+    platform: DemoPlatform,
+    cam_script: list[tuple[str, str]],
+    scans: int,
+    rate: float,
+    rng: random.Random,
+    colour: bool,
+) -> int:
     agent = await start_agent(ev.config)
     url = agent.urls[0]
     camera_watch = CameraWatch(agent, cam_script, colour)
@@ -228,23 +255,82 @@ async def run_demo(
             "/control/pairing-codes",
             {"role": "scanner", "name": "demo handheld"},
         )
-        print(f"Agent up at {url}; paired a scanner with one-time code {pairing['code']}\n")
+        print(f"Agent up at {url}; paired a scanner with one-time code {pairing['code']}")
         async with aiohttp.ClientSession() as http:
             async with http.post(f"{url}/api/v1/pair", json={"code": pairing["code"]}) as r:
                 token = (await r.json())["token"]
             headers = {"Authorization": f"Bearer {token}"}
+
+            async def status() -> dict[str, Any]:
+                async with http.get(f"{url}/api/v1/status", headers=headers) as r:
+                    doc: dict[str, Any] = await r.json()
+                    return doc
+
+            async def synced() -> bool:
+                return (await status())["manifest"]["at"] is not None
+
+            _, took = await wait_until(synced, "the first sync with the platform")
+            print(f"First sync: the platform's manifest and keyring arrived in {took:.1f} s\n")
             latencies, reasons = await _feed(
                 http, url, headers, scan_script(ev, scans, rng), rate, colour
             )
             await camera_watch.wait()
             reasons.update(v.decision.reason.value for v in camera_watch.seen)
-            async with http.get(f"{url}/api/v1/status", headers=headers) as r:
-                status = await r.json()
+            reasons.update(await _platform_round_trip(http, url, headers, platform, status, colour))
+            stored = await _uploaded(platform, ev, status)
+            final = await status()
     finally:
         await agent.stop()
     report = check_ledger(ev.config.ledger_path, ev.config.agent.agent_id)
-    _summary(latencies, reasons, status, report.summary(), ev)
+    _summary(latencies, reasons, final, report.summary(), ev, stored)
     return 0
+
+
+async def _platform_round_trip(
+    http: aiohttp.ClientSession,
+    url: str,
+    headers: dict[str, str],
+    platform: DemoPlatform,
+    status: Any,
+    colour: bool,
+) -> Counter[str]:
+    """Online ticket admits; a refund on the platform reaches the gate by itself."""
+    kept, refunded = platform.tickets[:2]
+    print(f"\nThe central platform ({platform.url}): order {kept.order_id} bought online")
+    reasons = (
+        await _feed(http, url, headers, [(f"online, {kept.holder}", kept.code, "in")], 0, colour)
+    )[1]
+    before = (await status())["manifest"]["revocations"]
+    await platform.admin.refund(refunded.ticket_id, "customer asked")
+    print(f"  platform: refunded {refunded.holder}'s ticket {refunded.ticket_id[:12]}…")
+
+    async def arrived() -> bool:
+        return bool((await status())["manifest"]["revocations"] > before)
+
+    _, took = await wait_until(arrived, "the refund reaching the gate")
+    print(f"  gate: the refund arrived with the next sync, {took:.1f} s later — no restart")
+    script = [(f"online, {refunded.holder} (refunded)", refunded.code, "in")]
+    reasons.update((await _feed(http, url, headers, script, 0, colour))[1])
+    return reasons
+
+
+async def _uploaded(platform: DemoPlatform, ev: DemoEvent, status: Any) -> str:
+    """Wait for the outbox to empty, then compare the platform's rows with the ledger's."""
+
+    async def drained() -> bool:
+        outbox = (await status())["sync"]["outbox"].get("scans")
+        return bool(outbox and outbox["depth"] == 0)
+
+    await wait_until(drained, "the upload of every scan")
+    rows = await platform.stored_scan_rows(ev.config.agent.agent_id)
+    reader = open_read_connection(ev.config.ledger_path)
+    try:
+        ours = scan_ids_and_chain(reader)
+    finally:
+        reader.close()
+    theirs = [(r["seq"], r["scan_id"], r["chain"]) for r in rows]
+    same = "identical ids and chain values" if theirs == ours else "DIFFERENT from the ledger"
+    return f"holds {len(theirs)} of the gate's {len(ours)} scan rows, {same}"
 
 
 async def _feed(
@@ -284,6 +370,7 @@ def _summary(
     status: dict[str, Any],
     ledger: str,
     ev: DemoEvent,
+    uploaded: str,
 ) -> None:
     lat = sorted(latencies)
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
@@ -296,11 +383,16 @@ def _summary(
         print(f"  {reason:<22} {count}")
     print(f"  tickets inside now: {status['admissions']['inside_now']}")
     print(f"  {ledger}")
-    print(f"\nEverything is in {ev.root}: config.toml, keyring.json, manifest.json, data/.")
+    print(f"  platform {uploaded}")
+    print(
+        f"\nEverything is in {ev.root}: config.toml, keyring.json, manifest.json, data/, platform/."
+    )
     print("Try it yourself:")
     print(f"  edge-agent ticket inspect --keyring {ev.root / 'keyring.json'} '{ev.valid[5]}'")
     print(f"  edge-agent check --config {ev.config_path}")
     print(f"  edge-agent run --config {ev.config_path}")
     print(f"  edge-agent pair --config {ev.config_path} --role scanner   # while it runs")
+    print(f"  edge-agent sync status --config {ev.config_path}           # while it runs")
+    print(f"  gatehouse-platform serve --data {ev.root / 'platform'}   # the platform again")
     if shutil.which("edge-agent") is None:
-        print("  (edge-agent lives in .venv/bin/)")
+        print("  (edge-agent and gatehouse-platform live in .venv/bin/)")

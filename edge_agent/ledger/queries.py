@@ -79,3 +79,11 @@ def scans_for_ticket(conn: sqlite3.Connection, ticket_id: str) -> list[StoredSca
 def scan_counts(conn: sqlite3.Connection) -> dict[str, int]:
     """Number of recorded scans per outcome (admit, refuse, exit, …)."""
     return dict(conn.execute("SELECT outcome, count(*) FROM scans GROUP BY outcome"))
+
+
+def scan_ids_and_chain(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
+    """(seq, scan_id, chain) of every row in seq order: what the platform must hold."""
+    return [
+        (r[0], r[1], r[2])
+        for r in conn.execute("SELECT seq, scan_id, chain FROM scans ORDER BY seq")
+    ]

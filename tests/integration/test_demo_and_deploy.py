@@ -57,7 +57,16 @@ def test_demo_runs_end_to_end_and_leaves_a_verified_ledger(tmp_path: Path) -> No
         "already_admitted",
     ]
     assert camera[-1].split("→")[1].split()[0] == "attention"
-    assert "ledger OK: 45 rows" in text  # 40 over HTTP + 5 from the camera
+    # the platform beside the agent: an online ticket admits; a refund made on the platform
+    # reaches the gate with the next sync and that ticket is refused
+    online = text[text.index("The central platform") :]
+    assert [line.split()[3] for line in online.splitlines() if line[:4].strip().isdigit()] == [
+        "admitted",
+        "refunded",
+    ]
+    assert "the refund arrived with the next sync" in online
+    assert "ledger OK: 47 rows" in text  # 40 over HTTP + 5 from the camera + 2 online
+    assert "platform holds 47 of the gate's 47 scan rows, identical ids and chain values" in text
     assert "Traceback" not in out.stderr
     assert (tmp_path / "demo" / "config.toml").exists()
     # the commands the demo suggests work as printed
