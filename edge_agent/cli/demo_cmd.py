@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import random
 import shutil
 import statistics
@@ -34,21 +33,17 @@ from typing import Any
 import aiohttp
 
 from edge_agent.cli.control_client import control_request
+from edge_agent.cli.demo_camera import CameraWatch, add_camera_lane, revoked_code
 from edge_agent.cli.demo_platform import DemoPlatform, wait_until
+from edge_agent.cli.demo_print import print_verdict
 from edge_agent.cli.manifest_cmd import import_manifest
-from edge_agent.cli.run_cmd import RunningAgent, start_agent
+from edge_agent.cli.run_cmd import start_agent
 from edge_agent.config import load_config
 from edge_agent.demo_event import DemoEvent, make_demo_event
 from edge_agent.errors import GatehouseError
-from edge_agent.gate.lanes import signal_for
-from edge_agent.gate.pipeline import ScanResult
 from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.health import check_ledger
 from edge_agent.ledger.queries import scan_ids_and_chain
-from scanner.reads import CodeRead
-
-_COLOURS = {"admit": "\033[1;32m", "exit": "\033[1;36m", "refuse": "\033[1;31m"}
-_RESET = "\033[0m"
 
 
 def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
@@ -81,8 +76,8 @@ def scan_script(ev: DemoEvent, n: int, rng: random.Random) -> list[tuple[str, st
         ("valid ticket", v[1], "in"),
         ("valid ticket", v[2], "in"),
         ("same ticket again", v[0], "in"),
-        ("refunded ticket", _revoked(ev, "refunded"), "in"),
-        ("charged-back ticket", _revoked(ev, "charged_back"), "in"),
+        ("refunded ticket", revoked_code(ev, "refunded"), "in"),
+        ("charged-back ticket", revoked_code(ev, "charged_back"), "in"),
         ("forged signature", ev.forged[0], "in"),
         ("ticket for another event", ev.wrong_event[0], "in"),
         ("ticket from an unknown issuer", ev.foreign[0], "in"),
@@ -111,110 +106,6 @@ def scan_script(ev: DemoEvent, n: int, rng: random.Random) -> list[tuple[str, st
         else:
             out.append(("other event", rng.choice(ev.wrong_event), "in"))
     return out
-
-
-class CameraWatch:
-    """Prints the camera lane's verdicts as they come (they interleave with the HTTP
-    stream, as a second lane would at a real gate) and tells when all have come."""
-
-    def __init__(self, agent: RunningAgent, script: list[tuple[str, str]], colour: bool) -> None:
-        self.seen: list[ScanResult] = []
-        self.done = asyncio.Event()
-        self._expected = len(script)
-        self._labels: dict[str, list[str]] = {}  # a code shown twice has two labels
-        for label, code in script:
-            self._labels.setdefault(code, []).append(label)
-        self._colour = colour
-        lane = agent.runtime.lanes.lane("camera-lane")
-        if lane is None or not script:
-            self.done.set()
-        else:
-            lane.listeners.append(self._show)
-
-    def _show(self, result: ScanResult, read: CodeRead) -> None:
-        self.seen.append(result)
-        d = result.decision
-        labels = self._labels.get(read.text) or ["camera read"]
-        label = f"{labels.pop(0) if len(labels) > 1 else labels[0]} → {signal_for(result)}"
-        at = iso_time(result.at_ms)
-        _print_verdict(
-            "cam", d.outcome.value, d.reason.value, label, d.message, at, None, self._colour
-        )
-        if len(self.seen) >= self._expected:
-            self.done.set()
-
-    async def wait(self, within_s: float = 20.0) -> None:
-        """Give the replay time to finish (it runs beside the HTTP stream)."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(within_s):
-                await self.done.wait()
-
-
-def iso_time(at_ms: int) -> str:
-    return time.strftime("%H:%M:%S", time.gmtime(at_ms / 1000)) + f".{at_ms % 1000:03d}"
-
-
-def _print_verdict(
-    tag: str,
-    outcome: str,
-    reason: str,
-    label: str,
-    message: str,
-    at: str,
-    ms: float | None,
-    colour: bool,
-) -> None:
-    verdict = (
-        f"{_COLOURS[outcome]}{outcome.upper():<7}{_RESET}" if colour else f"{outcome.upper():<7}"
-    )
-    took = f"  ({ms:.1f} ms)" if ms is not None else ""
-    print(f"{tag:>4}  {at:<12} {verdict} {reason:<20} {label[:34]:<34} {message}{took}")
-
-
-def _revoked(ev: DemoEvent, kind: str) -> str:
-    return next(code for code, k in ev.revoked.items() if k.value == kind)
-
-
-CAMERA_LANE = """
-# The demo's camera lane: a file-replay camera plays rendered tickets (docs/scanners.md).
-[[lanes]]
-id = "camera-lane"
-debounce_ms = 1000
-  [[lanes.inputs]]
-  id = "cam-1"
-  type = "camera"
-  camera = "replay"
-  path = "{path}"
-  fps = 20.0
-  image_seconds = 0.4
-  loop = false
-"""
-
-
-def camera_script(ev: DemoEvent) -> list[tuple[str, str]]:
-    """(what it is, code) shown to the camera, in order; the last one comes back after it
-    has been out of view longer than the lane's debounce window, so it is judged again."""
-    first, second = ev.valid[-1], ev.valid[-2]  # never used by the HTTP stream
-    return [
-        ("valid ticket", first),
-        ("valid ticket on a phone", second),
-        ("refunded ticket", _revoked(ev, "refunded")),
-        ("forged ticket", ev.forged[-1]),
-        ("first ticket again", first),
-    ]
-
-
-def add_camera_lane(ev: DemoEvent) -> list[tuple[str, str]]:
-    """Render the camera's pictures and add its lane to the demo config."""
-    from scanner.render import render_code_frames  # OpenCV: only when the demo wants it
-
-    script = camera_script(ev)
-    frames = ev.root / "camera"
-    render_code_frames([code for _, code in script], frames)
-    with ev.config_path.open("a") as f:
-        f.write(CAMERA_LANE.format(path=frames))
-    ev.config = load_config(ev.config_path)
-    return script
 
 
 async def run_demo(
@@ -357,7 +248,7 @@ async def _feed(
         latencies.append(ms)
         v = v.get("verdict", v)
         reasons[v["reason"]] += 1
-        _print_verdict(
+        print_verdict(
             str(i), v["outcome"], v["reason"], label, v["message"], v["at"][11:23], ms, colour
         )
         await asyncio.sleep(max(0.0, interval - (time.perf_counter() - t0)))

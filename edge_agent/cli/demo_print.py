@@ -1,0 +1,29 @@
+"""How the demo prints a verdict line (shared by the HTTP stream and the camera lane)."""
+
+from __future__ import annotations
+
+import time
+
+_COLOURS = {"admit": "\033[1;32m", "exit": "\033[1;36m", "refuse": "\033[1;31m"}
+_RESET = "\033[0m"
+
+
+def iso_time(at_ms: int) -> str:
+    return time.strftime("%H:%M:%S", time.gmtime(at_ms / 1000)) + f".{at_ms % 1000:03d}"
+
+
+def print_verdict(
+    tag: str,
+    outcome: str,
+    reason: str,
+    label: str,
+    message: str,
+    at: str,
+    ms: float | None,
+    colour: bool,
+) -> None:
+    verdict = (
+        f"{_COLOURS[outcome]}{outcome.upper():<7}{_RESET}" if colour else f"{outcome.upper():<7}"
+    )
+    took = f"  ({ms:.1f} ms)" if ms is not None else ""
+    print(f"{tag:>4}  {at:<12} {verdict} {reason:<20} {label[:34]:<34} {message}{took}")
