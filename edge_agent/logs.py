@@ -15,6 +15,8 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from edge_agent.domain.luhn import luhn_ok
+
 _REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1[redacted]"),
     (re.compile(r"\bgh_[A-Za-z0-9_-]{16,}"), "[token]"),
@@ -27,16 +29,6 @@ _STD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"mess
 
 
 _CARDISH = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
-
-
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
 
 
 #: 13-digit Unix-millisecond timestamps (2001..2033) are everywhere in our logs and pass

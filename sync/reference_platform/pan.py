@@ -21,22 +21,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from edge_agent.domain.luhn import luhn_ok
+
 # The leading ``\d`` lets the regex engine skip to digits quickly; the lookbehind after
 # it then refuses a start in the middle of a word.
 _CARDISH = re.compile(r"\d(?<![0-9A-Za-z-]\d)(?:[ -]?\d){12,18}(?![0-9A-Za-z-])")
 _EPOCH_MS = range(1_000_000_000_000, 2_000_000_000_000)
 _MIN_PAN = 10**12  # 13 digits
 _MAX_PAN = 10**19 - 1
-
-
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
 
 
 def looks_like_pan(candidate: str) -> bool:
