@@ -35,6 +35,7 @@ bench: venv
 	$(BIN)/python benchmarks/start.py --json --short
 	$(BIN)/python benchmarks/decode.py --json --short
 	$(BIN)/python benchmarks/lanes.py --json --short
+	$(BIN)/python benchmarks/sync.py --json --short
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build *.egg-info

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from edge_agent.domain.errors import KeyringError
 from edge_agent.domain.keyring import load_keyring
 from edge_agent.ledger.connection import open_read_connection
-from edge_agent.ledger.rows import ManifestTicketRow, SyncStateRow, TicketTypeRow
+from edge_agent.ledger.rows import SyncStateRow, TicketTypeRow
 from edge_agent.ledger.sync_tables import (
     PageChanges,
     apply_manifest_page,
@@ -58,6 +58,9 @@ class LedgerSyncStore:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-reader")
         self._conn: sqlite3.Connection | None = None
         self._keyring_json: str | None = None
+        #: The upload batch after the one last read, read while that one is on its way.
+        self._ahead: tuple[tuple[int, int, int], asyncio.Future[list[dict[str, Any]]]] | None
+        self._ahead = None
 
     async def load(self) -> StoredSyncState:
         # A data dir set up for another event: that event's manifest state is not ours.
@@ -98,9 +101,29 @@ class LedgerSyncStore:
     async def read_rows(
         self, stream: str, after_seq: int, max_rows: int, max_bytes: int
     ) -> Sequence[Mapping[str, Any]]:
+        """A batch of scan rows; the next batch is read at once in the background, so
+        it is ready when the platform has taken this one (a long backlog goes up with
+        the ledger read beside each upload, not before it). A read ahead is used only
+        for exactly the request it anticipated and only if it found rows: the ledger
+        only grows, so it can be short but never wrong."""
         if stream != "scans":
             raise ValueError(f"no upload stream {stream!r} on this agent")
-        return await self._read(lambda c: scans_for_upload(c, after_seq, max_rows, max_bytes))
+        key = (after_seq, max_rows, max_bytes)
+        rows: list[dict[str, Any]] = []
+        if self._ahead is not None:
+            (ahead_key, ahead), self._ahead = self._ahead, None
+            if ahead_key == key:
+                rows = await ahead
+        if not rows:
+            rows = await self._read(lambda c: scans_for_upload(c, after_seq, max_rows, max_bytes))
+        if rows and self._writer.head_seq > rows[-1]["seq"]:
+            last = rows[-1]["seq"]
+            ahead = asyncio.ensure_future(
+                self._read(lambda c: scans_for_upload(c, last, max_rows, max_bytes))
+            )
+            ahead.add_done_callback(_retrieved)
+            self._ahead = ((last, max_rows, max_bytes), ahead)
+        return rows
 
     async def save_upload_cursor(self, stream: str, seq: int) -> None:
         await self._writer.execute(lambda c: set_upload_cursor(c, stream, seq))
@@ -131,6 +154,12 @@ class LedgerSyncStore:
             return fn(self._conn)
 
         return await asyncio.get_running_loop().run_in_executor(self._executor, work)
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    """A read ahead nobody asked for in the end: its error (if any) is not news."""
+    if not future.cancelled():
+        future.exception()
 
 
 def to_stored_state(state: SyncStateRow, cursors: Mapping[str, int]) -> StoredSyncState:
@@ -171,19 +200,6 @@ def page_changes(page: ManifestPage) -> PageChanges:
         event_postponed_to=page.event.postponed_to,
         keyring_json=page.keyring_json,
         ticket_types=[TicketTypeRow(event_id, t.ticket_type, t.name) for t in page.ticket_types],
-        tickets=[
-            ManifestTicketRow(
-                t.ticket_id,
-                event_id,
-                t.ticket_type,
-                t.order_id,
-                t.holder_name,
-                t.holder_email,
-                t.plain_code_sha256,
-                t.valid_from,
-                t.valid_until,
-            )
-            for t in page.tickets
-        ],
+        tickets=page.tickets,  # TicketChange is a tuple in TicketValues' order
         revocations=[(r.ticket_id, r.kind, r.at_ms) for r in page.revocations],
     )

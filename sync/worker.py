@@ -190,6 +190,8 @@ class SyncWorker:
                 except SyncError as exc:
                     errors.append(f"manifest: {exc}")
                     retry = True
+                    # Due again once the backoff ends, also after a forced round.
+                    self._next_manifest = 0.0
             if upload:
                 for outbox in self._outboxes:
                     if outbox.halted is not None:

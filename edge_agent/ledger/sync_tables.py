@@ -14,6 +14,8 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import add
 from typing import Any
 
 from edge_agent.ledger.records import SCAN_FIELDS
@@ -31,6 +33,16 @@ _UPLOAD_SQL = (
     " WHERE seq > ? ORDER BY seq LIMIT ?"
 )
 _UPLOAD_KEYS = (*SCAN_FIELDS, "chain")
+_DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+#: What a row's JSON object adds to its JSON array of values: ``"key":`` per key.
+_KEYS_BYTES = sum(len(_DUMPS(k).encode("utf-8")) + 1 for k in _UPLOAD_KEYS)
+
+
+#: A ticket as a manifest page carries it: ``(ticket_id, ticket_type, order_id,
+#: holder_name, holder_email, plain_code_sha256, valid_from, valid_until)``; the page's
+#: ``event_id`` applies to all. Plain tuples, not row objects: a first load writes a
+#: million of them, and building an object per ticket cost seconds.
+TicketValues = tuple[str, int, str, str, str, str | None, int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +59,7 @@ class PageChanges:
     event_postponed_to: str | None
     keyring_json: str
     ticket_types: Sequence[TicketTypeRow]
-    tickets: Sequence[ManifestTicketRow]
+    tickets: Sequence[TicketValues]
     #: (ticket_id, kind or None to lift, at_ms)
     revocations: Sequence[tuple[str, str | None, int]]
 
@@ -75,10 +87,12 @@ def apply_manifest_page(conn: sqlite3.Connection, page: PageChanges) -> None:
             conn.execute(f"DROP INDEX IF EXISTS {name}")
         conn.execute("UPDATE sync_state SET bulk_load = 1 WHERE id = 1")
         bulk = True
+    # Each row gets the page's event_id appended (bound as ?9 by the SQL below).
+    rows = list(map(add, page.tickets, repeat((page.event_id,))))
     if bulk:
-        _upsert_ticket_rows(conn, page.tickets)
+        _upsert_ticket_rows(conn, rows)
     else:
-        upsert_manifest_tickets(conn, page.tickets)
+        _upsert_with_codes(conn, rows)
     conn.executemany(
         "INSERT INTO ticket_types(event_id, ticket_type, name) VALUES (?, ?, ?)"
         " ON CONFLICT(event_id, ticket_type) DO UPDATE SET name = excluded.name",
@@ -111,12 +125,26 @@ def apply_manifest_page(conn: sqlite3.Connection, page: PageChanges) -> None:
 def upsert_manifest_tickets(conn: sqlite3.Connection, tickets: Iterable[ManifestTicketRow]) -> None:
     """Insert or update tickets, keeping ``plain_codes`` in step: a ticket whose plain
     code changed (or went) loses its old code, so the old text no longer admits."""
-    rows = list(tickets)
+    _upsert_with_codes(
+        conn,
+        [
+            (t.ticket_id, t.ticket_type, t.order_id, t.holder_name, t.holder_email,
+             t.plain_code_sha256, t.valid_from, t.valid_until, t.event_id)
+            for t in tickets
+        ],
+    )  # fmt: skip
+
+
+#: ``TicketValues`` + ``(event_id,)``: the parameters of the statements below.
+_Params = tuple[str, int, str, str, str, str | None, int, int, int]
+
+
+def _upsert_with_codes(conn: sqlite3.Connection, rows: Sequence[_Params]) -> None:
     conn.executemany(
         "DELETE FROM plain_codes WHERE ticket_id = ?1 AND code_sha256 = (SELECT"
         " plain_code_sha256 FROM manifest_tickets WHERE ticket_id = ?1) AND code_sha256"
         " IS NOT ?2",
-        ((t.ticket_id, t.plain_code_sha256) for t in rows),
+        ((r[0], r[5]) for r in rows),
     )
     _upsert_ticket_rows(conn, rows)
     conn.executemany(
@@ -125,20 +153,15 @@ def upsert_manifest_tickets(conn: sqlite3.Connection, tickets: Iterable[Manifest
         " ON CONFLICT(code_sha256) DO UPDATE SET event_id = excluded.event_id,"
         " ticket_id = excluded.ticket_id, ticket_type = excluded.ticket_type,"
         " valid_from = excluded.valid_from, valid_until = excluded.valid_until",
-        (
-            (t.plain_code_sha256, t.event_id, t.ticket_id, t.ticket_type, t.valid_from,
-             t.valid_until)
-            for t in rows
-            if t.plain_code_sha256 is not None
-        ),
-    )  # fmt: skip
+        ((r[5], r[8], r[0], r[1], r[6], r[7]) for r in rows if r[5] is not None),
+    )
 
 
-def _upsert_ticket_rows(conn: sqlite3.Connection, rows: Sequence[ManifestTicketRow]) -> None:
+def _upsert_ticket_rows(conn: sqlite3.Connection, rows: Sequence[_Params]) -> None:
     conn.executemany(
         "INSERT INTO manifest_tickets(ticket_id, event_id, ticket_type, order_id, holder_name,"
         " holder_email, plain_code_sha256, valid_from, valid_until)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " VALUES (?1, ?9, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
         " ON CONFLICT(ticket_id) DO UPDATE SET event_id = excluded.event_id,"
         " ticket_type = excluded.ticket_type, order_id = excluded.order_id,"
         " holder_name = excluded.holder_name, holder_email = excluded.holder_email,"
@@ -151,20 +174,7 @@ def _upsert_ticket_rows(conn: sqlite3.Connection, rows: Sequence[ManifestTicketR
         " excluded.ticket_type, excluded.order_id, excluded.holder_name,"
         " excluded.holder_email, excluded.plain_code_sha256, excluded.valid_from,"
         " excluded.valid_until)",
-        (
-            (
-                t.ticket_id,
-                t.event_id,
-                t.ticket_type,
-                t.order_id,
-                t.holder_name,
-                t.holder_email,
-                t.plain_code_sha256,
-                t.valid_from,
-                t.valid_until,
-            )
-            for t in rows
-        ),
+        rows,
     )
 
 
@@ -273,13 +283,20 @@ def scans_for_upload(
 ) -> list[dict[str, Any]]:
     """Scan rows after ``after_seq`` as upload dicts (every ledger-v1 field + ``chain``),
     at most ``max_rows`` and, measured as compact JSON, about ``max_bytes`` (the first
-    row is always included, so one huge row cannot block the stream)."""
+    row is always included, so one huge row cannot block the stream).
+
+    The size is measured for the whole batch in one JSON encoding of its values when
+    that fits (the usual case), row by row only when it does not: a row's JSON object
+    is its JSON array of values plus ``"key":`` for each key."""
+    values = conn.execute(_UPLOAD_SQL, (after_seq, max_rows)).fetchall()
+    whole = len(_DUMPS(values).encode("utf-8")) + 1 + len(values) * _KEYS_BYTES
+    if whole <= max_bytes:
+        return [dict(zip(_UPLOAD_KEYS, v, strict=True)) for v in values]
     out: list[dict[str, Any]] = []
     total = 2
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    for values in conn.execute(_UPLOAD_SQL, (after_seq, max_rows)):
-        row = dict(zip(_UPLOAD_KEYS, values, strict=True))
-        size = len(dumps(row).encode("utf-8")) + 1
+    for v in values:
+        row = dict(zip(_UPLOAD_KEYS, v, strict=True))
+        size = len(_DUMPS(row).encode("utf-8")) + 1
         if out and total + size > max_bytes:
             break
         out.append(row)
