@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 
@@ -24,6 +25,7 @@ from edge_agent.sync_store import STREAMS, LedgerSyncStore
 from sync.backoff import Backoff
 from sync.client import PlatformClient, redact_url
 from sync.clock import ClockEstimator
+from sync.errors import ProtocolError
 from sync.manifest import ManifestSync
 from sync.outbox import Outbox
 from sync.worker import SyncSnapshot, SyncWorker
@@ -41,11 +43,14 @@ class AgentSync:
         session: aiohttp.ClientSession,
         store: LedgerSyncStore,
         worker: SyncWorker,
+        client: PlatformClient | None = None,
     ) -> None:
         self.platform_url = redact_url(config.sync.platform_url)
         self._session = session
         self._store = store
         self.worker = worker
+        self._client = client
+        self._event_id = config.event.event_id
 
     @classmethod
     async def start(
@@ -127,7 +132,19 @@ class AgentSync:
                 "uploaded_through": dict(stored.upload_cursors),
             },
         )
-        return cls(config, session, store, worker)
+        return cls(config, session, store, worker, client)
+
+    async def conflicts(self) -> list[dict[str, Any]]:
+        """Ask the platform for this event's cross-agent conflicts report (one request,
+        outside the worker's rounds). Raises ``SyncError`` subclasses; ``ProtocolError``
+        for an answer of the wrong shape."""
+        if self._client is None:
+            raise ProtocolError("no platform client")
+        doc = await self._client.get_conflicts(self._event_id)
+        report = doc.get("conflicts") if isinstance(doc, dict) else None
+        if not isinstance(report, list) or not all(isinstance(c, dict) for c in report):
+            raise ProtocolError('conflicts: expected {"conflicts": [objects]}')
+        return report
 
     def snapshot(self) -> SyncSnapshot:
         return self.worker.snapshot()

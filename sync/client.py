@@ -78,6 +78,10 @@ class PlatformClient:
         query = f"limit={limit}" + (f"&since={quote(since, safe='')}" if since else "")
         return await self._request("GET", f"/v1/events/{event_id}/manifest?{query}", None)
 
+    async def get_conflicts(self, event_id: int) -> Any:
+        """The platform's cross-agent conflicts report for the event (decoded JSON)."""
+        return await self._request("GET", f"/v1/events/{event_id}/conflicts", None)
+
     async def post_rows(self, agent_id: str, stream: str, body: dict[str, Any]) -> Any:
         """Upload a batch to ``/v1/agents/{agent_id}/{stream}`` (stream: scans, sales)."""
         return await self._request("POST", f"/v1/agents/{quote(agent_id, safe='')}/{stream}", body)

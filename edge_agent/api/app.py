@@ -12,10 +12,13 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from edge_agent.api.auth import auth_middleware
+from edge_agent.api.conflict_routes import conflict_routes
+from edge_agent.api.device_routes import device_routes
 from edge_agent.api.errors import error_middleware
 from edge_agent.api.keys import RUNTIME_APP_KEY, RUNTIME_KEY
 from edge_agent.api.routes import routes
 from edge_agent.api.scan_ws import ws_routes
+from edge_agent.api.tickets import ticket_routes
 from edge_agent.config import Config
 from edge_agent.gate.claims import AdmissionClaimer
 from edge_agent.runtime import AgentRuntime
@@ -34,6 +37,9 @@ def create_app(
     )
     app.add_routes(routes)
     app.add_routes(ws_routes)
+    app.add_routes(ticket_routes)
+    app.add_routes(device_routes)
+    app.add_routes(conflict_routes)
 
     async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
         runtime = await AgentRuntime.start(config, claimer, evdev_source=evdev_source)

@@ -107,3 +107,40 @@ class PairingCodeRequest:
         name = _name(doc, "name") or ""
         assert role is not None
         return cls(role, name)
+
+
+#: Longest free-text override reason (it is stored in the ledger row and uploaded).
+MAX_REASON_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideRequest:
+    """A supervisor's manual check-in (``in``) or check-out (``out``), with a reason."""
+
+    direction: Direction
+    reason: str
+
+    @classmethod
+    def parse(cls, doc: dict[str, Any]) -> OverrideRequest:
+        _check_keys(doc, {"direction", "reason"})
+        direction_text = _string(doc, "direction", required=True, max_len=8)
+        try:
+            direction = Direction(direction_text or "")
+        except ValueError:
+            raise ApiError(422, "invalid_request", "direction must be 'in' or 'out'") from None
+        reason = (_string(doc, "reason", required=True, max_len=MAX_REASON_CHARS) or "").strip()
+        if not reason:
+            raise ApiError(422, "invalid_request", "field 'reason' must say why (not empty)")
+        if has_non_text(reason):
+            raise ApiError(422, "invalid_request", "field 'reason' must be printable text")
+        return cls(direction, reason)
+
+
+def ticket_query(text: str | None) -> str:
+    """The ``q`` of a ticket search: 1..200 printable characters once stripped."""
+    q = (text or "").strip()
+    if not q:
+        raise ApiError(422, "invalid_request", "query parameter 'q' is required")
+    if len(q) > 200 or has_non_text(q):
+        raise ApiError(422, "invalid_request", "'q' must be at most 200 printable characters")
+    return q

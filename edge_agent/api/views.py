@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
 from edge_agent.gate.verdict_json import iso_ms, verdict_json
@@ -46,6 +47,12 @@ def status_json(rt: AgentRuntime) -> dict[str, Any]:
             "by_outcome": dict(stats.by_outcome),
             "by_reason": dict(stats.by_reason),
             "not_recorded": stats.not_recorded,
+            "last_minute": stats.last_minute(now),
+            "by_lane": {lane: dict(c) for lane, c in stats.by_lane.items()},
+            "by_device": [
+                {"device_id": dev, "name": _device_name(rt, dev), "by_outcome": dict(c)}
+                for dev, c in stats.by_device.items()
+            ],
             "recent": stats.recent(),
         },
         "admissions": {
@@ -58,10 +65,25 @@ def status_json(rt: AgentRuntime) -> dict[str, Any]:
             "warnings": list(rt.keyring.warnings),
         },
         "devices": {"paired": sum(1 for d in rt.devices.all() if d.active)},
+        "disk": disk_json(rt),
         "sync": sync_json(rt, now),
         "lanes": rt.lanes.status(),
         "printer": rt.printer.health.snapshot() if rt.printer is not None else None,
     }
+
+
+def _device_name(rt: AgentRuntime, device_id: str) -> str:
+    device = rt.devices.get(device_id)
+    return device.name if device is not None else device_id
+
+
+def disk_json(rt: AgentRuntime) -> dict[str, Any]:
+    """Free space where the ledger lives (one statvfs call): a full disk stops recording."""
+    try:
+        usage = shutil.disk_usage(rt.config.agent.data_dir)
+    except OSError:
+        return {"data_dir_free_bytes": None, "data_dir_total_bytes": None}
+    return {"data_dir_free_bytes": usage.free, "data_dir_total_bytes": usage.total}
 
 
 def _age_s(at_ms: int | None, now: int) -> float | None:

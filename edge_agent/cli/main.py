@@ -17,6 +17,7 @@ from edge_agent.cli import (
     run_cmd,
     sync_cmd,
     ticket_cmds,
+    tui_cmd,
 )
 from edge_agent.errors import GatehouseError
 
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         module.add_parser(sub)
     decode_cmd.add_parser(sub)
+    tui_cmd.add_parser(sub)
     return parser
 
 

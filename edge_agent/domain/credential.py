@@ -19,6 +19,7 @@ class CredentialKind(StrEnum):
     GH1 = "gh1"
     PLAIN = "plain"
     UNREADABLE = "unreadable"
+    MANUAL = "manual"  # no code was scanned: a supervisor's override (``domain/override.py``)
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,8 @@ class ReasonCode(StrEnum):
     EXIT_NOT_ALLOWED = "exit_not_allowed"  # exit scans switched off at this gate
     # the agent itself
     NOT_RECORDED = "not_recorded"  # the ledger could not make the row durable
+    # a person, not a code
+    MANUAL_OVERRIDE = "manual_override"  # a supervisor checked the ticket in or out by hand
 
 
 class RevocationKind(StrEnum):
@@ -90,4 +92,5 @@ STAFF_MESSAGES: dict[ReasonCode, str] = {
     ReasonCode.NOT_INSIDE: "Not checked in — cannot exit",
     ReasonCode.EXIT_NOT_ALLOWED: "Exit scans are off at this gate",
     ReasonCode.NOT_RECORDED: "NOT RECORDED — system problem, scan again",
+    ReasonCode.MANUAL_OVERRIDE: "Manual override by a supervisor",
 }

@@ -17,10 +17,11 @@ from typing import NamedTuple
 from edge_agent.domain.credential import Credential
 from edge_agent.domain.decide import Decision, already_admitted, decide, next_admission
 from edge_agent.domain.gate_policy import GatePolicy
+from edge_agent.domain.override import override_decision
 from edge_agent.domain.reasons import STAFF_MESSAGES, Direction, Outcome, ReasonCode
 from edge_agent.domain.trusted_key import Keyring
 from edge_agent.domain.verification import code_sha256, read_credential
-from edge_agent.errors import LedgerError
+from edge_agent.errors import GatehouseError, LedgerError
 from edge_agent.gate.claims import AdmissionClaimer
 from edge_agent.gate.state import GateState
 from edge_agent.gate.stats import GateStats
@@ -32,6 +33,14 @@ log = logging.getLogger(__name__)
 
 #: Texts longer than this are never cached (they are malformed anyway).
 _CACHEABLE_LEN = 512
+
+
+class OverrideRefused(GatehouseError):
+    """A manual override that must not be recorded (check-out of a ticket not inside)."""
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__(decision.message)
+        self.decision = decision
 
 
 class ScanResult(NamedTuple):
@@ -180,4 +189,78 @@ class ScanPipeline:
                     "code_sha256": code_hash[:12],
                 },
             )
+        return result
+
+    async def record_override(
+        self,
+        ticket_id: str,
+        *,
+        event_id: int | None,
+        ticket_type: int | None,
+        direction: Direction,
+        lane: str,
+        device_id: str,
+        operator: str,
+        reason: str,
+    ) -> ScanResult:
+        """Record a supervisor's manual check-in/out as a ledger row (reason
+        ``manual_override``, ``override_operator``/``override_reason`` set) and update the
+        admission index, so the next scan of the ticket sees it.
+
+        The claim is still made (the mesh must learn of the admission) but a lost claim
+        does not turn the override into a refusal: a person decided. Raises
+        ``OverrideRefused`` for a check-out of a ticket that is not inside (nothing is
+        recorded). On a ledger failure the index change is undone and the result is
+        ``not_recorded`` (``seq`` ``None``), as for a scan.
+        """
+        at_ms = self._clock_ms()
+        previous = self.state.admission(ticket_id)
+        decision = override_decision(ticket_id, event_id, ticket_type, direction, previous)
+        if not decision.lets_through:
+            raise OverrideRefused(decision)
+        proposed = next_admission(previous, decision, at_ms, self.policy.gate_name)
+        assert proposed is not None
+        self.state.set_admission(ticket_id, proposed)
+        claim = await self._claimer.claim(ticket_id, previous, proposed)
+        row = ScanRow(
+            scan_id=uuid7(at_ms),
+            at_ms=at_ms,
+            gate=self.policy.gate_id,
+            lane=lane,
+            device_id=device_id,
+            device_kind="manual",
+            direction=direction,
+            credential_kind=decision.credential_kind,
+            event_id=event_id,
+            ticket_id=ticket_id,
+            ticket_type=ticket_type,
+            key_id=None,
+            code_sha256="",  # no code was scanned
+            outcome=decision.outcome,
+            reason=decision.reason,
+            override_operator=operator,
+            override_reason=reason,
+            manifest_at_ms=self.state.manifest_at_ms,
+        )
+        try:
+            stored = await self._writer.submit_scan(row)
+        except LedgerError as exc:
+            self.state.set_admission(ticket_id, previous)
+            log.error("override not recorded: %s", exc)
+            failed = decision._replace(
+                outcome=Outcome.REFUSE,
+                reason=ReasonCode.NOT_RECORDED,
+                message=STAFF_MESSAGES[ReasonCode.NOT_RECORDED],
+            )
+            result = ScanResult(failed, row.scan_id, at_ms, row.gate, lane, device_id, None)
+            self.stats.record(result)
+            return result
+        result = ScanResult(
+            decision, row.scan_id, at_ms, row.gate, lane, device_id, stored.seq, claim.confirmed
+        )
+        self.stats.record(result)
+        log.info(
+            "manual override",
+            extra={"seq": stored.seq, "ticket_id": ticket_id, "outcome": row.outcome},
+        )
         return result

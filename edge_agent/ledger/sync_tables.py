@@ -336,3 +336,13 @@ def find_manifest_tickets(
         (*args, limit),
     )
     return [ManifestTicketRow(*r) for r in rows]
+
+
+def manifest_ticket(conn: sqlite3.Connection, ticket_id: str) -> ManifestTicketRow | None:
+    """One ticket by its id (the primary key), or ``None`` if the manifest lacks it."""
+    row = conn.execute(
+        "SELECT ticket_id, event_id, ticket_type, order_id, holder_name, holder_email,"
+        " plain_code_sha256, valid_from, valid_until FROM manifest_tickets WHERE ticket_id = ?",
+        (ticket_id,),
+    ).fetchone()
+    return None if row is None else ManifestTicketRow(*row)

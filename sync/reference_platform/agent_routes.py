@@ -15,7 +15,14 @@ from aiohttp import web
 from sync.reference_platform.app_keys import CLOCK_KEY, DB_KEY, caller_agent
 from sync.reference_platform.enrolment import is_enrolled
 from sync.reference_platform.errors import Forbidden, Invalid
-from sync.reference_platform.ingest import SALES, SCANS, Stream, ingest_batch, prepare_rows
+from sync.reference_platform.ingest import (
+    SALES,
+    SCANS,
+    Stream,
+    conflicts,
+    ingest_batch,
+    prepare_rows,
+)
 from sync.reference_platform.leases import (
     MAX_LEASE_COUNT,
     MAX_TTL_S,
@@ -55,6 +62,17 @@ async def get_manifest(request: web.Request) -> web.Response:
         lambda conn: manifest_page(conn, event_id, since, limit, now_ms)
     )
     return web.Response(text=page, content_type="application/json")
+
+
+@agent_routes.get("/v1/events/{event_id}/conflicts")
+async def get_conflicts(request: web.Request) -> web.Response:
+    """The cross-agent conflicts report for an event the calling agent is enrolled for
+    (the same report as the admin route), so a venue supervisor sees it at the door."""
+    event_id = path_int(request, "event_id")
+    agent_id = caller_agent(request)
+    await _require_enrolled(request, agent_id, event_id)
+    report = await request.app[DB_KEY].read(lambda c: conflicts(c, event_id))
+    return web.json_response({"event_id": event_id, "conflicts": report})
 
 
 @agent_routes.post("/v1/events/{event_id}/leases")

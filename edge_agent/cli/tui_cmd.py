@@ -1,0 +1,68 @@
+"""``edge-agent tui``: the box-office and supervisor TUI (``docs/tui.md``).
+
+The TUI is a client of the agent's HTTP API only; this command just finds the URL and
+the token file and starts it. Textual is imported here, lazily, so the other commands
+never pay for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+DEFAULT_URL = "http://127.0.0.1:8443"
+
+
+def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
+    p = sub.add_parser("tui", help="the box-office and supervisor terminal UI")
+    p.add_argument("--url", default=None, help=f"the agent's API (default {DEFAULT_URL})")
+    p.add_argument(
+        "--config", type=Path, default=None, help="take the URL from this agent config instead"
+    )
+    p.add_argument(
+        "--token-file",
+        type=Path,
+        default=None,
+        help="where the device token is kept (default ~/.config/gatehouse/tui-token.json)",
+    )
+    p.add_argument("--name", default=None, help="this TUI's device name when pairing")
+    p.add_argument("--pair", action="store_true", help="pair again even if a token is stored")
+    p.set_defaults(func=cmd_tui)
+
+
+def agent_url(args: argparse.Namespace) -> str:
+    if args.url:
+        return str(args.url)
+    if args.config is not None:
+        from edge_agent.config import load_config
+
+        config = load_config(args.config)
+        host = config.api.listen[0]
+        host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - mapping, not binding
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{config.api.port}"
+    return DEFAULT_URL
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    from tui.app import GatehouseApp
+    from tui.client import HttpAgentClient
+    from tui.errors import TuiError
+    from tui.token_store import default_token_path, read_token
+
+    url = agent_url(args).rstrip("/")
+    token_path: Path = args.token_file or default_token_path()
+    try:
+        stored = None if args.pair else read_token(token_path)
+    except TuiError as exc:
+        print(f"edge-agent tui: {exc}", file=sys.stderr)
+        return 2
+    if stored is not None and stored.url != url:
+        stored = None  # paired with another agent: pair with this one
+    name = args.name or f"TUI on {socket.gethostname()}"
+    app = GatehouseApp(HttpAgentClient(url), stored=stored, token_path=token_path, device_name=name)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,232 @@
+"""Fixed agent answers for the SVG snapshot tests, in the exact shapes of the real API.
+
+Snapshots need the same pixels every run, so ids, times and counts are fixed here; the
+flows themselves are tested against a real agent (``test_flows.py``), and
+``test_replay_shapes.py`` checks that these documents keep the real agent's shape.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from tui.client import JsonDoc
+
+URL = "http://gate-3.local:8443"
+T0 = 1_798_750_000_000  # 2026-12-31 20:46:40 UTC, in ms
+NOW_S = T0 / 1000 + 60  # the TUI's clock: a minute after the last scan
+
+
+def _iso(ms: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
+
+
+TICKET_A = "3f2a9c1e5b7d4f60a1b2c3d4e5f60718"
+TICKET_B = "7c0e11aa22bb33cc44dd55ee66ff7788"
+DEV_SAM = "0194a1b2-0000-7000-8000-000000000001"
+DEV_LANE1 = "0194a1b2-0000-7000-8000-000000000002"
+DEV_IPAD = "0194a1b2-0000-7000-8000-000000000003"
+
+
+def _recent() -> list[dict[str, Any]]:
+    rows = [
+        ("admit", "admitted", "Welcome — admit", "lane-1", TICKET_B),
+        ("refuse", "already_admitted", "Already used 20:12 at Gate 3", "lane-1", TICKET_A),
+        ("refuse", "refunded", "Refunded ticket — send to box office", "lane-2", "9" * 32),
+        ("exit", "exited", "Exit recorded", "lane-2", "5" * 32),
+        ("refuse", "bad_signature", "Forged or damaged code — refuse", "lane-1", None),
+        ("admit", "manual_override", "Manual override by a supervisor", "lane-1", TICKET_A),
+    ]
+    return [
+        {
+            "scan_id": f"0194a1b2-{i:04d}-7000-8000-000000000000",
+            "at_ms": T0 - i * 37_000,
+            "lane": lane,
+            "device_id": DEV_LANE1,
+            "direction": "out" if outcome == "exit" else "in",
+            "outcome": outcome,
+            "reason": reason,
+            "message": message,
+            "ticket_id": ticket,
+        }
+        for i, (outcome, reason, message, lane, ticket) in enumerate(rows)
+    ]
+
+
+def _input(i: str, kind: str, typ: str, connected: bool, error: str | None) -> dict[str, Any]:
+    return {
+        "id": i, "kind": kind, "type": typ, "connected": connected,
+        "last_read_ms": T0 if connected else None, "reads": 812 if connected else 40,
+        "errors": 0 if error is None else 3, "last_error": error,
+        "last_error_ms": None if error is None else T0 - 60_000,
+    }  # fmt: skip
+
+
+STATUS: JsonDoc = {
+    "agent": {"agent_id": "gate-3", "venue": "Riverside Hall", "version": "0.1.0",
+              "started_at": _iso(T0 - 3_600_000), "uptime_s": 3600.0},
+    "event": {"event_id": 1001},
+    "gate": {"id": "gate-3", "name": "Gate 3", "allowed_ticket_types": []},
+    "policy": {"reentry": True, "exit_scans": True, "clock_skew_grace_s": 300},
+    "ledger": {"head_seq": 1042, "head_chain": "ab" * 32, "batches_committed": 900,
+               "last_commit_ms": T0, "start_check": "ledger OK: 1,000 rows, head seq 1000"},
+    "scans": {
+        "total": 1042, "by_outcome": {"admit": 880, "refuse": 140, "exit": 22},
+        "by_reason": {"admitted": 870, "already_admitted": 90}, "not_recorded": 0,
+        "last_minute": 37,
+        "by_lane": {"lane-1": {"admit": 600, "refuse": 90, "exit": 0},
+                    "lane-2": {"admit": 280, "refuse": 50, "exit": 22}},
+        "by_device": [
+            {"device_id": DEV_LANE1, "name": "Lane 1 handheld",
+             "by_outcome": {"admit": 600, "refuse": 90}},
+            {"device_id": DEV_IPAD, "name": "Counter iPad", "by_outcome": {"admit": 280}},
+        ],
+        "recent": _recent(),
+    },
+    "admissions": {"tickets_admitted": 858, "inside_now": 836},
+    "manifest": {"revocations": 12, "at": _iso(T0 - 40_000), "at_ms": T0 - 40_000,
+                 "age_s": 40.0},
+    "keyring": {"keys": 3, "warnings": []},
+    "devices": {"paired": 3},
+    "disk": {"data_dir_free_bytes": 12_400_000_000, "data_dir_total_bytes": 31_000_000_000},
+    "sync": {
+        "enabled": True, "platform_url": "https://tickets.example.org", "running": True,
+        "event": {"status": "on_sale", "name": "New Year Gala", "venue": "Riverside Hall",
+                  "postponed_to": None},
+        "manifest": {"cursor": "c:12345", "at": _iso(T0 - 40_000), "age_s": 40.0},
+        "outbox": {"scans": {"head_seq": 1042, "uploaded_through_seq": 1040, "depth": 2,
+                             "halted": None}},
+        "last_success": _iso(T0 - 40_000), "last_error": None, "last_error_at": None,
+        "failures_in_a_row": 0, "backoff_until": None,
+        "clock": {"offset_ms": -2450, "rtt_ms": 6, "measured_at": _iso(T0 - 40_000)},
+    },
+    "lanes": [
+        {"id": "lane-1", "direction": "in", "debounce_ms": 800, "debounced": 4,
+         "inputs": [_input("wedge-1", "input", "wedge", True, None)],
+         "outputs": [_input("lights-1", "output", "gpio", True, None)]},
+        {"id": "lane-2", "direction": "out", "debounce_ms": 800, "debounced": 0,
+         "inputs": [_input("serial-2", "input", "serial", False, "device unplugged")],
+         "outputs": []},
+    ],
+    "printer": None,
+}  # fmt: skip
+
+
+def _ticket(tid: str, name: str, email: str, order: str, adm: dict[str, Any] | None) -> JsonDoc:
+    return {
+        "ticket_id": tid, "event_id": 1001, "ticket_type": 0,
+        "ticket_type_name": "General admission", "order_id": order, "holder_name": name,
+        "holder_email": email, "valid_from": 0, "valid_until": 0, "revoked": None,
+        "admission": adm,
+    }  # fmt: skip
+
+
+ADMISSION = {
+    "inside": True, "entries": 1, "first_admitted_at": _iso(T0 - 2_000_000),
+    "first_gate": "Gate 3", "last_at": _iso(T0 - 2_000_000), "last_gate": "Gate 3",
+}  # fmt: skip
+TICKETS = [
+    _ticket(TICKET_A, "Ada Lovelace", "ada@example.org", "O-000017", ADMISSION),
+    _ticket(TICKET_B, "Adam Smith", "adam@example.org", "O-000018", None),
+]
+
+
+def _scan(i: int, outcome: str, reason: str, by: str | None, why: str | None) -> JsonDoc:
+    return {
+        "seq": 100 + i, "scan_id": f"0194a1b2-{i:04d}-7000-8000-00000000000a",
+        "at": _iso(T0 - 2_000_000 + i * 600_000), "gate": "gate-3", "lane": "lane-1",
+        "device_id": DEV_LANE1, "device_name": "Lane 1 handheld", "direction": "in",
+        "credential_kind": "manual" if by else "gh1", "outcome": outcome, "reason": reason,
+        "override_operator": by, "override_reason": why,
+    }  # fmt: skip
+
+
+TICKET_DETAIL: JsonDoc = {
+    "ticket_id": TICKET_A,
+    "ticket": TICKETS[0],
+    "revoked": None,
+    "admission": ADMISSION,
+    "scans": [
+        _scan(0, "admit", "admitted", None, None),
+        _scan(1, "refuse", "already_admitted", None, None),
+        _scan(2, "exit", "manual_override", "Sam", "left for the cloakroom"),
+        _scan(3, "admit", "manual_override", "Sam", "phone died, ID checked"),
+    ],
+}
+
+DEVICES = {
+    "devices": [
+        {"device_id": DEV_SAM, "name": "Sam", "role": "supervisor",
+         "paired_at": _iso(T0 - 7_200_000), "revoked_at": None},
+        {"device_id": DEV_LANE1, "name": "Lane 1 handheld", "role": "scanner",
+         "paired_at": _iso(T0 - 7_000_000), "revoked_at": None},
+        {"device_id": DEV_IPAD, "name": "Counter iPad", "role": "box_office",
+         "paired_at": _iso(T0 - 6_000_000), "revoked_at": _iso(T0 - 100_000)},
+    ]
+}  # fmt: skip
+
+PAIRING_CODE = {
+    "code": "ABCD-EFGH", "role": "scanner", "name": "Lane 2 handheld",
+    "expires_at": _iso(T0 + 300_000),
+}  # fmt: skip
+
+
+CONFLICTS = {
+    "event_id": 1001,
+    "fetched_at": _iso(T0 + 30_000),
+    "conflicts": [
+        {"ticket_id": TICKET_A, "admissions": [
+            {"agent_id": "gate-3", "scan_id": "0194a1b2-0001-7000-8000-00000000000a",
+             "seq": 101, "at": _iso(T0 - 2_000_000)},
+            {"agent_id": "gate-5", "scan_id": "0194a1b2-0002-7000-8000-00000000000b",
+             "seq": 77, "at": _iso(T0 - 1_990_000)},
+        ]},
+    ],
+}  # fmt: skip
+
+
+class ReplayAgent:
+    """``AgentApi`` answering with the fixed documents above (no network)."""
+
+    url = URL
+
+    def __init__(self) -> None:
+        self.token: str | None = None
+
+    def set_token(self, token: str | None) -> None:
+        self.token = token
+
+    async def pair(self, code: str, name: str) -> JsonDoc:
+        return {"device_id": DEV_SAM, "role": "supervisor", "name": name, "token": "gh_x"}
+
+    async def status(self) -> JsonDoc:
+        return copy.deepcopy(STATUS)
+
+    async def find_tickets(self, query: str) -> JsonDoc:
+        return {"query": query, "tickets": copy.deepcopy(TICKETS), "limit": 50}
+
+    async def ticket(self, ticket_id: str) -> JsonDoc:
+        return copy.deepcopy(TICKET_DETAIL)
+
+    async def override(self, ticket_id: str, direction: str, reason: str) -> JsonDoc:
+        raise NotImplementedError("snapshots do not override")
+
+    async def devices(self) -> JsonDoc:
+        return copy.deepcopy(DEVICES)
+
+    async def pairing_code(self, role: str, name: str) -> JsonDoc:
+        return dict(PAIRING_CODE, role=role, name=name)
+
+    async def revoke_device(self, device_id: str) -> JsonDoc:
+        raise NotImplementedError("snapshots do not revoke")
+
+    async def sync_now(self) -> JsonDoc:
+        return {"completed": True, "sync": copy.deepcopy(STATUS["sync"])}
+
+    async def conflicts(self) -> JsonDoc:
+        return copy.deepcopy(CONFLICTS)
+
+    async def close(self) -> None:
+        return None

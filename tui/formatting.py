@@ -1,0 +1,94 @@
+"""Pure text helpers: verdict words and symbols, times, ages, sizes.
+
+Verdicts never rely on colour alone: each carries a symbol and a word ("✔ ADMIT",
+"✘ REFUSE", "↩ EXIT"), so a monochrome terminal over SSH reads the same as a colour one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Any
+
+#: outcome -> (symbol and word, CSS class for colour where the terminal has it)
+VERDICTS: dict[str, tuple[str, str]] = {
+    "admit": ("✔ ADMIT", "admit"),
+    "exit": ("↩ EXIT", "exit"),
+    "refuse": ("✘ REFUSE", "refuse"),
+}
+
+
+def verdict_label(outcome: str) -> str:
+    return VERDICTS.get(outcome, (f"? {outcome.upper()}", ""))[0]
+
+
+def verdict_style(outcome: str) -> str:
+    """Rich style for a verdict: bold always (reads on monochrome), colour on top."""
+    return {"admit": "bold green", "exit": "bold cyan", "refuse": "bold red reverse"}.get(
+        outcome, "bold"
+    )
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def clock_text(text: str | None, tz: tzinfo) -> str:
+    """HH:MM:SS of an ISO time in ``tz``; "—" when absent."""
+    at = parse_iso(text)
+    return "—" if at is None else at.astimezone(tz).strftime("%H:%M:%S")
+
+
+def ms_clock_text(at_ms: int | None, tz: tzinfo) -> str:
+    if at_ms is None:
+        return "—"
+    return datetime.fromtimestamp(at_ms / 1000, tz=tz).strftime("%H:%M:%S")
+
+
+def age_text(seconds: float | None) -> str:
+    """ "12 s", "4 min", "2.5 h", "3 d"; "never" when absent."""
+    if seconds is None:
+        return "never"
+    s = max(0.0, seconds)
+    if s < 120:
+        return f"{s:.0f} s"
+    if s < 7200:
+        return f"{s / 60:.0f} min"
+    if s < 172_800:
+        return f"{s / 3600:.1f} h"
+    return f"{s / 86400:.0f} d"
+
+
+def age_since(text: str | None, now_s: float) -> float | None:
+    at = parse_iso(text)
+    return None if at is None else now_s - at.timestamp()
+
+
+def size_text(n: int | None) -> str:
+    if n is None:
+        return "?"
+    value = float(n)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit in ("B", "kB") else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{n} B"  # pragma: no cover - the loop always returns
+
+
+def short_id(value: str | None, n: int = 8) -> str:
+    """The start of a long id (enough to tell tickets apart on one screen)."""
+    if not value:
+        return "—"
+    return value if len(value) <= n + 1 else value[:n] + "…"
+
+
+def counts_text(by_outcome: dict[str, Any]) -> str:
+    """ "✔12 ✘3 ↩1" — admitted, refused, exited."""
+    return (
+        f"✔{int(by_outcome.get('admit', 0))} ✘{int(by_outcome.get('refuse', 0))}"
+        f" ↩{int(by_outcome.get('exit', 0))}"
+    )

@@ -1,0 +1,1 @@
+"""One screen per task (dashboard, lookup, devices, sync) and the modal dialogs."""

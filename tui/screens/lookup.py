@@ -1,0 +1,183 @@
+"""Lookup: find a ticket by name, e-mail, order or ticket id; see its whole scan history;
+check it in or out by hand with a reason (a supervisor's override, recorded with the
+operator in the ledger)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Static
+
+from tui.errors import AgentRefused, AgentUnreachable
+from tui.formatting import clock_text, short_id, verdict_label, verdict_style
+from tui.screens.base import AgentScreen
+from tui.screens.modals import OverrideScreen
+
+
+def ticket_state(t: dict[str, Any]) -> str:
+    """ "REVOKED refunded" / "INSIDE" / "left" / "not in yet" — words, not colours."""
+    if t.get("revoked"):
+        return f"REVOKED {t['revoked']}"
+    adm = t.get("admission")
+    if adm is None:
+        return "not in yet"
+    return "INSIDE" if adm.get("inside") else "left"
+
+
+class LookupScreen(AgentScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_search", "Search"),
+        Binding("i", "override('in')", "Check in"),
+        Binding("o", "override('out')", "Check out"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tickets: list[dict[str, Any]] = []
+        self.detail: dict[str, Any] | None = None
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield Input(placeholder="Name, e-mail, order or ticket id — enter to search", id="query")
+        yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        yield Static("Search, then pick a ticket (enter) to see its history.", id="detail")
+        yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        results = self.query_one("#results", DataTable)
+        results.add_column("Holder", width=18)
+        results.add_column("E-mail", width=20)
+        results.add_column("Order", width=10)
+        results.add_column("State", width=14)
+        results.add_column("Type", width=24)
+        results.border_title = "Tickets"
+        history = self.query_one("#history", DataTable)
+        for label, width in (("Time", 8), ("Verdict", 8), ("Where", 14), ("By", 16)):
+            history.add_column(label, width=width)
+        history.add_column("Reason", width=64)  # fixed widths: no re-layout per row
+        history.border_title = "Scan history"
+        self.query_one("#query", Input).focus()
+        super().on_mount()
+
+    def action_focus_search(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    @on(Input.Submitted, "#query")
+    def search(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.run_search(event.value.strip())
+
+    @work(exclusive=True, group="lookup")
+    async def run_search(self, query: str) -> None:
+        try:
+            answer = await self.gh.api.find_tickets(query)
+        except AgentRefused as exc:
+            self.gh.handle_refusal(exc, "Search")
+            return
+        except AgentUnreachable as exc:
+            self.notify(str(exc), title="Search", severity="error")
+            return
+        self.tickets = list(answer.get("tickets") or [])
+        table = self.query_one("#results", DataTable)
+        table.clear()
+        for t in self.tickets:
+            table.add_row(
+                t.get("holder_name") or "—",
+                t.get("holder_email") or "—",
+                t.get("order_id") or "—",
+                ticket_state(t),
+                t.get("ticket_type_name") or str(t.get("ticket_type")),
+            )
+        if not self.tickets:
+            self.query_one("#detail", Static).update(f"No ticket matches {query!r}.")
+            return
+        table.focus()
+        if len(self.tickets) == 1:
+            self.load_ticket(self.tickets[0]["ticket_id"])
+
+    @on(DataTable.RowSelected, "#results")
+    def picked(self, event: DataTable.RowSelected) -> None:
+        if 0 <= event.cursor_row < len(self.tickets):
+            self.load_ticket(self.tickets[event.cursor_row]["ticket_id"])
+
+    @work(exclusive=True, group="ticket")
+    async def load_ticket(self, ticket_id: str) -> None:
+        try:
+            doc = await self.gh.api.ticket(ticket_id)
+        except AgentRefused as exc:
+            self.gh.handle_refusal(exc, "Ticket")
+            return
+        except AgentUnreachable as exc:
+            self.notify(str(exc), title="Ticket", severity="error")
+            return
+        self.show_ticket(doc)
+
+    def show_ticket(self, doc: dict[str, Any]) -> None:
+        self.detail = doc
+        t = doc.get("ticket") or {}
+        adm = doc.get("admission")
+        state = ticket_state({"revoked": doc.get("revoked"), "admission": adm})
+        first = (
+            f" · first in {clock_text(adm.get('first_admitted_at'), self.tz)}"
+            f" at {adm.get('first_gate')} · entries {adm.get('entries')}"
+            if adm
+            else ""
+        )
+        self.query_one("#detail", Static).update(
+            f"Ticket {doc.get('ticket_id')}  {t.get('holder_name') or '(not in the manifest)'}"
+            f"  {t.get('ticket_type_name') or ''}\n"
+            f"State: {state}{first} · keys i: in, o: out"
+        )
+        table = self.query_one("#history", DataTable)
+        table.clear()
+        for s in doc.get("scans") or []:
+            outcome = str(s.get("outcome", ""))
+            by = s.get("override_operator")
+            reason = str(s.get("reason"))
+            if s.get("override_reason"):
+                reason += f": {s['override_reason']}"
+            table.add_row(
+                clock_text(s.get("at"), self.tz),
+                Text(verdict_label(outcome), style=verdict_style(outcome)),
+                f"{s.get('gate')}/{s.get('lane')}",
+                by or s.get("device_name") or short_id(s.get("device_id")),
+                reason,
+            )
+
+    def action_override(self, direction: str) -> None:
+        if self.detail is None:
+            self.notify("Pick a ticket first.", severity="warning")
+            return
+        ticket_id = str(self.detail["ticket_id"])
+        holder = str((self.detail.get("ticket") or {}).get("holder_name") or "")
+
+        def done(reason: str | None) -> None:
+            if reason:
+                self.send_override(ticket_id, direction, reason)
+
+        self.app.push_screen(OverrideScreen(direction, ticket_id, holder), done)
+
+    @work(exclusive=True, group="override")
+    async def send_override(self, ticket_id: str, direction: str, reason: str) -> None:
+        try:
+            verdict = await self.gh.api.override(ticket_id, direction, reason)
+        except AgentRefused as exc:
+            self.query_one("#detail", Static).update(
+                f"✘ Override refused: {exc.message} ({exc.code})"
+            )
+            self.gh.handle_refusal(exc, "Override")
+            return
+        except AgentUnreachable as exc:
+            self.notify(str(exc), title="Override", severity="error")
+            return
+        word = "Checked in" if direction == "in" else "Checked out"
+        self.notify(
+            f"{word} by override (ledger seq {verdict.get('seq')})",
+            title=verdict_label(str(verdict.get("outcome"))),
+        )
+        self.load_ticket(ticket_id)
+        self.gh.poll_status()

@@ -1,0 +1,156 @@
+"""Dialogs: confirm an override (with its reason), make a pairing code, confirm a
+revocation. Each returns its answer with ``dismiss``; the calling screen does the I/O."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from tui.client import AgentApi
+from tui.errors import AgentRefused, AgentUnreachable
+from tui.formatting import clock_text
+from tui.qr import pairing_url, qr_lines
+from tui.screens.base import steady_inputs
+
+ROLES = [
+    ("scanner — sends scans", "scanner"),
+    ("box_office — lookups (and sales)", "box_office"),
+    ("supervisor — everything", "supervisor"),
+    ("peer — another gate box", "peer"),
+]
+
+
+class OverrideScreen(ModalScreen[str | None]):
+    """ "Check IN/OUT ticket … by hand?" with a required reason; returns the reason."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, direction: str, ticket_id: str, holder: str) -> None:
+        super().__init__()
+        self.direction = direction
+        self.ticket_id = ticket_id
+        self.holder = holder
+
+    def compose(self) -> ComposeResult:
+        verb = "CHECK IN" if self.direction == "in" else "CHECK OUT"
+        with Vertical(classes="dialog"):
+            yield Label(f"Manual {verb} — recorded with your device name and the reason")
+            yield Label(f"Ticket {self.ticket_id}  {self.holder}")
+            yield Input(placeholder="Reason (required), e.g. phone died, ID checked", id="reason")
+            with Horizontal(classes="buttons"):
+                yield Button(f"{verb} (enter)", id="ok", variant="warning")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        steady_inputs(self)
+        self.query_one("#reason", Input).focus()
+
+    @on(Input.Submitted, "#reason")
+    @on(Button.Pressed, "#ok")
+    def confirm(self) -> None:
+        reason = self.query_one("#reason", Input).value.strip()
+        if not reason:
+            self.notify("Say why: the reason is recorded in the ledger.", severity="warning")
+            return
+        self.dismiss(reason)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "answer(False)", "No"),
+        Binding("y", "answer(True)", "Yes"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question)
+            with Horizontal(classes="buttons"):
+                yield Button("Yes (y)", id="yes", variant="error")
+                yield Button("No (esc)", id="no")
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class PairDeviceScreen(ModalScreen[bool]):
+    """Choose a role and a name, make a one-time code on the agent (supervisor), and
+    show it with a QR of the pairing URL. Dismissed with True if a code was made."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+
+    def __init__(self, api: AgentApi) -> None:
+        super().__init__()
+        self.api = api
+        self.made = False
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog", id="pair-dialog"):
+            with Vertical(id="pair-form"):
+                yield Label("Pair a new device: choose its role and name, then Make code")
+                yield Select(ROLES, value="scanner", allow_blank=False, id="role")
+                yield Input(placeholder="Device name, e.g. Lane 2 handheld", id="name")
+                with Horizontal(classes="buttons"):
+                    yield Button("Make code (enter)", id="make", variant="primary")
+                    yield Button("Close (esc)", id="close")
+            yield Static(id="code")
+            yield Static(id="qr")
+
+    def on_mount(self) -> None:
+        steady_inputs(self)
+        self.query_one("#name", Input).focus()
+
+    @on(Input.Submitted, "#name")
+    @on(Button.Pressed, "#make")
+    def make(self) -> None:
+        role = self.query_one("#role", Select).value
+        name = self.query_one("#name", Input).value.strip()
+        self.make_code(str(role), name)
+
+    @work(exclusive=True, group="pairing-code")
+    async def make_code(self, role: str, name: str) -> None:
+        try:
+            answer = await self.api.pairing_code(role, name)
+        except AgentRefused as exc:
+            self.query_one("#code", Static).update(f"✘ Refused: {exc.message} ({exc.code})")
+            return
+        except AgentUnreachable as exc:
+            self.query_one("#code", Static).update(f"✘ {exc}")
+            return
+        self.made = True
+        self.show_code(answer)
+
+    def show_code(self, answer: dict[str, Any]) -> None:
+        code = str(answer.get("code", ""))
+        url = pairing_url(self.api.url, code)
+        self.query_one("#pair-form").display = False  # the code and QR need the room
+        self.query_one("#code", Static).update(
+            f"Code  {code}  for {answer.get('role')} {answer.get('name') or ''}"
+            f" — works once, until {clock_text(answer.get('expires_at'), UTC)} UTC"
+            f"\n{url}    (esc closes)"
+        )
+        qr = self.query_one("#qr", Static)
+        qr.update("\n".join(qr_lines(url)))
+        qr.add_class("-shown")
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(self.made)
