@@ -5,7 +5,7 @@ same images: raw ``zxingcpp.read_barcodes(gray, formats=QRCode)`` with every oth
 at zxing-cpp's defaults (the gray conversion is timed for both, file loading for neither).
 
 Images:
-- ``qr-corpus``: every image of ``../shared/qr-corpus`` (camera photos and renders of
+- ``qr-corpus``: every image of ``tests/data/qr-corpus`` (a copy of ``shared/qr-corpus``) (camera photos and renders of
   QR codes, each with its exact expected text; see its README for the scoring rule).
 - ``gh1``: GH1 ticket codes made with the real codec (fixed key, seeded ticket ids)
   rendered at 640×480 and degraded with seeded blur, tilt, glare, noise, low light and
@@ -49,7 +49,7 @@ from scanner.decode import Decoder, load_image, to_gray
 from scanner.reads import CodeRead
 from scanner.render import Degradation, degrade, render_code_frames, render_frame
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "qr-corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "qr-corpus"
 
 
 def corpus_items(root: Path) -> list[tuple[str, Any, bytes]]:
