@@ -5,8 +5,9 @@ same images: raw ``zxingcpp.read_barcodes(gray, formats=QRCode)`` with every oth
 at zxing-cpp's defaults (the gray conversion is timed for both, file loading for neither).
 
 Images:
-- ``qr-corpus``: every image of ``tests/data/qr-corpus`` (a copy of ``shared/qr-corpus``) (camera photos and renders of
-  QR codes, each with its exact expected text; see its README for the scoring rule).
+- ``qr-corpus``: every image of ``tests/data/qr-corpus``, a copy of ``shared/qr-corpus``
+  (camera photos and renders of QR codes, each with its exact expected text; see its
+  README for the scoring rule).
 - ``gh1``: GH1 ticket codes made with the real codec (fixed key, seeded ticket ids)
   rendered at 640×480 and degraded with seeded blur, tilt, glare, noise, low light and
   all-at-once (``scanner/render.py``).
