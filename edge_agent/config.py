@@ -1,6 +1,7 @@
 """Frozen, typed agent configuration loaded from TOML.
 
-Every key is declared once here, with its type and default; ``config.example.toml``
+Every key is declared once here (the lane and printer tables in ``config_lanes``,
+the parsing machinery in ``config_toml``), with its type and default; ``config.example.toml``
 documents the same keys (a test keeps the two in step). Unknown keys and wrong types
 fail with the file, the dotted key and what was expected — a typo must never be
 silently ignored at a venue.
@@ -11,21 +12,22 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import tomllib
-import types
-import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
+from edge_agent.config_lanes import (
+    DEVICE_SECTIONS,
+    DeviceSpec,
+    LaneSection,
+    device_from_toml,
+    lanes_from_toml,
+    validate_lanes,
+)
+from edge_agent.config_toml import build_section, resolve
 from edge_agent.errors import ConfigError
-from hardware.errors import HardwareConfigError
-from hardware.registry import parse_output_options, parse_printer_options
-from scanner.errors import ScannerConfigError
-from scanner.registry import parse_input_options
-from scanner.tcp_input import TcpOptions
-from scanner.websocket_input import WebSocketOptions
 
 
 @dataclass(frozen=True)
@@ -133,32 +135,6 @@ class LogSection:
 
 
 @dataclass(frozen=True)
-class DeviceSpec:
-    """One device table: ``id``, ``type``, and the backend's own keys, parsed strictly
-    into the backend's frozen options dataclass while the config loads."""
-
-    #: Unique across the whole config; shown in the status and stored with each scan.
-    id: str
-    #: Picks the backend (``scanner.registry`` for inputs, ``hardware.registry`` for the
-    #: rest); every other key of the table belongs to it.
-    type: str
-    options: Any = None
-
-
-@dataclass(frozen=True)
-class LaneSection:
-    """One lane: where people pass one at a time, with its scanners and its lights."""
-
-    id: str
-    #: "in" (entry) or "out" (exit lane: scans record exits).
-    direction: str = "in"
-    #: The same code read again on this lane within this many ms counts once.
-    debounce_ms: int = 1500
-    inputs: tuple[DeviceSpec, ...] = ()
-    outputs: tuple[DeviceSpec, ...] = ()
-
-
-@dataclass(frozen=True)
 class Config:
     agent: AgentSection
     event: EventSection
@@ -193,8 +169,6 @@ class Config:
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("json", "text")
 
-T = TypeVar("T")
-
 
 def load_config(path: Path) -> Config:
     """Read, type-check and validate a TOML config file."""
@@ -218,195 +192,27 @@ def config_from_dict(doc: dict[str, Any], source: Path = Path("<memory>")) -> Co
     """Build a Config from parsed TOML; relative paths resolve against the file."""
     name = str(source)
     base = source.parent if source.name != "<memory>" else Path.cwd()
-    devices = {k: doc[k] for k in _DEVICE_SECTIONS if k in doc}
-    doc = {k: v for k, v in doc.items() if k not in _DEVICE_SECTIONS}
-    cfg = _build(Config, doc, name, prefix="", skip={"source"})  # device sections: below
+    devices = {k: doc[k] for k in DEVICE_SECTIONS if k in doc}
+    doc = {k: v for k, v in doc.items() if k not in DEVICE_SECTIONS}
+    cfg = build_section(Config, doc, name, prefix="", skip={"source"})  # device sections: below
     cfg = dataclasses.replace(
         cfg,
         source=source,
-        agent=dataclasses.replace(cfg.agent, data_dir=_resolve(base, cfg.agent.data_dir)),
-        event=dataclasses.replace(cfg.event, keyring=_resolve(base, cfg.event.keyring)),
-        lanes=_lanes(devices.get("lanes", []), name, base),
+        agent=dataclasses.replace(cfg.agent, data_dir=resolve(base, cfg.agent.data_dir)),
+        event=dataclasses.replace(cfg.event, keyring=resolve(base, cfg.event.keyring)),
+        lanes=lanes_from_toml(devices.get("lanes", []), name, base),
         printer=(
-            _device(devices["printer"], name, "printer", "printer", base)
+            device_from_toml(devices["printer"], name, "printer", "printer", base)
             if "printer" in devices
             else None
         ),
     )
     if cfg.sync.token_file:
-        token_file = str(_resolve(base, Path(cfg.sync.token_file)))
+        token_file = str(resolve(base, Path(cfg.sync.token_file)))
         cfg = dataclasses.replace(cfg, sync=dataclasses.replace(cfg.sync, token_file=token_file))
     _validate(cfg, name)
-    _validate_lanes(cfg, name)
+    validate_lanes(cfg.lanes, cfg.printer, cfg.api.port, name)
     return cfg
-
-
-_DEVICE_SECTIONS = ("lanes", "printer")
-_LANE_DIRECTIONS = ("in", "out")
-
-
-def _lanes(raw: Any, file: str, base: Path) -> tuple[LaneSection, ...]:
-    if not isinstance(raw, list):
-        raise ConfigError(file, "lanes", f"expected [[lanes]] tables, got {_tname(raw)}")
-    lanes = []
-    for i, table in enumerate(raw):
-        key = f"lanes[{i}]"
-        if not isinstance(table, dict):
-            raise ConfigError(file, key, f"expected a table, got {_tname(table)}")
-        devices = {k: table[k] for k in ("inputs", "outputs") if k in table}
-        rest = {k: v for k, v in table.items() if k not in devices}
-        lane = _build(LaneSection, rest, file, prefix=f"{key}.")
-        parsed: dict[str, tuple[DeviceSpec, ...]] = {}
-        for role in ("inputs", "outputs"):
-            items = devices.get(role, [])
-            if not isinstance(items, list):
-                raise ConfigError(file, f"{key}.{role}", f"expected [[lanes.{role}]] tables")
-            parsed[role] = tuple(
-                _device(t, file, f"{key}.{role}[{j}]", role, base) for j, t in enumerate(items)
-            )
-        lanes.append(dataclasses.replace(lane, inputs=parsed["inputs"], outputs=parsed["outputs"]))
-    return tuple(lanes)
-
-
-def _device(table: Any, file: str, key: str, role: str, base: Path) -> DeviceSpec:
-    """``id`` + ``type`` here; the backend's registry checks every other key strictly."""
-    if not isinstance(table, dict):
-        raise ConfigError(file, key, f"expected a table, got {_tname(table)}")
-    for required in ("id", "type"):
-        if required not in table:
-            raise ConfigError(file, f"{key}.{required}", "missing required key")
-        if not isinstance(table[required], str) or not table[required]:
-            got = _tname(table[required])
-            raise ConfigError(file, f"{key}.{required}", f"expected a string, got {got}")
-    device_id, type_ = table["id"], table["type"]
-    raw = {k: v for k, v in table.items() if k not in ("id", "type")}
-    try:
-        if role == "inputs":
-            options = parse_input_options(type_, device_id, raw, base)
-        elif role == "outputs":
-            options = parse_output_options(device_id, type_, raw)
-        else:
-            options = parse_printer_options(device_id, type_, raw)
-    except (ScannerConfigError, HardwareConfigError) as exc:
-        where = f"{key}.{exc.key}" if exc.key else key
-        raise ConfigError(file, where, exc.problem) from None
-    return DeviceSpec(device_id, type_, options)
-
-
-def _validate_lanes(cfg: Config, file: str) -> None:
-    seen_lanes: set[str] = set()
-    seen_devices: dict[str, str] = {}
-    tcp_ports: dict[int, str] = {}
-
-    def device_id(spec: DeviceSpec, key: str) -> None:
-        if len(spec.id) > 64:
-            raise ConfigError(file, f"{key}.id", "expected 1 to 64 characters")
-        if spec.id in seen_devices:
-            raise ConfigError(
-                file, f"{key}.id", f"id {spec.id!r} is already used by {seen_devices[spec.id]}"
-            )
-        seen_devices[spec.id] = key
-
-    for i, lane in enumerate(cfg.lanes):
-        key = f"lanes[{i}]"
-        if not lane.id or len(lane.id) > 64:
-            raise ConfigError(file, f"{key}.id", "expected 1 to 64 characters")
-        if lane.id in seen_lanes:
-            raise ConfigError(file, f"{key}.id", f"lane {lane.id!r} is defined twice")
-        seen_lanes.add(lane.id)
-        if lane.direction not in _LANE_DIRECTIONS:
-            raise ConfigError(file, f"{key}.direction", 'expected "in" or "out"')
-        if not 0 <= lane.debounce_ms <= 600_000:
-            raise ConfigError(file, f"{key}.debounce_ms", "expected 0..600000 (0 = off)")
-        websockets = 0
-        for j, spec in enumerate(lane.inputs):
-            ikey = f"{key}.inputs[{j}]"
-            device_id(spec, ikey)
-            if isinstance(spec.options, WebSocketOptions):
-                websockets += 1
-                if websockets > 1:
-                    raise ConfigError(file, ikey, "a lane takes at most one websocket input")
-            if isinstance(spec.options, TcpOptions) and spec.options.port:
-                port = spec.options.port
-                if port == cfg.api.port or port in tcp_ports:
-                    other = tcp_ports.get(port, "api.port")
-                    raise ConfigError(file, f"{ikey}.port", f"port {port} is already {other}")
-                tcp_ports[port] = f"{ikey}.port"
-        for j, spec in enumerate(lane.outputs):
-            device_id(spec, f"{key}.outputs[{j}]")
-    if cfg.printer is not None:
-        device_id(cfg.printer, "printer")
-
-
-def _resolve(base: Path, p: Path) -> Path:
-    return p if p.is_absolute() else (base / p).resolve()
-
-
-def _build(
-    cls: type[T], doc: Any, file: str, prefix: str, skip: frozenset[str] | set[str] = frozenset()
-) -> T:
-    where = prefix.rstrip(".") or None
-    if not isinstance(doc, dict):
-        raise ConfigError(file, where, f"expected a table, got {_tname(doc)}")
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in skip}  # type: ignore[arg-type]
-    for key in doc:
-        if key not in fields:
-            known = ", ".join(sorted(fields))
-            raise ConfigError(file, f"{prefix}{key}", f"unknown key (known keys here: {known})")
-    values: dict[str, Any] = {}
-    for fname, f in fields.items():
-        key = f"{prefix}{fname}"
-        if fname not in doc:
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise ConfigError(file, key, "missing required key")
-            continue
-        values[fname] = _coerce(hints[fname], doc[fname], file, key)
-    return cls(**values)
-
-
-def _coerce(tp: Any, value: Any, file: str, key: str) -> Any:
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return _build(tp, value, file, prefix=f"{key}.")
-    origin = typing.get_origin(tp)
-    if tp is bool:
-        if isinstance(value, bool):
-            return value
-        raise ConfigError(file, key, f"expected true or false, got {_tname(value)}")
-    if tp is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        raise ConfigError(file, key, f"expected an integer, got {_tname(value)}")
-    if tp is str:
-        if isinstance(value, str):
-            return value
-        raise ConfigError(file, key, f"expected a string, got {_tname(value)}")
-    if tp is Path:
-        if isinstance(value, str) and value:
-            return Path(value)
-        raise ConfigError(file, key, f"expected a path string, got {_tname(value)}")
-    if origin is tuple:
-        (item_tp, _ellipsis) = typing.get_args(tp)
-        if not isinstance(value, list):
-            raise ConfigError(file, key, f"expected a list, got {_tname(value)}")
-        return tuple(_coerce(item_tp, v, file, f"{key}[{i}]") for i, v in enumerate(value))
-    if origin in (typing.Union, types.UnionType):
-        raise ConfigError(file, key, "internal: unions are not supported in config")
-    raise ConfigError(file, key, f"internal: unsupported type {tp!r}")
-
-
-def _tname(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"boolean {str(value).lower()}"
-    if isinstance(value, int):
-        return f"integer {value}"
-    if isinstance(value, str):
-        return f"string {value!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    return type(value).__name__
 
 
 def _validate(cfg: Config, file: str) -> None:

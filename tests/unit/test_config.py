@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.config import Config, LaneSection, load_config
+from edge_agent.config import Config, load_config
+from edge_agent.config_lanes import LaneSection
 from edge_agent.errors import ConfigError
 from hardware.registry import OUTPUTS, PRINTERS
 from scanner.registry import BACKENDS as INPUTS
