@@ -72,11 +72,11 @@ def size_text(n: int | None) -> str:
     if n is None:
         return "?"
     value = float(n)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000:
             return f"{value:.0f} {unit}" if unit in ("B", "kB") else f"{value:.1f} {unit}"
         value /= 1000
-    return f"{n} B"  # pragma: no cover - the loop always returns
+    return f"{value:.1f} TB"
 
 
 def short_id(value: str | None, n: int = 8) -> str:
