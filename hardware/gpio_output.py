@@ -49,27 +49,19 @@ class GpioOutputOptions:
     lights_active_high: bool = True
     buzzer_active_high: bool = True
     relay_active_high: bool = True
-    admit_ms: int = 1000
-    refuse_ms: int = 1500
-    attention_ms: int = 1500
-    blink_ms: int = 250
-    short_beep_ms: int = 100
-    long_beep_ms: int = 700
-    beep_gap_ms: int = 120
-    relay_pulse_ms: int = 500
+    # The pattern durations (hardware.gate_patterns.PatternTimings), flat config keys.
+    admit_ms: int = PatternTimings.admit_ms
+    refuse_ms: int = PatternTimings.refuse_ms
+    attention_ms: int = PatternTimings.attention_ms
+    blink_ms: int = PatternTimings.blink_ms
+    short_beep_ms: int = PatternTimings.short_beep_ms
+    long_beep_ms: int = PatternTimings.long_beep_ms
+    beep_gap_ms: int = PatternTimings.beep_gap_ms
+    relay_pulse_ms: int = PatternTimings.relay_pulse_ms
 
     def timings(self) -> PatternTimings:
         """The pattern durations as the pure pattern module wants them."""
-        return PatternTimings(
-            admit_ms=self.admit_ms,
-            refuse_ms=self.refuse_ms,
-            attention_ms=self.attention_ms,
-            blink_ms=self.blink_ms,
-            short_beep_ms=self.short_beep_ms,
-            long_beep_ms=self.long_beep_ms,
-            beep_gap_ms=self.beep_gap_ms,
-            relay_pulse_ms=self.relay_pulse_ms,
-        )
+        return PatternTimings(**{f.name: getattr(self, f.name) for f in fields(PatternTimings)})
 
     def pins(self) -> dict[Part, int]:
         """The parts that are wired, with their BCM pin."""

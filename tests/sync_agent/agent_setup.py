@@ -29,13 +29,38 @@ token_file = "agent.token"
 manifest_interval_s = 3600
 upload_interval_s = 3600
 manifest_page_size = {page_size}
-timeout_s = 10
-backoff_max_s = 2
+batch_rows = {batch_rows}
+timeout_s = {timeout_s}
+backoff_max_s = {backoff_max_s}
 
 [log]
-level = "info"
+level = "{log_level}"
 format = "json"
 """
+
+
+def config_text(
+    agent_id: str,
+    event_id: int,
+    url: str,
+    *,
+    page_size: int = 7,
+    batch_rows: int = 1000,
+    timeout_s: int = 10,
+    backoff_max_s: int = 2,
+    log_level: str = "info",
+) -> str:
+    """An agent config that syncs with ``url``; rounds come only when a test asks."""
+    return CONFIG.format(
+        agent_id=agent_id,
+        event_id=event_id,
+        url=url,
+        page_size=page_size,
+        batch_rows=batch_rows,
+        timeout_s=timeout_s,
+        backoff_max_s=backoff_max_s,
+        log_level=log_level,
+    )
 
 
 async def enrolled_config(
@@ -44,9 +69,7 @@ async def enrolled_config(
     """Enrol a new agent key and write a config that syncs with ``platform``. The local
     keyring is empty: every key the gate trusts comes from the platform's manifest."""
     token = await platform.enrol(agent_id, Ed25519PrivateKey.generate())
-    text = CONFIG.format(
-        agent_id=agent_id, event_id=platform.event_id, url=platform.url, page_size=page_size
-    )
+    text = config_text(agent_id, platform.event_id, platform.url, page_size=page_size)
     return write_agent_files(root, token, text)
 
 

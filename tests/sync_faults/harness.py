@@ -35,37 +35,9 @@ from edge_agent.runtime import AgentRuntime
 from sync.worker import SyncSnapshot, SyncWorker
 from tests.helpers import AiohttpClient, runtime_of, scan_row
 from tests.platform_fixture import PlatformFixture
-from tests.sync_agent.agent_setup import write_agent_files
+from tests.sync_agent.agent_setup import config_text, write_agent_files
 
 AGENT = "gate-a"
-
-CONFIG = """\
-[agent]
-agent_id = "{agent_id}"
-data_dir = "data"
-
-[event]
-event_id = {event_id}
-keyring = "keyring.json"
-
-[api]
-listen = ["127.0.0.1"]
-port = 0
-
-[sync]
-platform_url = "{url}"
-token_file = "agent.token"
-manifest_interval_s = 3600
-upload_interval_s = 3600
-manifest_page_size = {page_size}
-batch_rows = {batch_rows}
-timeout_s = {timeout_s}
-backoff_max_s = 1
-
-[log]
-level = "warning"
-format = "json"
-"""
 
 
 async def faulty_agent_config(
@@ -80,13 +52,15 @@ async def faulty_agent_config(
     """Enrol a new agent and write its config: sync with ``url`` (the proxy), a short
     request timeout, backoff capped at 1 s, uploads in ``batch_rows``-row batches."""
     token = await platform.enrol(AGENT, Ed25519PrivateKey.generate())
-    text = CONFIG.format(
-        agent_id=AGENT,
-        event_id=platform.event_id,
-        url=url,
+    text = config_text(
+        AGENT,
+        platform.event_id,
+        url,
         page_size=page_size,
         batch_rows=batch_rows,
         timeout_s=timeout_s,
+        backoff_max_s=1,
+        log_level="warning",
     )
     config = write_agent_files(root, token, text)
     config.agent.data_dir.mkdir(parents=True, exist_ok=True)
