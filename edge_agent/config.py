@@ -39,6 +39,10 @@ class AgentSection:
     data_dir: Path
     #: Human name of the venue, shown in verdicts and evidence.
     venue: str = ""
+    #: The agent's Ed25519 identity key (``keys new`` format). It signs door-sold
+    #: tickets and the ledger's checkpoints. "" = ``agent.key`` in ``data_dir``, made on
+    #: first start when missing. Relative paths are relative to the config file.
+    key_file: str = ""
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,13 @@ class Config:
         return self.agent.data_dir / "ledger.sqlite3"
 
     @property
+    def agent_key_path(self) -> Path:
+        """``agent.key_file`` as a path (resolved), or ``data_dir/agent.key``."""
+        if self.agent.key_file:
+            return Path(self.agent.key_file)
+        return self.agent.data_dir / "agent.key"
+
+    @property
     def control_socket(self) -> Path:
         return self.agent.data_dir / "control.sock"
 
@@ -207,6 +218,9 @@ def config_from_dict(doc: dict[str, Any], source: Path = Path("<memory>")) -> Co
             else None
         ),
     )
+    if cfg.agent.key_file:
+        key_file = str(resolve(base, Path(cfg.agent.key_file)))
+        cfg = dataclasses.replace(cfg, agent=dataclasses.replace(cfg.agent, key_file=key_file))
     if cfg.sync.token_file:
         token_file = str(resolve(base, Path(cfg.sync.token_file)))
         cfg = dataclasses.replace(cfg, sync=dataclasses.replace(cfg.sync, token_file=token_file))

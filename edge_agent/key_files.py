@@ -178,3 +178,20 @@ def read_token_file(path: Path) -> str:
     if not token or any(c.isspace() or not c.isprintable() for c in token):
         raise KeyFileError(path, "token file must hold the token alone on one line")
     return token
+
+
+def load_or_create_agent_key(path: Path) -> KeyFile:
+    """The agent's identity key: read it, or make it (mode 0600) on a box's first start.
+
+    A fresh box has no key until it first runs; making one here saves the venue tech a
+    step, and the public half is what ``keys show`` prints for enrolment. An existing
+    file is never replaced: tickets and checkpoints already signed with it must stay
+    verifiable.
+    """
+    if not path.exists():
+        try:
+            write_key_file(path, Ed25519PrivateKey.generate())
+        except KeyFileError:
+            if not path.exists():  # another process may have made it just now
+                raise
+    return read_key_file(path)

@@ -35,7 +35,7 @@ from edge_agent.gate.live_manifest import LiveManifest, effective_keyring
 from edge_agent.gate.pipeline import ScanPipeline
 from edge_agent.gate.state import GateState
 from edge_agent.gc_tuning import freeze_after_start, freeze_survivors_forever
-from edge_agent.key_files import read_keyring_file
+from edge_agent.key_files import KeyFile, load_or_create_agent_key, read_keyring_file
 from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.health import LedgerReport, check_ledger
 from edge_agent.ledger.lock import DataDirLock
@@ -95,6 +95,9 @@ class AgentRuntime:
     lock: DataDirLock
     start_report: LedgerReport
     live_manifest: LiveManifest
+    #: The agent's identity key (``agent.key_file``): signs door-sold tickets and
+    #: the ledger's checkpoints.
+    agent_key: KeyFile
     #: The platform sync service; ``None`` when ``sync.platform_url`` is "".
     sync: AgentSync | None = None
     #: The gate's lanes (scanners in, lights out); empty when the config has none.
@@ -149,6 +152,9 @@ class AgentRuntime:
         keyring = read_keyring_file(config.event.keyring)
         for warning in keyring.warnings:
             log.warning("keyring: %s", warning)
+        agent_key = load_or_create_agent_key(config.agent_key_path)
+        for warning in agent_key.warnings:
+            log.warning("agent key: %s", warning)
         path = config.ledger_path
         agent_id = config.agent.agent_id
         report = None
@@ -163,7 +169,9 @@ class AgentRuntime:
                 raise LedgerCorrupt(report.summary())
         writer = await LedgerWriter.open(path, agent_id, max_batch=config.ledger.max_batch)
         try:
-            return await cls._assemble(config, claimer, lock, t0, policy, keyring, writer, report)
+            return await cls._assemble(
+                config, claimer, lock, t0, policy, keyring, agent_key, writer, report
+            )
         except BaseException:
             await writer.close()
             raise
@@ -177,6 +185,7 @@ class AgentRuntime:
         t0: float,
         policy: GatePolicy,
         keyring: Keyring,
+        agent_key: KeyFile,
         writer: LedgerWriter,
         report: LedgerReport | None,
     ) -> AgentRuntime:
@@ -244,6 +253,7 @@ class AgentRuntime:
                 "agent_id": config.agent.agent_id,
                 "event_id": config.event.event_id,
                 "ledger_rows": writer.head_seq,
+                "agent_key_id": agent_key.key_id.hex(),
                 "admissions_replayed": replayed,
                 "start_s": round(time.perf_counter() - t0, 3),
             },
@@ -261,6 +271,7 @@ class AgentRuntime:
             lock=lock,
             start_report=report,
             live_manifest=live,
+            agent_key=agent_key,
         )
         live.on_keyring(runtime._keyring_replaced)
         if config.sync.enabled:
