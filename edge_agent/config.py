@@ -131,6 +131,15 @@ class SyncSection:
 
 
 @dataclass(frozen=True)
+class DiscoverySection:
+    #: Announce the LAN API with zeroconf (``_gatehouse._tcp``) on the ``api.listen``
+    #: addresses, so TUIs find the box without its IP address (docs/tui.md).
+    announce: bool = False
+    #: The announced instance name ("" = the agent id).
+    name: str = ""
+
+
+@dataclass(frozen=True)
 class LogSection:
     #: "debug", "info", "warning" or "error". Per-scan lines are debug.
     level: str = "info"
@@ -148,6 +157,7 @@ class Config:
     ledger: LedgerSection = field(default_factory=LedgerSection)
     sync: SyncSection = field(default_factory=SyncSection)
     log: LogSection = field(default_factory=LogSection)
+    discovery: DiscoverySection = field(default_factory=DiscoverySection)
     #: ``[[lanes]]``: the gate's lanes, each with inputs and outputs (none by default:
     #: scans then come only through the API).
     lanes: tuple[LaneSection, ...] = ()
@@ -260,6 +270,9 @@ def _validate(cfg: Config, file: str) -> None:
     if not 1 <= cfg.ledger.max_batch <= 100_000:
         raise bad("ledger.max_batch", "expected 1..100000")
     _validate_sync(cfg.sync, bad)
+    name = cfg.discovery.name
+    if len(name) > 63 or any(not c.isprintable() or c == "." for c in name):
+        raise bad("discovery.name", "expected at most 63 printable characters, no '.'")
     if cfg.log.level not in LOG_LEVELS:
         raise bad("log.level", f"expected one of {', '.join(LOG_LEVELS)}")
     if cfg.log.format not in LOG_FORMATS:

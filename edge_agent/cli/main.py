@@ -11,6 +11,7 @@ from edge_agent.cli import (
     check_cmd,
     decode_cmd,
     demo_cmd,
+    discover_cmd,
     keys_cmds,
     manifest_cmd,
     pair_cmd,
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         module.add_parser(sub)
     decode_cmd.add_parser(sub)
     tui_cmd.add_parser(sub)
+    discover_cmd.add_parser(sub)
     return parser
 
 

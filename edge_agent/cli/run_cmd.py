@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -20,6 +20,9 @@ from edge_agent.config import Config, load_config
 from edge_agent.errors import GatehouseError, LedgerError
 from edge_agent.logs import setup_logging
 from edge_agent.runtime import AgentRuntime
+
+if TYPE_CHECKING:
+    from edge_agent.discovery import Announcer
 
 log = logging.getLogger(__name__)
 
@@ -53,18 +56,29 @@ class RunningAgent:
     """A started agent: its runner, the runtime and the addresses it listens on."""
 
     def __init__(
-        self, runner: web.AppRunner, control: web.AppRunner, urls: list[str], socket: Path
+        self,
+        runner: web.AppRunner,
+        control: web.AppRunner,
+        urls: list[str],
+        socket: Path,
+        announcer: Announcer | None = None,
     ) -> None:
         self.runner = runner
         self.control = control
         self.urls = urls
         self.socket = socket
+        self.announcer = announcer
 
     @property
     def runtime(self) -> AgentRuntime:
         return self.runner.app[RUNTIME_KEY]
 
     async def stop(self) -> None:
+        if self.announcer is not None:
+            try:
+                await self.announcer.close()
+            except Exception:  # a failed goodbye must not keep the ledger open
+                log.exception("discovery: withdrawing the announcement failed")
         await self.control.cleanup()
         self.socket.unlink(missing_ok=True)  # before the lock goes: it is still ours
         await self.runner.cleanup()
@@ -91,11 +105,16 @@ async def start_agent(config: Config) -> RunningAgent:
             await web.UnixSite(control, str(sock_path)).start()
         finally:
             os.umask(old_umask)
+        announcer = None
+        if config.discovery.announce:  # zeroconf is imported only by boxes that announce
+            from edge_agent.discovery import Announcer
+
+            announcer = await Announcer.start(config, urls)
     except BaseException:
         await control.cleanup()
         await runner.cleanup()
         raise
-    return RunningAgent(runner, control, urls, sock_path)
+    return RunningAgent(runner, control, urls, sock_path, announcer)
 
 
 def _bound_urls(site: web.TCPSite) -> list[str]:

@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from edge_agent.cli.discover_cmd import add_discovery_args
+
 DEFAULT_URL = "http://127.0.0.1:8443"
 
 
@@ -28,6 +30,13 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
         default=None,
         help="where the device token is kept (default ~/.config/gatehouse/tui-token.json)",
     )
+    p.add_argument(
+        "--discover",
+        action="store_true",
+        help="find the agent with zeroconf (the one found, or the one named by --agent-id)",
+    )
+    p.add_argument("--agent-id", default=None, help="with --discover: the agent to connect to")
+    add_discovery_args(p)
     p.add_argument("--name", default=None, help="this TUI's device name when pairing")
     p.add_argument("--pair", action="store_true", help="pair again even if a token is stored")
     p.set_defaults(func=cmd_tui)
@@ -36,6 +45,14 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
 def agent_url(args: argparse.Namespace) -> str:
     if args.url:
         return str(args.url)
+    if args.discover:
+        import asyncio
+
+        from edge_agent.discovery import browse, choose
+
+        agent = choose(asyncio.run(browse(args.on, args.seconds)), args.agent_id)
+        print(f"edge-agent tui: found {agent.describe()}", file=sys.stderr)
+        return agent.url
     if args.config is not None:
         from edge_agent.config import load_config
 
