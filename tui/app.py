@@ -3,8 +3,8 @@
 Attributes down, messages up: the app owns the API client and polls ``/api/v1/status``
 in a worker (never on the UI's own path); the latest document and the link state are
 reactive attributes each screen watches. Screens are Textual *modes*, one per task;
-the box-office Sell screen (it needs the sales API of issue 6) slots in as one more
-entry of ``SCREENS_BY_MODE`` with its own key, and its calls go into ``AgentApi``.
+each is one entry of ``SCREENS_BY_MODE`` with its own key, and its calls are in
+``AgentApi``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from tui.screens.dashboard import DashboardScreen
 from tui.screens.devices import DevicesScreen
 from tui.screens.lookup import LookupScreen
 from tui.screens.pairing import PairScreen
+from tui.screens.sell import SellScreen
 from tui.screens.sync import SyncScreen
 from tui.token_store import StoredToken, write_token
 
@@ -36,6 +37,7 @@ SCREENS_BY_MODE: dict[str, tuple[type[Screen[Any]], str]] = {
     "lookup": (LookupScreen, "Lookup: find a ticket, history, manual check-in/out"),
     "devices": (DevicesScreen, "Devices: pair, revoke, scanner health"),
     "sync": (SyncScreen, "Sync: platform state, sync now"),
+    "sell": (SellScreen, "Sell: door sales, till, receipts, void and reprint"),
 }
 
 #: Seconds between status polls.
@@ -54,6 +56,7 @@ class GatehouseApp(App[None]):
         Binding("f2", "switch_mode('lookup')", "Lookup"),
         Binding("f3", "switch_mode('devices')", "Devices"),
         Binding("f4", "switch_mode('sync')", "Sync"),
+        Binding("f5", "switch_mode('sell')", "Sell"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 

@@ -24,8 +24,7 @@ SYNC_NOW_TIMEOUT_S = 15.0
 
 
 class AgentApi(Protocol):
-    """What the screens ask of the agent. The Sell screen (box-office sales API, issue 6)
-    adds its calls here when that API exists."""
+    """What the screens ask of the agent (``docs/api.md``)."""
 
     url: str
 
@@ -40,6 +39,13 @@ class AgentApi(Protocol):
     async def revoke_device(self, device_id: str) -> JsonDoc: ...
     async def sync_now(self) -> JsonDoc: ...
     async def conflicts(self) -> JsonDoc: ...
+    async def boxoffice(self) -> JsonDoc: ...
+    async def open_session(self, operator: str, float_cents: int) -> JsonDoc: ...
+    async def close_session(self, counted_cents: int) -> JsonDoc: ...
+    async def sell(self, body: JsonDoc) -> JsonDoc: ...
+    async def sales(self, limit: int = 20) -> JsonDoc: ...
+    async def void_sale(self, sale_id: str, reason: str) -> JsonDoc: ...
+    async def print_sale(self, sale_id: str) -> JsonDoc: ...
     async def close(self) -> None: ...
 
 
@@ -129,6 +135,33 @@ class HttpAgentClient:
 
     async def conflicts(self) -> JsonDoc:
         return await self._call("GET", "/api/v1/sync/conflicts", timeout_s=SYNC_NOW_TIMEOUT_S)
+
+    # -- box office (docs/boxoffice.md) ----------------------------------------------------
+    async def boxoffice(self) -> JsonDoc:
+        return await self._call("GET", "/api/v1/boxoffice")
+
+    async def open_session(self, operator: str, float_cents: int) -> JsonDoc:
+        body = {"operator": operator, "float_cents": float_cents}
+        return await self._call("POST", "/api/v1/boxoffice/sessions", body)
+
+    async def close_session(self, counted_cents: int) -> JsonDoc:
+        body = {"counted_cents": counted_cents}
+        return await self._call("POST", "/api/v1/boxoffice/sessions/current/close", body)
+
+    async def sell(self, body: JsonDoc) -> JsonDoc:
+        return await self._call("POST", "/api/v1/boxoffice/sales", body)
+
+    async def sales(self, limit: int = 20) -> JsonDoc:
+        return await self._call("GET", "/api/v1/boxoffice/sales", params={"limit": str(limit)})
+
+    async def void_sale(self, sale_id: str, reason: str) -> JsonDoc:
+        path = f"/api/v1/boxoffice/sales/{quote(sale_id, safe='')}/void"
+        return await self._call("POST", path, {"reason": reason})
+
+    async def print_sale(self, sale_id: str) -> JsonDoc:
+        return await self._call(
+            "POST", f"/api/v1/boxoffice/sales/{quote(sale_id, safe='')}/print", {}
+        )
 
 
 def _unreachable_text(url: str, exc: BaseException) -> str:

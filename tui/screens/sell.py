@@ -1,0 +1,353 @@
+"""Sell: the door sale at the counter — the same sale as the iPad page, from a terminal.
+
+Ticket types with their price and what is still sellable from this box's leases (online
+or offline), a cart, payment (cash with change, card terminal, comp), delivery (QR on
+screen, print, e-mail) and the receipt; the till session (float, cash in drawer, close
+with the counted cash); void and reprint. Every sale carries a request id kept until the
+agent answers, so retrying after a lost answer never sells twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from tui.errors import AgentRefused, AgentUnreachable
+from tui.formatting import ms_clock_text
+from tui.sale_form import Cart, PendingSale, money_text
+from tui.screens.base import AgentScreen
+from tui.screens.sell_modals import (
+    CloseSessionScreen,
+    OpenSessionScreen,
+    PaymentScreen,
+    ReasonScreen,
+    ReceiptScreen,
+)
+
+#: Seconds between refreshes of the figures while the screen is shown.
+REFRESH_S = 2.0
+
+
+def till_line(doc: dict[str, Any]) -> str:
+    currency = str(doc.get("currency") or "")
+    s = doc.get("session")
+    net = "" if doc.get("online", True) else " · ! OFFLINE: selling from leases already held"
+    if not s:
+        return f"Till closed — press n to open it (operator and cash float){net}"
+    return (
+        f"Till: {s.get('operator')} · float {money_text(s.get('float_cents'), currency)} · "
+        f"IN DRAWER {money_text(s.get('cash_in_drawer_cents'), currency)} · "
+        f"{s.get('sales', 0)} sales, {s.get('voids', 0)} voids{net}"
+    )
+
+
+def capacity_text(t: dict[str, Any]) -> str:
+    cap = t.get("capacity")
+    return f"{t.get('scanned', 0)}/{cap if cap is not None else '?'}"
+
+
+class SellScreen(AgentScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("plus,equals_sign", "add(1)", "+1"),
+        Binding("minus", "add(-1)", "-1"),
+        Binding("enter", "pay", "Pay", priority=True),
+        Binding("x", "clear", "Clear"),
+        Binding("n", "open_till", "Open till"),
+        Binding("c", "close_till", "Close till"),
+        Binding("r", "receipt", "Receipt"),
+        Binding("v", "void", "Void"),
+        Binding("p", "print", "Reprint"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.figures: dict[str, Any] = {}
+        self.sales: list[dict[str, Any]] = []
+        self.cart = Cart()
+        self.pending: PendingSale | None = None
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield Static("Loading…", id="till")
+        yield DataTable(id="types", cursor_type="row", zebra_stripes=True)
+        yield Static(id="cart")
+        yield DataTable(id="sales", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        types = self.query_one("#types", DataTable)
+        for label, width in (("Ticket type", 22), ("Price", 12), ("Sellable", 8),
+                             ("Cart", 4), ("Sold here", 9), ("In/cap", 11)):  # fmt: skip
+            types.add_column(label, width=width)
+        types.border_title = "Ticket types (+/- to add, enter to pay)"
+        sales = self.query_one("#sales", DataTable)
+        for label, width in (("Time", 8), ("Order", 12), ("Items", 18), ("Total", 12),
+                             ("Paid", 8), ("State", 8)):  # fmt: skip
+            sales.add_column(label, width=width)
+        sales.border_title = "This till's sales (r receipt, v void, p reprint)"
+        types.focus()
+        self._show_cart()
+        self.refresh_figures()
+        self.set_interval(REFRESH_S, self.refresh_figures)
+        super().on_mount()
+
+    # -- figures ------------------------------------------------------------------------
+    @work(exclusive=True, group="figures")
+    async def refresh_figures(self) -> None:
+        try:
+            figures = await self.gh.api.boxoffice()
+            sales = await self.gh.api.sales(20)
+        except AgentRefused as exc:
+            self.query_one("#till", Static).update(f"✘ {exc.message} ({exc.code})")
+            return
+        except AgentUnreachable as exc:
+            self.query_one("#till", Static).update(f"✘ AGENT UNREACHABLE — {exc}")
+            return
+        self.show_figures(figures, list(sales.get("sales") or []))
+
+    def show_figures(self, figures: dict[str, Any], sales: list[dict[str, Any]]) -> None:
+        self.figures = figures
+        self.sales = sales
+        self.query_one("#till", Static).update(till_line(figures))
+        currency = str(figures.get("currency") or "")
+        types = self.query_one("#types", DataTable)
+        row = types.cursor_row
+        types.clear()
+        for t in self.types:
+            sellable = int(t.get("sellable") or 0)
+            types.add_row(
+                str(t.get("name") or t.get("ticket_type")),
+                money_text(t.get("price_cents"), currency),
+                str(sellable) if sellable else "SOLD OUT",
+                str(self.cart.quantities.get(int(t["ticket_type"]), "")),
+                str(t.get("sold_here", 0)),
+                capacity_text(t),
+            )
+        if self.types:
+            types.move_cursor(row=min(row, len(self.types) - 1))
+        table = self.query_one("#sales", DataTable)
+        table.clear()
+        for s in sales:
+            voided = s.get("status") == "voided"
+            table.add_row(
+                ms_clock_text(s.get("at_ms"), self.tz),
+                str(s.get("order_id")),
+                ", ".join(f"{i.get('quantity')}×{i.get('name')}" for i in s.get("items") or []),
+                money_text(s.get("total_cents"), str(s.get("currency") or "")),
+                str((s.get("payment") or {}).get("method")),
+                Text("✘ VOID", style="bold red") if voided else Text("✔ sold"),
+            )
+        self._show_cart()
+
+    @property
+    def types(self) -> list[dict[str, Any]]:
+        return list(self.figures.get("ticket_types") or [])
+
+    # -- the cart -----------------------------------------------------------------------
+    def action_add(self, delta: int) -> None:
+        types = self.types
+        row = self.query_one("#types", DataTable).cursor_row
+        if not 0 <= row < len(types):
+            return
+        t = types[row]
+        sellable = int(t.get("sellable") or 0)
+        before = self.cart.quantities.get(int(t["ticket_type"]), 0)
+        if self.cart.add(int(t["ticket_type"]), delta, sellable) == before and delta > 0:
+            self.notify(f"Only {sellable} {t.get('name')} left to sell here", severity="warning")
+        self.pending = None  # a changed cart is a new sale
+        self.show_figures(self.figures, self.sales)
+
+    def action_clear(self) -> None:
+        self.cart.clear()
+        self.pending = None
+        self._show_cart()
+        self.show_figures(self.figures, self.sales)
+
+    def _cart_items_text(self) -> str:
+        names = {int(t["ticket_type"]): t.get("name") for t in self.types}
+        return ", ".join(f"{q} × {names.get(t, t)}" for t, q in self.cart.quantities.items())
+
+    def _show_cart(self) -> None:
+        currency = str(self.figures.get("currency") or "")
+        if not self.cart.count():
+            text = "Cart empty — pick a type, + to add"
+        else:
+            total = money_text(self.cart.total_cents(self.types), currency)
+            text = f"Cart: {self._cart_items_text()} = {total} — enter: take payment"
+        if self.pending is not None:
+            text += "  (last attempt not confirmed: enter retries the SAME sale)"
+        self.query_one("#cart", Static).update(text)
+
+    # -- selling ------------------------------------------------------------------------
+    def action_pay(self) -> None:
+        if not self.figures.get("session"):
+            self.notify("Open the till first (n).", severity="warning")
+            return
+        if not self.cart.count():
+            self.notify("The cart is empty: pick a type and press +.", severity="warning")
+            return
+        if self.pending is not None:
+            self.send_sale(self.pending)  # retry with the same request id
+            return
+        total = self.cart.total_cents(self.types)
+        currency = str(self.figures.get("currency") or "")
+        summary = self._cart_items_text()
+
+        def paid(body: dict[str, Any] | None) -> None:
+            if body is not None:
+                self.pending = PendingSale({"items": self.cart.items(), **body})
+                self.send_sale(self.pending)
+
+        self.app.push_screen(PaymentScreen(summary, total, currency), paid)
+
+    @work(exclusive=True, group="sell")
+    async def send_sale(self, pending: PendingSale) -> None:
+        try:
+            receipt = await self.gh.api.sell(pending.request())
+        except AgentUnreachable as exc:
+            self._show_cart()
+            self.notify(f"NOT SOLD — {exc}. Enter retries the same sale.", severity="error",
+                        title="Agent unreachable", timeout=10)  # fmt: skip
+            return
+        except AgentRefused as exc:
+            self.pending = None  # refused for good: nothing was recorded
+            self._show_cart()
+            self.gh.handle_refusal(exc, "Sale")
+            return
+        self.pending = None
+        self.cart.clear()
+        self.show_receipt(receipt)
+        self.refresh_figures()
+
+    def show_receipt(self, receipt: dict[str, Any]) -> None:
+        def then(answer: str | None) -> None:
+            if answer == "print":
+                self.reprint(str(receipt["sale_id"]))
+            elif answer == "void":
+                self._ask_void(receipt)
+
+        self.app.push_screen(ReceiptScreen(receipt), then)
+
+    def _selected_sale(self) -> dict[str, Any] | None:
+        row = self.query_one("#sales", DataTable).cursor_row
+        if 0 <= row < len(self.sales):
+            return self.sales[row]
+        self.notify("Pick a sale in the list first.", severity="warning")
+        return None
+
+    def action_receipt(self) -> None:
+        sale = self._selected_sale()
+        if sale is not None:
+            self.show_receipt(sale)
+
+    def action_void(self) -> None:
+        sale = self._selected_sale()
+        if sale is not None:
+            self._ask_void(sale)
+
+    def action_print(self) -> None:
+        sale = self._selected_sale()
+        if sale is not None:
+            self.reprint(str(sale["sale_id"]))
+
+    def _ask_void(self, sale: dict[str, Any]) -> None:
+        def then(reason: str | None) -> None:
+            if reason:
+                self.void(str(sale["sale_id"]), reason)
+
+        question = f"VOID order {sale.get('order_id')}? Its tickets stop working at once."
+        self.app.push_screen(ReasonScreen(question, "Reason, e.g. wrong ticket type"), then)
+
+    @work(exclusive=True, group="sale-action")
+    async def void(self, sale_id: str, reason: str) -> None:
+        try:
+            receipt = await self.gh.api.void_sale(sale_id, reason)
+        except AgentRefused as exc:
+            self.gh.handle_refusal(exc, "Void")
+            return
+        except AgentUnreachable as exc:
+            self.notify(str(exc), title="Void", severity="error")
+            return
+        pay = receipt.get("payment") or {}
+        back = ""
+        if pay.get("method") == "cash":
+            total = money_text(receipt.get("total_cents"), str(receipt.get("currency") or ""))
+            back = f" — give back {total}"
+        self.notify(f"Order {receipt.get('order_id')} voided{back}", title="✘ VOIDED")
+        self.refresh_figures()
+
+    @work(exclusive=True, group="sale-action")
+    async def reprint(self, sale_id: str) -> None:
+        try:
+            answer = await self.gh.api.print_sale(sale_id)
+        except AgentRefused as exc:
+            self.gh.handle_refusal(exc, "Print")
+            return
+        except AgentUnreachable as exc:
+            self.notify(str(exc), title="Print", severity="error")
+            return
+        self.notify(f"Printed {answer.get('printed')} ticket(s) — the same tickets")
+
+    # -- the till -----------------------------------------------------------------------
+    def action_open_till(self) -> None:
+        if self.figures.get("session"):
+            self.notify("The till is already open.", severity="warning")
+            return
+
+        def then(answer: tuple[str, int] | None) -> None:
+            if answer is not None:
+                self.open_till(*answer)
+
+        self.app.push_screen(OpenSessionScreen(), then)
+
+    @work(exclusive=True, group="till")
+    async def open_till(self, operator: str, float_cents: int) -> None:
+        try:
+            await self.gh.api.open_session(operator, float_cents)
+        except AgentRefused as exc:
+            self.gh.handle_refusal(exc, "Open till")
+            return
+        except AgentUnreachable as exc:
+            self.notify(str(exc), title="Open till", severity="error")
+            return
+        self.refresh_figures()
+
+    def action_close_till(self) -> None:
+        session = self.figures.get("session")
+        if not session:
+            self.notify("The till is not open.", severity="warning")
+            return
+        currency = str(self.figures.get("currency") or "")
+        expected = money_text(session.get("cash_in_drawer_cents"), currency)
+
+        def then(counted: int | None) -> None:
+            if counted is not None:
+                self.close_till(counted)
+
+        self.app.push_screen(CloseSessionScreen(expected), then)
+
+    @work(exclusive=True, group="till")
+    async def close_till(self, counted_cents: int) -> None:
+        try:
+            answer = await self.gh.api.close_session(counted_cents)
+        except AgentRefused as exc:
+            self.gh.handle_refusal(exc, "Close till")
+            return
+        except AgentUnreachable as exc:
+            self.notify(str(exc), title="Close till", severity="error")
+            return
+        currency = str(self.figures.get("currency") or "")
+        diff = int(answer.get("difference_cents") or 0)
+        word = "balanced" if diff == 0 else ("OVER" if diff > 0 else "SHORT")
+        self.notify(
+            f"Expected {money_text(answer.get('expected_cents'), currency)}, counted "
+            f"{money_text(answer.get('counted_cents'), currency)}: {word} "
+            f"{money_text(abs(diff), currency) if diff else ''}",
+            title="Till closed",
+            timeout=15,
+        )
+        self.refresh_figures()
