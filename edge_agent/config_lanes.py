@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edge_agent.config_toml import build_section, type_name
+from edge_agent.config_toml import build_section
 from edge_agent.errors import ConfigError
 from hardware.errors import HardwareConfigError
 from hardware.registry import parse_output_options, parse_printer_options
+from hardware.typed_tables import type_name
 from scanner.errors import ScannerConfigError
 from scanner.registry import parse_input_options
 from scanner.tcp_input import TcpOptions

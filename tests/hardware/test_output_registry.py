@@ -31,8 +31,13 @@ def test_gpio_keys_parse_into_frozen_options() -> None:
     ("type_", "raw", "key", "text"),
     [
         ("gpio", {"green_pin": 17, "relay_puls_ms": 400}, "relay_puls_ms", "unknown key"),
-        ("gpio", {"green_pin": "17"}, "green_pin", "expected int or nothing"),
-        ("gpio", {"green_pin": 17, "relay_active_high": 1}, "relay_active_high", "bool"),
+        ("gpio", {"green_pin": "17"}, "green_pin", "expected an integer, got string '17'"),
+        (
+            "gpio",
+            {"green_pin": 17, "relay_active_high": 1},
+            "relay_active_high",
+            "expected true or false, got integer 1",
+        ),
         ("gpio", {"green_pin": 17, "pin_factory": "lgpio"}, "pin_factory", "'default'"),
         ("gpio", {}, None, "no pins configured"),
         ("gpio", {"green_pin": 17, "red_pin": 17}, "red_pin", "already used"),

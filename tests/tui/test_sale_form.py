@@ -53,7 +53,7 @@ def test_cash_needs_enough_tendered_and_shows_change() -> None:
         "method": "cash",
         "tendered_cents": 10000,
     }
-    with pytest.raises(FormProblem, match="less than the total 90.00"):
+    with pytest.raises(FormProblem, match=r"less than the total 90\.00"):
         payment_body("cash", {"tendered": "50"}, 9000)
     assert change_cents("cash", "100", 9000) == 1000
     assert change_cents("cash", "80", 9000) is None
