@@ -92,7 +92,7 @@ def device_from_toml(table: Any, file: str, key: str, role: str, base: Path) -> 
     raw = {k: v for k, v in table.items() if k not in ("id", "type")}
     try:
         if role == "inputs":
-            options = parse_input_options(type_, device_id, raw, base)
+            options = parse_input_options(device_id, type_, raw, base)
         elif role == "outputs":
             options = parse_output_options(device_id, type_, raw)
         else:

@@ -65,10 +65,11 @@ BACKENDS: dict[str, Backend] = {
 
 
 def parse_input_options(
-    input_type: str, input_id: str, raw: Mapping[str, Any], base_dir: Path | None = None
+    input_id: str, input_type: str, raw: Mapping[str, Any], base_dir: Path | None = None
 ) -> Any:
     """The backend's frozen options for ``raw`` (the table without ``id`` and ``type``);
-    relative ``Path`` options resolve against ``base_dir`` (the config file's folder)."""
+    relative ``Path`` options resolve against ``base_dir`` (the config file's folder).
+    Id first, then type: the same order as ``hardware.registry``'s builders."""
     backend = BACKENDS.get(input_type)
     if backend is None:
         known = ", ".join(sorted(BACKENDS))
@@ -77,6 +78,6 @@ def parse_input_options(
     return parse_options(options, input_id, raw, base_dir)
 
 
-def build_input(input_type: str, input_id: str, options: Any, ctx: InputContext) -> CodeInput:
+def build_input(input_id: str, input_type: str, options: Any, ctx: InputContext) -> CodeInput:
     _, factory = BACKENDS[input_type].load()
     return factory(input_id, options, ctx)

@@ -217,7 +217,7 @@ class GateLanes:
             ctx = InputContext(
                 judge=lane.answer, authenticate=authenticate, evdev_source=evdev_source
             )
-            lane.inputs = [build_input(i.type, i.id, i.options, ctx) for i in spec.inputs]
+            lane.inputs = [build_input(i.id, i.type, i.options, ctx) for i in spec.inputs]
             lanes.append(lane)
         return cls(lanes)
 

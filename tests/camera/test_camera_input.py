@@ -252,11 +252,11 @@ async def test_unavailable_decoder_is_reported_and_the_input_stays_up(
 
 def test_registry_builds_camera_inputs_with_strict_options(tmp_path: Path) -> None:
     options = parse_input_options(
-        "camera", "cam-1", {"camera": "replay", "path": "frames", "roi": [0, 0, 1, 0.5]}, tmp_path
+        "cam-1", "camera", {"camera": "replay", "path": "frames", "roi": [0, 0, 1, 0.5]}, tmp_path
     )
     assert isinstance(options, CameraOptions) and options.roi == (0.0, 0.0, 1.0, 0.5)
     assert options.path == tmp_path.resolve() / "frames"  # relative to the config's folder
-    camera_input = build_input("camera", "cam-1", options, InputContext())
+    camera_input = build_input("cam-1", "camera", options, InputContext())
     assert isinstance(camera_input, CameraInput) and camera_input.id == "cam-1"
     assert camera_input.health.kind == "camera"
     bad = [
@@ -271,4 +271,4 @@ def test_registry_builds_camera_inputs_with_strict_options(tmp_path: Path) -> No
     ]
     for raw, named in bad:
         with pytest.raises(ScannerConfigError, match=named):
-            parse_input_options("camera", "cam-1", raw)
+            parse_input_options("cam-1", "camera", raw)

@@ -136,9 +136,9 @@ def test_every_backend_parses_and_validates() -> None:
     }
     for kind, (raw, problem) in bad.items():
         with pytest.raises(ScannerConfigError, match=problem):
-            parse_input_options(kind, "x", raw)
+            parse_input_options("x", kind, raw)
     with pytest.raises(ScannerConfigError, match="unknown input type"):
-        parse_input_options("bluetooth", "x", {})
-    assert parse_input_options("evdev", "u", {"name": "Honeywell", "layout": "de"}).layout == "de"
+        parse_input_options("x", "bluetooth", {})
+    assert parse_input_options("u", "evdev", {"name": "Honeywell", "layout": "de"}).layout == "de"
     with pytest.raises(ScannerConfigError, match="layout"):
-        parse_input_options("evdev", "u", {"name": "x", "layout": "qwertz"})
+        parse_input_options("u", "evdev", {"name": "x", "layout": "qwertz"})
