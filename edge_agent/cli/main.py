@@ -11,6 +11,7 @@ from edge_agent.cli import (
     check_cmd,
     decode_cmd,
     demo_cmd,
+    evidence_cmd,
     keys_cmds,
     manifest_cmd,
     pair_cmd,
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         ticket_cmds,
         keys_cmds,
         sync_cmd,
+        evidence_cmd,
     ):
         module.add_parser(sub)
     decode_cmd.add_parser(sub)
