@@ -98,6 +98,11 @@ class LedgerSection:
     max_batch: int = 1000
     #: Verify the whole hash chain at start (recommended; takes ~1 s per million rows).
     verify_chain_on_start: bool = True
+    #: Sign a chain checkpoint after this many new rows (docs/evidence.md); it also
+    #: bounds how many other scans an evidence pack must carry as chain proof.
+    checkpoint_every_rows: int = 256
+    #: ... or this many seconds after the last one when rows were added (and on stop).
+    checkpoint_interval_s: int = 60
 
 
 @dataclass(frozen=True)
@@ -269,6 +274,10 @@ def _validate(cfg: Config, file: str) -> None:
         raise bad("api.pairing_code_ttl_s", "expected at least 30 seconds")
     if not 1 <= cfg.ledger.max_batch <= 100_000:
         raise bad("ledger.max_batch", "expected 1..100000")
+    if not 1 <= cfg.ledger.checkpoint_every_rows <= 1_000_000:
+        raise bad("ledger.checkpoint_every_rows", "expected 1..1000000")
+    if not 1 <= cfg.ledger.checkpoint_interval_s <= 86_400:
+        raise bad("ledger.checkpoint_interval_s", "expected 1..86400 seconds")
     _validate_sync(cfg.sync, bad)
     name = cfg.discovery.name
     if len(name) > 63 or any(not c.isprintable() or c == "." for c in name):

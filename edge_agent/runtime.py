@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from edge_agent import __version__
+from edge_agent.chain_signer import ChainSigner
 from edge_agent.config import Config
 from edge_agent.devices.pairing import AttemptLimiter, PairingCodes
 from edge_agent.devices.registry import Device, DeviceRegistry
@@ -100,6 +101,8 @@ class AgentRuntime:
     agent_key: KeyFile
     #: The platform sync service; ``None`` when ``sync.platform_url`` is "".
     sync: AgentSync | None = None
+    #: Signs the ledger's chain head now and then and at stop (docs/evidence.md).
+    chain_signer: ChainSigner | None = None
     #: The gate's lanes (scanners in, lights out); empty when the config has none.
     lanes: GateLanes = field(default_factory=lambda: GateLanes([]))
     #: The box office's ticket printer, if ``[printer]`` is configured.
@@ -274,12 +277,24 @@ class AgentRuntime:
             agent_key=agent_key,
         )
         live.on_keyring(runtime._keyring_replaced)
-        if config.sync.enabled:
-            try:
-                runtime.sync = await AgentSync.start(config, writer, live, wall_clock_ms)
-            except BaseException:
-                reader.close()
-                raise
+        signer = ChainSigner(
+            writer,
+            agent_key.private_key,
+            clock_ms=wall_clock_ms,
+            every_rows=config.ledger.checkpoint_every_rows,
+            interval_s=config.ledger.checkpoint_interval_s,
+        )
+        try:
+            await signer.start()
+            runtime.chain_signer = signer
+            if config.sync.enabled:
+                runtime.sync = await AgentSync.start(
+                    config, writer, live, wall_clock_ms, checkpoint_head=lambda: signer.last_number
+                )
+        except BaseException:
+            signer.cancel()
+            reader.close()
+            raise
         freeze_after_start()
         runtime._gc_task = asyncio.get_running_loop().create_task(
             freeze_survivors_forever(), name="gc-freezer"
@@ -304,6 +319,11 @@ class AgentRuntime:
                 await self.sync.stop()
         except Exception:
             log.exception("stopping sync failed")
+        try:
+            if self.chain_signer is not None:
+                await self.chain_signer.stop()  # signs the head: a clean stop's last word
+        except Exception:
+            log.exception("signing the final chain checkpoint failed")
         try:
             await self.writer.close()
         finally:

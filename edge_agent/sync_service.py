@@ -59,12 +59,15 @@ class AgentSync:
         writer: LedgerWriter,
         gate: LiveManifest,
         clock_ms: Callable[[], int],
+        checkpoint_head: Callable[[], int] = lambda: 0,
     ) -> AgentSync:
         """Read the token (a bad token file is a config error: it stops the start),
         resume from the stored cursors and start the worker."""
         sc = config.sync
         token = read_token_file(config.sync_token_path)
-        store = LedgerSyncStore(writer, config.ledger_path, config.event.event_id)
+        store = LedgerSyncStore(
+            writer, config.ledger_path, config.event.event_id, checkpoint_head=checkpoint_head
+        )
         session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=4),
             headers={"User-Agent": f"gatehouse-edge-agent/{__version__}"},

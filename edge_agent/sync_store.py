@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from edge_agent.domain.errors import KeyringError
 from edge_agent.domain.keyring import load_keyring
+from edge_agent.ledger.chain_checkpoints import checkpoints_for_upload
 from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.rows import SyncStateRow, TicketTypeRow
 from edge_agent.ledger.sync_tables import (
@@ -45,14 +46,23 @@ from sync.manifest_page import EventInfo, ManifestPage
 from sync.store import StoredSyncState
 
 #: The upload streams this agent has. Sales join when the box office records them.
-STREAMS = ("scans",)
+#: "checkpoints" (signed chain heads, docs/evidence.md) goes after "scans": only
+#: checkpoints whose rows the platform acknowledged are sent.
+STREAMS = ("scans", "checkpoints")
 
 T = TypeVar("T")
 
 
 class LedgerSyncStore:
-    def __init__(self, writer: LedgerWriter, path: Path, event_id: int) -> None:
+    def __init__(
+        self,
+        writer: LedgerWriter,
+        path: Path,
+        event_id: int,
+        checkpoint_head: Callable[[], int] = lambda: 0,
+    ) -> None:
         self._writer = writer
+        self._checkpoint_head = checkpoint_head
         self._path = path
         self._event_id = event_id
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-reader")
@@ -96,6 +106,8 @@ class LedgerSyncStore:
         await self._writer.execute(restart_manifest)
 
     def head_seq(self, stream: str) -> int:
+        if stream == "checkpoints":
+            return self._checkpoint_head()
         return self._writer.head_seq if stream == "scans" else 0
 
     async def read_rows(
@@ -106,6 +118,11 @@ class LedgerSyncStore:
         the ledger read beside each upload, not before it). A read ahead is used only
         for exactly the request it anticipated and only if it found rows: the ledger
         only grows, so it can be short but never wrong."""
+        if stream == "checkpoints":
+            agent_id = self._writer.agent_id
+            return await self._read(
+                lambda c: checkpoints_for_upload(c, agent_id, after_seq, max_rows)
+            )
         if stream != "scans":
             raise ValueError(f"no upload stream {stream!r} on this agent")
         key = (after_seq, max_rows, max_bytes)

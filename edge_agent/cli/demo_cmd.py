@@ -41,6 +41,10 @@ from edge_agent.cli.run_cmd import start_agent
 from edge_agent.config import load_config
 from edge_agent.demo_event import DemoEvent, make_demo_event
 from edge_agent.errors import GatehouseError
+from edge_agent.evidence.verify import verify_pack
+from edge_agent.evidence_export import export_pack
+from edge_agent.evidence_files import write_pack_files
+from edge_agent.key_files import read_key_file
 from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.health import check_ledger
 from edge_agent.ledger.queries import scan_ids_and_chain
@@ -174,7 +178,29 @@ async def _run_agent(
         await agent.stop()
     report = check_ledger(ev.config.ledger_path, ev.config.agent.agent_id)
     _summary(latencies, reasons, final, report.summary(), ev, stored)
+    _evidence(ev, platform.tickets[0].order_id)
     return 0
+
+
+def _evidence(ev: DemoEvent, order_id: str) -> None:
+    """The online order's evidence pack, from the stopped agent's ledger (as a support
+    agent would ask for it weeks later), checked by the same verifier a reviewer runs."""
+    exported = export_pack(
+        ev.config,
+        read_key_file(ev.config.agent_key_path),
+        order_id=order_id,
+        ticket_id=None,
+        now_ms=int(time.time() * 1000),
+    )
+    out = ev.root / "evidence" / order_id
+    written = write_pack_files(out, exported.pack_bytes, exported.signature)
+    report = verify_pack(exported.pack_bytes, (out / "evidence.json.sig").read_bytes())
+    print(f"\nChargeback evidence for order {order_id} (what this gate saw):")
+    for ticket in exported.pack["conclusion"]["tickets"]:
+        print(f"  {ticket['text']}")
+    print(f"  evidence pack: {out} ({', '.join(p.name for p in written)})")
+    print(f"  {report.text().splitlines()[0]}")
+    print(f"  check it yourself: edge-agent evidence verify {out}")
 
 
 async def _platform_round_trip(

@@ -12,6 +12,7 @@ from edge_agent.cli import (
     decode_cmd,
     demo_cmd,
     discover_cmd,
+    evidence_cmd,
     keys_cmds,
     manifest_cmd,
     pair_cmd,
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         ticket_cmds,
         keys_cmds,
         sync_cmd,
+        evidence_cmd,
     ):
         module.add_parser(sub)
     decode_cmd.add_parser(sub)

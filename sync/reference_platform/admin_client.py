@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -148,6 +149,14 @@ class AdminClient:
         )
         rows: list[dict[str, Any]] = doc["rows"]
         return rows
+
+    async def evidence(self, order_id: str, ticket_id: str | None = None) -> dict[str, Any]:
+        """``{"evidence_json": text, "signature": {...}}`` (``docs/evidence.md``)."""
+        query = "" if ticket_id is None else f"?ticket={quote(ticket_id, safe='')}"
+        doc: dict[str, Any] = await self.call(
+            "GET", f"orders/{quote(order_id, safe='')}/evidence{query}"
+        )
+        return doc
 
     async def conflicts(self, event_id: int) -> list[dict[str, Any]]:
         doc = await self.call("GET", f"events/{event_id}/conflicts")

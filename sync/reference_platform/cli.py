@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from edge_agent.errors import GatehouseError
+from edge_agent.evidence.canonical import PackSignature, parse_canonical
+from edge_agent.evidence_files import write_pack_files
 from edge_agent.logs import setup_logging
 from sync.reference_platform.admin_client import AdminApiError, AdminClient
 from sync.reference_platform.data_dir import (
@@ -208,11 +210,28 @@ async def _api(args: argparse.Namespace) -> Any:
                 return doc
             case "conflicts":
                 return {"event_id": args.event, "conflicts": await admin.conflicts(args.event)}
+            case "evidence":
+                return await _evidence(admin, args)
             case "rows":
                 return await admin.stored_rows(
                     args.agent_id, args.stream, args.after_seq, args.limit
                 )
     raise AssertionError(args.command)
+
+
+async def _evidence(admin: AdminClient, args: argparse.Namespace) -> dict[str, Any]:
+    """Fetch the order's pack and write its files (``docs/evidence.md``)."""
+    doc = await admin.evidence(args.order, args.ticket)
+    pack_bytes = str(doc["evidence_json"]).encode("utf-8")
+    signature = PackSignature.from_json_dict(doc["signature"])
+    out = args.out or Path(f"evidence-{args.order}")
+    written = write_pack_files(out, pack_bytes, signature)
+    conclusion = parse_canonical(pack_bytes)["conclusion"]
+    return {
+        "order_id": args.order,
+        "conclusion": [t["text"] for t in conclusion["tickets"]],
+        "files": [str(p) for p in written],
+    }
 
 
 def cmd_api(args: argparse.Namespace) -> int:
@@ -356,6 +375,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     conflicts = _api_parser(sub, "conflicts", "tickets first-admitted by two agents")
     conflicts.add_argument("--event", type=int, required=True)
+
+    evidence = _api_parser(sub, "evidence", "an order's signed chargeback evidence pack")
+    evidence.add_argument("--order", required=True, metavar="ORDER_ID")
+    evidence.add_argument("--ticket", default=None, metavar="TICKET_ID", help="only this ticket")
+    evidence.add_argument("--out", type=Path, default=None, help="directory (default: evidence-ID)")
 
     rows = _api_parser(sub, "rows", "an agent's uploaded rows, as stored")
     rows.add_argument("--agent-id", required=True)

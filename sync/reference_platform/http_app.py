@@ -30,6 +30,7 @@ from sync.reference_platform.data_dir import db_path, read_admin_token, wall_ms
 from sync.reference_platform.database import Database
 from sync.reference_platform.enrolment import agent_for_token, token_sha256
 from sync.reference_platform.errors import Forbidden, PlatformError, Unauthorized
+from sync.reference_platform.evidence_routes import evidence_routes
 from sync.reference_platform.validation import MAX_BODY_BYTES
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ def create_app(data_dir: Path, *, clock: Clock = wall_ms) -> web.Application:
     app[ADMIN_SHA_KEY] = token_sha256(read_admin_token(data_dir))
     app.add_routes(agent_routes)
     app.add_routes(admin_routes)
+    app.add_routes(evidence_routes)
     app.on_response_prepare.append(_stamp_time)
 
     async def database_ctx(app: web.Application) -> AsyncIterator[None]:

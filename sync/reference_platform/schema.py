@@ -183,8 +183,30 @@ def _v1(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+def _chain_checkpoints(conn: sqlite3.Connection) -> None:
+    """Agents' signed chain checkpoints (``docs/evidence.md``), kept as uploaded and
+    verified against the agent key certified at enrolment; and an index to find every
+    scan of a ticket (evidence packs)."""
+    conn.execute(
+        """CREATE TABLE chain_checkpoints (
+            agent_id        TEXT NOT NULL,
+            number          INTEGER NOT NULL,
+            through_seq     INTEGER NOT NULL,
+            chain           TEXT NOT NULL,
+            at_ms           INTEGER NOT NULL,
+            clock_offset_ms INTEGER,
+            clock_rtt_ms    INTEGER,
+            key_id          TEXT NOT NULL,
+            signature       TEXT NOT NULL,
+            received_at_ms  INTEGER NOT NULL,
+            PRIMARY KEY (agent_id, number)
+        ) STRICT"""
+    )
+    conn.execute("CREATE INDEX scans_by_ticket ON scans(ticket_id)")
+
+
 #: Ordered; shipped migrations are never edited, new ones are appended.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1,)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _chain_checkpoints)
 
 
 def migrate(conn: sqlite3.Connection) -> None:

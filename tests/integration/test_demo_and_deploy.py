@@ -68,6 +68,15 @@ def test_demo_runs_end_to_end_and_leaves_a_verified_ledger(tmp_path: Path) -> No
     assert "ledger OK: 47 rows" in text  # 40 over HTTP + 5 from the camera + 2 online
     assert "platform holds 47 of the gate's 47 scan rows, identical ids and chain values" in text
     assert "Traceback" not in out.stderr
+    # it ends with the online order's evidence pack, which verifies on its own
+    evidence = text[text.index("Chargeback evidence for order") :]
+    assert "was scanned and admitted at Gate 3" in evidence
+    assert "evidence pack VERIFIED" in evidence
+    pack_dir = evidence.split("evidence pack: ", 1)[1].split(" (", 1)[0]
+    assert (Path(pack_dir) / "evidence.html").exists()
+    verified = cli("evidence", "verify", pack_dir)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert verified.stdout.startswith("evidence pack VERIFIED")
     assert (tmp_path / "demo" / "config.toml").exists()
     # the commands the demo suggests work as printed
     check = cli("check", "--config", str(tmp_path / "demo" / "config.toml"))

@@ -8,6 +8,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from edge_agent.config import Config, load_config
+from edge_agent.key_files import write_key_file
 from tests.platform_fixture import PlatformFixture
 
 CONFIG = """\
@@ -68,13 +69,22 @@ async def enrolled_config(
 ) -> Config:
     """Enrol a new agent key and write a config that syncs with ``platform``. The local
     keyring is empty: every key the gate trusts comes from the platform's manifest."""
-    token = await platform.enrol(agent_id, Ed25519PrivateKey.generate())
+    key = Ed25519PrivateKey.generate()
+    token = await platform.enrol(agent_id, key)
     text = config_text(agent_id, platform.event_id, platform.url, page_size=page_size)
-    return write_agent_files(root, token, text)
+    return write_agent_files(root, token, text, agent_key=key)
 
 
-def write_agent_files(root: Path, token: str, config_text: str) -> Config:
+def write_agent_files(
+    root: Path, token: str, config_text: str, *, agent_key: Ed25519PrivateKey | None = None
+) -> Config:
+    """The token file, an empty keyring and the config; with ``agent_key``, also the
+    agent's key file (``data/agent.key``): the key that was enrolled signs the ledger's
+    checkpoints, which the platform checks against it."""
     root.mkdir(parents=True, exist_ok=True)
+    if agent_key is not None:
+        (root / "data").mkdir(mode=0o700, exist_ok=True)
+        write_key_file(root / "data" / "agent.key", agent_key)
     fd = os.open(root / "agent.token", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(token + "\n")

@@ -51,7 +51,8 @@ async def faulty_agent_config(
 ) -> Config:
     """Enrol a new agent and write its config: sync with ``url`` (the proxy), a short
     request timeout, backoff capped at 1 s, uploads in ``batch_rows``-row batches."""
-    token = await platform.enrol(AGENT, Ed25519PrivateKey.generate())
+    key = Ed25519PrivateKey.generate()
+    token = await platform.enrol(AGENT, key)
     text = config_text(
         AGENT,
         platform.event_id,
@@ -62,7 +63,7 @@ async def faulty_agent_config(
         backoff_max_s=1,
         log_level="warning",
     )
-    config = write_agent_files(root, token, text)
+    config = write_agent_files(root, token, text, agent_key=key)
     config.agent.data_dir.mkdir(parents=True, exist_ok=True)
     return config
 

@@ -1,0 +1,120 @@
+"""A genuine, small evidence pack built from values (keys, certificate, chained rows,
+signed checkpoints), for the verifier's tests: tamper with it and watch it fail."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from edge_agent.domain.agent_certificate import issue_certificate
+from edge_agent.domain.keyring import (
+    dump_keyring,
+    keyring_entry_for_agent,
+    keyring_entry_for_platform,
+)
+from edge_agent.evidence.canonical import PackSignature, canonical_json, sign_pack
+from edge_agent.evidence.checkpoint import Checkpoint, sign_checkpoint
+from edge_agent.evidence.pack import (
+    AgentEvidence,
+    Assembler,
+    EventFacts,
+    LedgerRow,
+    PackInput,
+    Segment,
+    TicketInfo,
+    build_pack,
+    plan_segments,
+)
+from edge_agent.ledger.records import ScanRow, canonical_scan_bytes, genesis_chain, next_chain
+
+EVENT = 1001
+AGENT = "gate-a"
+T0 = 1_798_745_000_000  # 2026-12-31 19:23:20 UTC
+SUBJECT = "a" * 32
+OTHER = "b" * 32
+
+
+@dataclass
+class Built:
+    pack: dict[str, Any]
+    pack_bytes: bytes
+    signature: PackSignature
+    platform_key: Ed25519PrivateKey
+    agent_key: Ed25519PrivateKey
+    keyring: dict[str, Any]
+
+
+def rows_for(agent_id: str, n: int, subject_at: set[int]) -> list[LedgerRow]:
+    """``n`` chained rows; the ones in ``subject_at`` scan SUBJECT (admit, exit, …)."""
+    chain = genesis_chain(agent_id)
+    out = []
+    for seq in range(1, n + 1):
+        ticket = SUBJECT if seq in subject_at else OTHER
+        outcome, reason, direction = "admit", "admitted", "in"
+        if ticket == SUBJECT and seq != min(subject_at):
+            outcome, reason, direction = "refuse", "already_admitted", "in"
+        row = ScanRow(
+            f"scan-{agent_id}-{seq}", T0 + seq * 1000, "gate-3", "lane-1", "cam-1", "camera",
+            direction, "gh1", EVENT, ticket, 1, "0a0b0c0d",
+            hashlib.sha256(f"code-{ticket}".encode()).hexdigest(), outcome, reason,
+            None, None, T0 - 60_000,
+        )  # fmt: skip
+        chain = next_chain(chain, canonical_scan_bytes(seq, agent_id, row))
+        values = (seq, row.scan_id, agent_id, *row[1:])
+        out.append(LedgerRow(values, chain.hex(), T0 + seq * 1000 + 500, None, "0.1.0"))
+    return out
+
+
+def build(
+    *, n: int = 8, subject_at: frozenset[int] = frozenset({2, 5}), checkpoint_every: int = 4
+) -> Built:
+    platform_key = Ed25519PrivateKey.generate()
+    agent_key = Ed25519PrivateKey.generate()
+    cert = issue_certificate(
+        platform_key,
+        agent_id=AGENT,
+        agent_public_key=agent_key.public_key().public_bytes_raw(),
+        events=[EVENT],
+        not_before=0,
+        not_after=2**32 - 1,
+    )
+    keyring = dump_keyring(
+        [
+            keyring_entry_for_platform(platform_key.public_key().public_bytes_raw(), [EVENT]),
+            keyring_entry_for_agent(cert),
+        ]
+    )
+    rows = rows_for(AGENT, n, set(subject_at))
+    checkpoints: dict[int, Checkpoint] = {}
+    for number, through in enumerate(range(checkpoint_every, n + 1, checkpoint_every), start=1):
+        checkpoints[through] = sign_checkpoint(
+            agent_key,
+            agent_id=AGENT,
+            number=number,
+            through_seq=through,
+            chain=rows[through - 1].chain,
+            at_ms=T0 + through * 1000 + 100,
+            clock_offset_ms=-12,
+            clock_rtt_ms=4,
+        )
+    segments = []
+    for first, last in plan_segments(subject_at, checkpoints, n):
+        prev = genesis_chain(AGENT).hex() if first == 1 else rows[first - 2].chain
+        segments.append(Segment(prev, tuple(rows[first - 1 : last]), checkpoints.get(last)))
+    data = PackInput(
+        assembler=Assembler("platform", "reference-platform", T0 + 86_400_000, "0.1.0"),
+        order_id="O-1",
+        tickets=(TicketInfo(SUBJECT, "O-1", 1, "VIP", "Ada Lovelace"),),
+        event=EventFacts(EVENT, "New Year Gala", "Riverside Hall", T0),
+        agents=(AgentEvidence(AGENT, tuple(segments)),),
+        keyring=keyring,
+        order={"customer": {"name": "Ada Lovelace", "email": "ada@example.org"}},
+    )
+    pack = build_pack(data)
+    pack_bytes = canonical_json(pack)
+    return Built(
+        pack, pack_bytes, sign_pack(platform_key, pack_bytes), platform_key, agent_key, keyring
+    )
