@@ -36,6 +36,7 @@ bench: venv
 	$(BIN)/python benchmarks/decode.py --json --short
 	$(BIN)/python benchmarks/lanes.py --json --short
 	$(BIN)/python benchmarks/sync.py --json --short
+	$(BIN)/python benchmarks/boxoffice.py --json --short
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build *.egg-info

@@ -145,6 +145,24 @@ class DiscoverySection:
 
 
 @dataclass(frozen=True)
+class BoxOfficeSection:
+    #: Door sales on this agent (``docs/boxoffice.md``); seats come from leases, so
+    #: selling needs ``[sync]`` at least for taking them.
+    enabled: bool = True
+    #: ISO 4217 code of the door prices (the manifest's ``price_cents`` are in it).
+    currency: str = "EUR"
+    #: Seats asked for per lease when topping up automatically; 0 = only by hand.
+    lease_size: int = 20
+    #: Top up a ticket type (online) when its sellable seats drop below this.
+    top_up_below: int = 5
+    #: Lifetime asked for each lease (60..604800 s); unsold seats return at expiry.
+    lease_ttl_s: int = 43_200
+    #: A lease stops selling this many seconds before its expiry (platform time), so
+    #: clock drift while offline never sells a seat the platform already took back.
+    expiry_margin_s: int = 60
+
+
+@dataclass(frozen=True)
 class LogSection:
     #: "debug", "info", "warning" or "error". Per-scan lines are debug.
     level: str = "info"
@@ -161,6 +179,7 @@ class Config:
     api: ApiSection = field(default_factory=ApiSection)
     ledger: LedgerSection = field(default_factory=LedgerSection)
     sync: SyncSection = field(default_factory=SyncSection)
+    box_office: BoxOfficeSection = field(default_factory=BoxOfficeSection)
     log: LogSection = field(default_factory=LogSection)
     discovery: DiscoverySection = field(default_factory=DiscoverySection)
     #: ``[[lanes]]``: the gate's lanes, each with inputs and outputs (none by default:
@@ -282,10 +301,24 @@ def _validate(cfg: Config, file: str) -> None:
     name = cfg.discovery.name
     if len(name) > 63 or any(not c.isprintable() or c == "." for c in name):
         raise bad("discovery.name", "expected at most 63 printable characters, no '.'")
+    _validate_box_office(cfg.box_office, bad)
     if cfg.log.level not in LOG_LEVELS:
         raise bad("log.level", f"expected one of {', '.join(LOG_LEVELS)}")
     if cfg.log.format not in LOG_FORMATS:
         raise bad("log.format", f"expected one of {', '.join(LOG_FORMATS)}")
+
+
+def _validate_box_office(b: BoxOfficeSection, bad: Callable[[str, str], ConfigError]) -> None:
+    if len(b.currency) != 3 or not b.currency.isascii() or not b.currency.isupper():
+        raise bad("box_office.currency", 'expected an ISO 4217 code such as "EUR"')
+    if not 0 <= b.lease_size <= 10_000:
+        raise bad("box_office.lease_size", "expected 0..10000")
+    if b.top_up_below < 0:
+        raise bad("box_office.top_up_below", "expected 0 or more")
+    if not 60 <= b.lease_ttl_s <= 604_800:
+        raise bad("box_office.lease_ttl_s", "expected 60..604800 seconds")
+    if b.expiry_margin_s < 0:
+        raise bad("box_office.expiry_margin_s", "expected 0 or more seconds")
 
 
 def _validate_sync(s: SyncSection, bad: Callable[[str, str], ConfigError]) -> None:

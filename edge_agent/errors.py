@@ -3,6 +3,8 @@ tell a bad config from a corrupt ledger by type."""
 
 from __future__ import annotations
 
+from edge_agent.domain.sale_codes import SaleCode
+
 
 class GatehouseError(Exception):
     """Root of every error the agent raises on purpose."""
@@ -37,3 +39,17 @@ class LedgerBusy(LedgerError):
 
 class LedgerWriteFailed(LedgerError):
     """A batch could not be made durable (disk full, I/O error); nothing of it was kept."""
+
+
+class BoxOfficeError(GatehouseError):
+    """A door sale, void, session or lease request that cannot be done.
+
+    ``code`` is a stable ``SaleCode`` (the API's ``error.code``); the message is for
+    the person at the counter and never repeats a card number. Nothing was recorded.
+    """
+
+    def __init__(self, code: SaleCode, message: str, **detail: object) -> None:
+        self.code = code
+        self.message = message
+        self.detail = detail
+        super().__init__(f"{code.value}: {message}")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from edge_agent import __version__
+from edge_agent.boxoffice.service import BoxOffice, Hooks
 from edge_agent.chain_signer import ChainSigner
 from edge_agent.config import Config
 from edge_agent.devices.pairing import AttemptLimiter, PairingCodes
@@ -107,6 +108,8 @@ class AgentRuntime:
     lanes: GateLanes = field(default_factory=lambda: GateLanes([]))
     #: The box office's ticket printer, if ``[printer]`` is configured.
     printer: ReceiptPrinter | None = None
+    #: Door sales (``edge_agent/boxoffice``); set while the runtime starts.
+    boxoffice: BoxOffice = field(init=False)
     started_ms: int = field(default_factory=wall_clock_ms)
     version: str = __version__
     _gc_task: asyncio.Task[None] | None = None
@@ -295,6 +298,7 @@ class AgentRuntime:
             signer.cancel()
             reader.close()
             raise
+        runtime.boxoffice = runtime._make_box_office()
         freeze_after_start()
         runtime._gc_task = asyncio.get_running_loop().create_task(
             freeze_survivors_forever(), name="gc-freezer"
@@ -303,6 +307,37 @@ class AgentRuntime:
 
     def _keyring_replaced(self, keyring: Keyring) -> None:
         self.keyring = keyring
+
+    def _make_box_office(self) -> BoxOffice:
+        sync = self.sync
+
+        def event() -> dict[str, object]:
+            info = self.live_manifest.event
+            return {
+                "event_id": self.config.event.event_id,
+                "name": info.name if info else "",
+                "venue": info.venue if info else self.config.agent.venue,
+                "status": info.status if info else "",
+            }
+
+        def online() -> bool:
+            if sync is None:
+                return False
+            snap = sync.snapshot()
+            return snap.last_success_ms is not None and snap.last_error is None
+
+        hooks = Hooks(
+            printer=lambda: self.printer,
+            event=event,
+            online=online,
+            sales_head=None if sync is None else sync.note_sales_head,
+            leases=None if sync is None else sync.lease_client(),
+        )
+        office = BoxOffice(
+            self.config, self.writer, self.reader, self.state, self.agent_key, hooks, wall_clock_ms
+        )
+        self.pipeline.stats.listeners.append(office.note_scan)
+        return office
 
     async def stop(self) -> None:
         """Inputs stop and outputs are released first, then sync; then the writer drains."""
@@ -315,6 +350,9 @@ class AgentRuntime:
         except Exception:  # the ledger must still be closed cleanly
             log.exception("stopping lanes or printer failed")
         try:
+            office: BoxOffice | None = getattr(self, "boxoffice", None)
+            if office is not None:
+                await office.stop()
             if self.sync is not None:
                 await self.sync.stop()
         except Exception:

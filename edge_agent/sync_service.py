@@ -26,6 +26,7 @@ from sync.backoff import Backoff
 from sync.client import PlatformClient, redact_url
 from sync.clock import ClockEstimator
 from sync.errors import ProtocolError
+from sync.leases import LeaseClient
 from sync.manifest import ManifestSync
 from sync.outbox import Outbox
 from sync.worker import SyncSnapshot, SyncWorker
@@ -51,6 +52,8 @@ class AgentSync:
         self.worker = worker
         self._client = client
         self._event_id = config.event.event_id
+        self._agent_id = config.agent.agent_id
+        self._backoff_max_s = float(config.sync.backoff_max_s)
 
     @classmethod
     async def start(
@@ -148,6 +151,21 @@ class AgentSync:
         if not isinstance(report, list) or not all(isinstance(c, dict) for c in report):
             raise ProtocolError('conflicts: expected {"conflicts": [objects]}')
         return report
+
+    def lease_client(self) -> LeaseClient | None:
+        """The platform's lease calls for the box office (same client and token)."""
+        if self._client is None:
+            return None
+        return LeaseClient(
+            self._client,
+            agent_id=self._agent_id,
+            event_id=self._event_id,
+            backoff_max_s=min(2.0, self._backoff_max_s),
+        )
+
+    def note_sales_head(self, seq: int) -> None:
+        """New ``sales`` rows are committed: upload them with the next round."""
+        self._store.note_sales_head(seq)
 
     def snapshot(self) -> SyncSnapshot:
         return self.worker.snapshot()

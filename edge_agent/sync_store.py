@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from edge_agent.domain.errors import KeyringError
 from edge_agent.domain.keyring import load_keyring
+from edge_agent.ledger.box_office_tables import sales_for_upload, sales_head
 from edge_agent.ledger.chain_checkpoints import checkpoints_for_upload
 from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.rows import SyncStateRow, TicketTypeRow
@@ -45,10 +46,11 @@ from sync.errors import ProtocolError
 from sync.manifest_page import EventInfo, ManifestPage
 from sync.store import StoredSyncState
 
-#: The upload streams this agent has. Sales join when the box office records them.
-#: "checkpoints" (signed chain heads, docs/evidence.md) goes after "scans": only
+#: The upload streams this agent has: gate scans, the box office's sales stream
+#: (sessions, leases, sales, voids: ``ledger/sale_records.py``) and "checkpoints"
+#: (signed chain heads, docs/evidence.md), which goes after "scans": only
 #: checkpoints whose rows the platform acknowledged are sent.
-STREAMS = ("scans", "checkpoints")
+STREAMS = ("scans", "sales", "checkpoints")
 
 T = TypeVar("T")
 
@@ -71,11 +73,16 @@ class LedgerSyncStore:
         #: The upload batch after the one last read, read while that one is on its way.
         self._ahead: tuple[tuple[int, int, int], asyncio.Future[list[dict[str, Any]]]] | None
         self._ahead = None
+        #: Seq of the last ``sales`` row (the box office moves it after each commit).
+        self._sales_head = 0
 
     async def load(self) -> StoredSyncState:
         # A data dir set up for another event: that event's manifest state is not ours.
         await self._writer.execute(lambda c: forget_other_event(c, self._event_id))
-        state, cursors = await self._read(lambda c: (read_sync_state(c), upload_cursors(c)))
+        state, cursors, head = await self._read(
+            lambda c: (read_sync_state(c), upload_cursors(c), sales_head(c)[0])
+        )
+        self._sales_head = max(self._sales_head, head)
         self._keyring_json = state.keyring_json
         return to_stored_state(state, cursors)
 
@@ -108,7 +115,13 @@ class LedgerSyncStore:
     def head_seq(self, stream: str) -> int:
         if stream == "checkpoints":
             return self._checkpoint_head()
+        if stream == "sales":
+            return self._sales_head
         return self._writer.head_seq if stream == "scans" else 0
+
+    def note_sales_head(self, seq: int) -> None:
+        """A ``sales`` row up to ``seq`` committed: the outbox has rows to send."""
+        self._sales_head = max(self._sales_head, seq)
 
     async def read_rows(
         self, stream: str, after_seq: int, max_rows: int, max_bytes: int
@@ -123,6 +136,8 @@ class LedgerSyncStore:
             return await self._read(
                 lambda c: checkpoints_for_upload(c, agent_id, after_seq, max_rows)
             )
+        if stream == "sales":
+            return await self._read(lambda c: sales_for_upload(c, after_seq, max_rows, max_bytes))
         if stream != "scans":
             raise ValueError(f"no upload stream {stream!r} on this agent")
         key = (after_seq, max_rows, max_bytes)
@@ -216,7 +231,10 @@ def page_changes(page: ManifestPage) -> PageChanges:
         event_venue=page.event.venue,
         event_postponed_to=page.event.postponed_to,
         keyring_json=page.keyring_json,
-        ticket_types=[TicketTypeRow(event_id, t.ticket_type, t.name) for t in page.ticket_types],
+        ticket_types=[
+            TicketTypeRow(event_id, t.ticket_type, t.name, t.capacity, t.price_cents)
+            for t in page.ticket_types
+        ],
         tickets=page.tickets,  # TicketChange is a tuple in TicketValues' order
         revocations=[(r.ticket_id, r.kind, r.at_ms) for r in page.revocations],
     )

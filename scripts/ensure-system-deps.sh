@@ -13,6 +13,9 @@ command -v gcc >/dev/null || need+=(gcc)
 python3 -c 'import os, sysconfig, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null || need+=(python3-dev)
 # zbar: the optional camera decode backend (pyzbar); its tests decode real images with it.
 /sbin/ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0' || need+=(libzbar0)
+# chromium: the browser tests (tests/browser/) drive Debian's build through Playwright
+# (never `playwright install`, which downloads a browser of its own).
+command -v chromium >/dev/null || need+=(chromium)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -86,6 +86,15 @@ class PlatformClient:
         """Upload a batch to ``/v1/agents/{agent_id}/{stream}`` (stream: scans, sales)."""
         return await self._request("POST", f"/v1/agents/{quote(agent_id, safe='')}/{stream}", body)
 
+    async def post_lease(self, event_id: int, body: dict[str, Any]) -> Any:
+        """Ask for a door-sale quota lease (``sync/leases.py`` checks the answer)."""
+        return await self._request("POST", f"/v1/events/{event_id}/leases", body)
+
+    async def post_lease_return(self, lease_id: str, unused: int) -> Any:
+        """Give a lease's unused seats back."""
+        path = f"/v1/leases/{quote(lease_id, safe='')}/return"
+        return await self._request("POST", path, {"unused": unused})
+
     async def _request(self, method: str, path: str, body: dict[str, Any] | None) -> Any:
         headers = {"Authorization": f"Bearer {self._token}", "Accept-Encoding": "gzip"}
         data: bytes | None = None

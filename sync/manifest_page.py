@@ -38,6 +38,10 @@ class EventInfo:
 class TicketTypeChange:
     ticket_type: int
     name: str
+    #: Seats of the type and its door price (minor units); ``None`` when the platform
+    #: does not send them (older platforms: the box office then cannot sell the type).
+    capacity: int | None = None
+    price_cents: int | None = None
 
 
 class TicketChange(NamedTuple):
@@ -105,6 +109,8 @@ def parse_manifest_page(doc: Any, expected_event_id: int) -> ManifestPage:
             TicketTypeChange(
                 _uint(t.get("ticket_type"), f"{key}.ticket_type", 16),
                 _text(t.get("name"), f"{key}.name", empty=False),
+                _optional_uint(t.get("capacity"), f"{key}.capacity"),
+                _optional_uint(t.get("price_cents"), f"{key}.price_cents"),
             )
             for key, t in _objects(obj, "ticket_types")
         ),
@@ -286,6 +292,10 @@ def _uint(value: Any, key: str, bits: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < (1 << bits):
         raise ProtocolError(f"{key}: expected an unsigned {bits}-bit integer, got {value!r}")
     return value
+
+
+def _optional_uint(value: Any, key: str) -> int | None:
+    return None if value is None else _uint(value, key, 32)
 
 
 def _text(value: Any, key: str, *, empty: bool = True) -> str:

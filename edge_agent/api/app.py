@@ -12,10 +12,15 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from edge_agent.api.auth import auth_middleware
+from edge_agent.api.boxoffice_routes import boxoffice_routes
+from edge_agent.api.boxoffice_ws import add_boxoffice_ws
+from edge_agent.api.card_guard import card_number_middleware
 from edge_agent.api.conflict_routes import conflict_routes
 from edge_agent.api.device_routes import device_routes
 from edge_agent.api.errors import error_middleware
 from edge_agent.api.keys import RUNTIME_APP_KEY, RUNTIME_KEY
+from edge_agent.api.openapi import openapi_routes
+from edge_agent.api.page_routes import page_routes
 from edge_agent.api.routes import routes
 from edge_agent.api.scan_ws import ws_routes
 from edge_agent.api.tickets import ticket_routes
@@ -32,7 +37,7 @@ def create_app(
     evdev_source: EvdevSource | None = None,
 ) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, auth_middleware],
+        middlewares=[error_middleware, auth_middleware, card_number_middleware],
         client_max_size=config.api.max_body_bytes,
     )
     app.add_routes(routes)
@@ -40,6 +45,10 @@ def create_app(
     app.add_routes(ticket_routes)
     app.add_routes(device_routes)
     app.add_routes(conflict_routes)
+    app.add_routes(openapi_routes)
+    app.add_routes(boxoffice_routes)
+    add_boxoffice_ws(app)
+    app.add_routes(page_routes)
 
     async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
         runtime = await AgentRuntime.start(config, claimer, evdev_source=evdev_source)
@@ -61,7 +70,9 @@ def create_control_app(runtime_app: web.Application) -> web.Application:
     """
     from edge_agent.api.control import control_routes
 
-    control = web.Application(middlewares=[error_middleware], client_max_size=16384)
+    control = web.Application(
+        middlewares=[error_middleware, card_number_middleware], client_max_size=16384
+    )
     control[RUNTIME_APP_KEY] = runtime_app
     control.add_routes(control_routes)
     return control

@@ -7,7 +7,7 @@ from aiohttp import web
 from edge_agent.api.device_routes import devices_json, issue_pairing_code, revoke
 from edge_agent.api.keys import RUNTIME_APP_KEY, RUNTIME_KEY
 from edge_agent.api.routes import sync_now_response
-from edge_agent.api.schemas import PairingCodeRequest, read_json_object
+from edge_agent.api.schemas import PairingCodeRequest, read_body
 from edge_agent.api.views import status_json
 from edge_agent.runtime import AgentRuntime
 
@@ -21,7 +21,7 @@ def _runtime(request: web.Request) -> AgentRuntime:
 
 @control_routes.post("/control/pairing-codes")
 async def post_pairing_code(request: web.Request) -> web.Response:
-    body = PairingCodeRequest.parse(await read_json_object(request))
+    body = await read_body(request, PairingCodeRequest)
     return web.json_response(issue_pairing_code(_runtime(request), body), status=201)
 
 

@@ -4,14 +4,14 @@ list, revocation. The control socket offers the same calls to the venue tech on 
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from edge_agent.api.auth import requires
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import device_of, runtime_of
-from edge_agent.api.schemas import PairingCodeRequest, read_json_object
+from edge_agent.api.response_types import DeviceList, DeviceView, PairingCode, Revoked
+from edge_agent.api.route_spec import spec
+from edge_agent.api.schemas import PairingCodeRequest, read_body
 from edge_agent.api.views import iso_ms
 from edge_agent.devices.roles import Role
 from edge_agent.ledger.device_store import revoke_device
@@ -20,7 +20,7 @@ from edge_agent.runtime import AgentRuntime, wall_clock_ms
 device_routes = web.RouteTableDef()
 
 
-def issue_pairing_code(rt: AgentRuntime, body: PairingCodeRequest) -> dict[str, Any]:
+def issue_pairing_code(rt: AgentRuntime, body: PairingCodeRequest) -> PairingCode:
     try:
         role = Role(body.role)
     except ValueError:
@@ -35,7 +35,7 @@ def issue_pairing_code(rt: AgentRuntime, body: PairingCodeRequest) -> dict[str, 
     }
 
 
-def devices_json(rt: AgentRuntime) -> list[dict[str, Any]]:
+def devices_json(rt: AgentRuntime) -> list[DeviceView]:
     return [
         {
             "device_id": d.device_id,
@@ -48,7 +48,7 @@ def devices_json(rt: AgentRuntime) -> list[dict[str, Any]]:
     ]
 
 
-async def revoke(rt: AgentRuntime, device_id: str) -> dict[str, Any]:
+async def revoke(rt: AgentRuntime, device_id: str) -> Revoked:
     """Revoke a device's token (stored first, then dropped from the in-memory registry)."""
     if rt.devices.get(device_id) is None:
         raise ApiError(404, "unknown_device", f"no device {device_id!r}")
@@ -60,20 +60,25 @@ async def revoke(rt: AgentRuntime, device_id: str) -> dict[str, Any]:
 
 @device_routes.post("/api/v1/pairing-codes")
 @requires(Role.SUPERVISOR)
+@spec(body=PairingCodeRequest, response=PairingCode, status=201, errors=[(422, "invalid_role")])
 async def post_pairing_code(request: web.Request) -> web.Response:
     """A one-time code for a new device of any role (as ``edge-agent pair`` makes)."""
-    body = PairingCodeRequest.parse(await read_json_object(request))
+    body = await read_body(request, PairingCodeRequest)
     return web.json_response(issue_pairing_code(runtime_of(request), body), status=201)
 
 
 @device_routes.get("/api/v1/devices")
 @requires(Role.SUPERVISOR)
+@spec(response=DeviceList)
 async def get_devices(request: web.Request) -> web.Response:
-    return web.json_response({"devices": devices_json(runtime_of(request))})
+    """Every paired device, oldest first, revoked ones included."""
+    answer: DeviceList = {"devices": devices_json(runtime_of(request))}
+    return web.json_response(answer)
 
 
 @device_routes.post("/api/v1/devices/{device_id}/revoke")
 @requires(Role.SUPERVISOR)
+@spec(response=Revoked, errors=[(404, "unknown_device"), (409, "own_device")])
 async def post_revoke(request: web.Request) -> web.Response:
     """Revoke another device. A supervisor cannot revoke the token it is using (that
     would lock the only supervisor out mid-shift); ``edge-agent devices --revoke`` can."""

@@ -9,7 +9,9 @@ from aiohttp import web
 from edge_agent.api.auth import public, requires
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import device_of, runtime_of
-from edge_agent.api.schemas import PairRequest, ScanRequest, read_json_object
+from edge_agent.api.response_types import PairAnswer, Status, SyncNow, Verdict
+from edge_agent.api.route_spec import spec
+from edge_agent.api.schemas import PairRequest, ScanRequest, read_body
 from edge_agent.api.views import status_json, sync_json, verdict_json
 from edge_agent.devices.registry import Device
 from edge_agent.devices.roles import ANY_ROLE, Role
@@ -26,16 +28,17 @@ routes = web.RouteTableDef()
 
 @routes.post("/api/v1/scans")
 @requires(Role.SCANNER, Role.SUPERVISOR)
+@spec(body=ScanRequest, response=Verdict, errors=[(503, "not_recorded")])
 async def post_scan(request: web.Request) -> web.Response:
     """Judge one scanned code; answers only once the verdict is durable in the ledger."""
     rt = runtime_of(request)
     device = device_of(request)
-    body = ScanRequest.parse(await read_json_object(request))
+    body = await read_body(request, ScanRequest)
     result = await rt.pipeline.scan(
         body.code,
         lane=body.lane or rt.config.gate.default_lane,
         device_id=device.device_id,
-        device_kind=body.device_kind,
+        device_kind=body.device_kind or "network",
         direction=body.direction,
     )
     verdict = verdict_json(result)
@@ -51,12 +54,15 @@ async def post_scan(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/status")
 @requires(*ANY_ROLE)
+@spec(response=Status)
 async def get_status(request: web.Request) -> web.Response:
+    """The agent at a glance: ledger, verdict counts, manifest, sync, lanes, printer."""
     return web.json_response(status_json(runtime_of(request)))
 
 
 @routes.post("/api/v1/sync/now")
 @requires(Role.SUPERVISOR)
+@spec(response=SyncNow, also=[202], errors=[(409, "sync_disabled")])
 async def post_sync_now(request: web.Request) -> web.Response:
     """Run a sync round at once (manifest + uploads, skipping any backoff wait)."""
     return await sync_now_response(runtime_of(request))
@@ -73,12 +79,18 @@ async def sync_now_response(rt: AgentRuntime) -> web.Response:
             409, "sync_disabled", "sync is off on this agent (sync.platform_url is empty)"
         )
     completed = await rt.sync.worker.sync_now(SYNC_NOW_WAIT_S)
-    body = {"completed": completed, "sync": sync_json(rt, wall_clock_ms())}
+    body: SyncNow = {"completed": completed, "sync": sync_json(rt, wall_clock_ms())}
     return web.json_response(body, status=200 if completed else 202)
 
 
 @routes.post("/api/v1/pair")
 @public
+@spec(
+    body=PairRequest,
+    response=PairAnswer,
+    status=201,
+    errors=[(403, "invalid_pairing_code"), (429, "too_many_attempts"), (503, "not_recorded")],
+)
 async def post_pair(request: web.Request) -> web.Response:
     """Exchange a one-time code (shown by ``edge-agent pair``) for a device token."""
     rt = runtime_of(request)
@@ -86,7 +98,7 @@ async def post_pair(request: web.Request) -> web.Response:
     client = request.remote or "unknown"
     if rt.pairing_limiter.blocked(client, now):
         raise ApiError(429, "too_many_attempts", "too many wrong pairing codes; wait a minute")
-    body = PairRequest.parse(await read_json_object(request))
+    body = await read_body(request, PairRequest)
     pending = rt.pairing.redeem(body.code, now)
     if pending is None:
         rt.pairing_limiter.fail(client, now)
@@ -100,15 +112,13 @@ async def post_pair(request: web.Request) -> web.Response:
         raise ApiError(
             503, "not_recorded", "the agent could not store the pairing; ask for a new code"
         ) from None
-    return web.json_response(
-        {
-            "device_id": device.device_id,
-            "role": device.role.value,
-            "name": device.name,
-            "token": token,
-        },
-        status=201,
-    )
+    answer: PairAnswer = {
+        "device_id": device.device_id,
+        "role": device.role.value,
+        "name": device.name,
+        "token": token,
+    }
+    return web.json_response(answer, status=201)
 
 
 async def persist_device(request: web.Request, device: Device, token: str) -> None:

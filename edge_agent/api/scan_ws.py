@@ -23,9 +23,12 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from edge_agent.api.auth import public
+from edge_agent.api.card_guard import refuse_card_number
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import runtime_of
-from edge_agent.api.schemas import ScanRequest
+from edge_agent.api.route_spec import spec
+from edge_agent.api.schema_types import parse
+from edge_agent.api.schemas import ScanRequest, ScanSocketQuery, read_query
 from edge_agent.devices.registry import Device
 from edge_agent.devices.tokens import token_hash
 from edge_agent.gate.lanes import SCANNING_ROLES
@@ -56,8 +59,21 @@ def _device_for(rt: AgentRuntime, token: str) -> Device | None:
 
 @ws_routes.get("/api/v1/scans/ws")
 @public  # authenticates itself: the header, or a first message (see the module docstring)
+@spec(
+    query=ScanSocketQuery,
+    websocket=True,
+    checks_roles=SCANNING_ROLES,
+    status=101,
+    errors=[(401, "unauthorized")],
+)
 async def scans_ws(request: web.Request) -> web.StreamResponse:
+    """A WebSocket for phones and browser scanners: a code in, a verdict out, per message.
+
+    Authenticate with the Authorization header or a first message {"auth": "<token>"};
+    each message has POST /api/v1/scans's fields and is answered with its verdict or error.
+    """
     rt = runtime_of(request)
+    lane_id = read_query(request, ScanSocketQuery).lane or None  # before the upgrade
     device = None
     header = request.headers.get("Authorization", "")
     if header:
@@ -77,7 +93,6 @@ async def scans_ws(request: web.Request) -> web.StreamResponse:
             await ws.close(code=CLOSE_UNAUTHORIZED, message=b"unauthorized")
             return ws
         await ws.send_json({"auth": "ok", "device_id": device.device_id})
-    lane_id = request.query.get("lane") or None
     lane = rt.lanes.lane(lane_id or rt.config.gate.default_lane)
     ws_input = lane.websocket() if lane is not None else None
     if ws_input is None:
@@ -153,13 +168,14 @@ async def _answer(
     lane_id: str | None,
     through_lane: LaneAnswer | None,
 ) -> Mapping[str, object]:
+    refuse_card_number(data)  # before anything parses, judges or logs it
     try:
         doc = json.loads(data)
     except ValueError:
         raise ApiError(400, "invalid_json", 'send {"code": "…"} as JSON') from None
     if not isinstance(doc, dict):
         raise ApiError(422, "invalid_request", "each message must be a JSON object")
-    body = ScanRequest.parse({"device_kind": "websocket", **doc})
+    body = parse(ScanRequest, {"device_kind": "websocket", **doc})
     if through_lane is not None:
         answer: Mapping[str, object] = await through_lane(body.code, device.device_id)
         return answer
@@ -167,7 +183,7 @@ async def _answer(
         body.code,
         lane=lane_id or body.lane or rt.config.gate.default_lane,
         device_id=device.device_id,
-        device_kind=body.device_kind,
+        device_kind=body.device_kind or "websocket",
         direction=body.direction,
     )
     return answer_json(result)

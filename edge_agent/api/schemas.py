@@ -1,20 +1,29 @@
-"""Request bodies checked at the boundary: typed fields, unknown keys refused by name."""
+"""Request bodies of the LAN API, declared as schemas (``api/schema_types.py``).
+
+Each body is a frozen dataclass; ``read_body(request, Cls)`` reads the JSON object and
+checks it (unknown keys refused by name, each field's type and limits), so handlers get
+typed values and the OpenAPI document is generated from the same declarations.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from aiohttp import web
 
 from edge_agent.api.errors import ApiError
+from edge_agent.api.schema_types import parse, parse_query, rules
 from edge_agent.domain.reasons import Direction
-from edge_agent.domain.text_rules import has_non_text
+
+T = TypeVar("T")
 
 #: Longest scanned text the gate will judge; longer input is refused as a bad request.
 MAX_CODE_CHARS = 4096
 MAX_NAME_CHARS = 64
+#: Longest free-text override reason (it is stored in the ledger row and uploaded).
+MAX_REASON_CHARS = 200
 
 
 async def read_json_object(request: web.Request) -> dict[str, Any]:
@@ -33,84 +42,51 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
     return doc
 
 
-def _check_keys(doc: dict[str, Any], allowed: set[str]) -> None:
-    for key in doc:
-        if key not in allowed:
-            known = ", ".join(sorted(allowed))
-            raise ApiError(422, "unknown_field", f"unknown field {key!r} (known: {known})")
+async def read_body(request: web.Request, cls: type[T]) -> T:
+    """The request's JSON body checked against the schema ``cls``."""
+    return parse(cls, await read_json_object(request))
 
 
-def _name(doc: dict[str, Any], key: str) -> str | None:
-    value = _string(doc, key, required=False, max_len=MAX_NAME_CHARS)
-    if value is not None and has_non_text(value):
-        raise ApiError(422, "invalid_request", f"field {key!r} must be printable text")
-    return value
+def read_query(request: web.Request, cls: type[T]) -> T:
+    """The request's query parameters checked against the schema ``cls``."""
+    return parse_query(cls, request.query)
 
 
-def _string(doc: dict[str, Any], key: str, *, required: bool, max_len: int) -> str | None:
-    value = doc.get(key)
-    if value is None:
-        if required:
-            raise ApiError(422, "invalid_request", f"field {key!r} is required")
-        return None
-    if not isinstance(value, str):
-        raise ApiError(422, "invalid_request", f"field {key!r} must be a string")
-    if len(value) > max_len:
-        raise ApiError(422, "invalid_request", f"field {key!r} is longer than {max_len}")
-    return value
+def _name_rules(description: str) -> dict[str, Any]:
+    return rules(max_len=MAX_NAME_CHARS, text=True, description=description)
 
 
 @dataclass(frozen=True, slots=True)
 class ScanRequest:
-    code: str
-    lane: str | None
-    direction: Direction
-    device_kind: str
+    """One scanned code to judge (``POST /api/v1/scans``, each scan WebSocket message)."""
 
-    @classmethod
-    def parse(cls, doc: dict[str, Any]) -> ScanRequest:
-        _check_keys(doc, {"code", "lane", "direction", "device_kind"})
-        code = _string(doc, "code", required=True, max_len=MAX_CODE_CHARS)
-        assert code is not None
-        lane = _name(doc, "lane")
-        direction_text = _string(doc, "direction", required=False, max_len=8) or "in"
-        try:
-            direction = Direction(direction_text)
-        except ValueError:
-            raise ApiError(422, "invalid_request", "direction must be 'in' or 'out'") from None
-        kind = _name(doc, "device_kind") or "network"
-        return cls(code, lane, direction, kind)
+    code: str = field(
+        metadata=rules(
+            max_len=MAX_CODE_CHARS,
+            description="the scanned text, judged as is; stored only as its SHA-256",
+        )
+    )
+    lane: str | None = field(
+        default=None, metadata=_name_rules("lane id; default [gate] default_lane")
+    )
+    direction: Direction = Direction.IN
+    device_kind: str = field(default="network", metadata=_name_rules("e.g. wifi, phone"))
 
 
 @dataclass(frozen=True, slots=True)
 class PairRequest:
-    code: str
-    name: str | None
+    """A one-time pairing code exchanged for a device token."""
 
-    @classmethod
-    def parse(cls, doc: dict[str, Any]) -> PairRequest:
-        _check_keys(doc, {"code", "name"})
-        code = _string(doc, "code", required=True, max_len=32)
-        assert code is not None
-        return cls(code, _name(doc, "name"))
+    code: str = field(metadata=rules(max_len=32, description="as shown by edge-agent pair"))
+    name: str | None = field(default=None, metadata=_name_rules("the device's name"))
 
 
 @dataclass(frozen=True, slots=True)
 class PairingCodeRequest:
-    role: str
-    name: str
+    """A supervisor asking for a pairing code for a new device."""
 
-    @classmethod
-    def parse(cls, doc: dict[str, Any]) -> PairingCodeRequest:
-        _check_keys(doc, {"role", "name"})
-        role = _string(doc, "role", required=True, max_len=32)
-        name = _name(doc, "name") or ""
-        assert role is not None
-        return cls(role, name)
-
-
-#: Longest free-text override reason (it is stored in the ledger row and uploaded).
-MAX_REASON_CHARS = 200
+    role: str = field(metadata=rules(max_len=32, description="scanner, box_office, ..."))
+    name: str = field(default="", metadata=_name_rules("the new device's name"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,29 +94,20 @@ class OverrideRequest:
     """A supervisor's manual check-in (``in``) or check-out (``out``), with a reason."""
 
     direction: Direction
-    reason: str
-
-    @classmethod
-    def parse(cls, doc: dict[str, Any]) -> OverrideRequest:
-        _check_keys(doc, {"direction", "reason"})
-        direction_text = _string(doc, "direction", required=True, max_len=8)
-        try:
-            direction = Direction(direction_text or "")
-        except ValueError:
-            raise ApiError(422, "invalid_request", "direction must be 'in' or 'out'") from None
-        reason = (_string(doc, "reason", required=True, max_len=MAX_REASON_CHARS) or "").strip()
-        if not reason:
-            raise ApiError(422, "invalid_request", "field 'reason' must say why (not empty)")
-        if has_non_text(reason):
-            raise ApiError(422, "invalid_request", "field 'reason' must be printable text")
-        return cls(direction, reason)
+    reason: str = field(metadata=rules(min_len=1, max_len=MAX_REASON_CHARS, text=True, strip=True))
 
 
-def ticket_query(text: str | None) -> str:
-    """The ``q`` of a ticket search: 1..200 printable characters once stripped."""
-    q = (text or "").strip()
-    if not q:
-        raise ApiError(422, "invalid_request", "query parameter 'q' is required")
-    if len(q) > 200 or has_non_text(q):
-        raise ApiError(422, "invalid_request", "'q' must be at most 200 printable characters")
-    return q
+@dataclass(frozen=True, slots=True)
+class ScanSocketQuery:
+    """``GET /api/v1/scans/ws?lane=ID``: the lane whose WebSocket input codes go through."""
+
+    lane: str | None = field(
+        default=None, metadata=_name_rules("lane id; default [gate] default_lane")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TicketQuery:
+    """``GET /api/v1/tickets?q=…``: a ticket id, an e-mail, an order id or a name prefix."""
+
+    q: str = field(metadata=rules(min_len=1, max_len=200, text=True, strip=True))

@@ -9,14 +9,22 @@ the ticket through the admission index.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from aiohttp import web
 
 from edge_agent.api.auth import requires
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import device_of, runtime_of
-from edge_agent.api.schemas import OverrideRequest, read_json_object, ticket_query
+from edge_agent.api.response_types import (
+    AdmissionView,
+    OverrideVerdict,
+    ScanHistoryEntry,
+    TicketDetail,
+    TicketSearch,
+    TicketView,
+)
+from edge_agent.api.route_spec import spec
+from edge_agent.api.schemas import OverrideRequest, TicketQuery, read_body, read_query
 from edge_agent.api.views import iso_ms, verdict_json
 from edge_agent.devices.roles import Role
 from edge_agent.domain.gate_policy import AdmissionRecord
@@ -48,7 +56,7 @@ def find_tickets(rt: AgentRuntime, q: str) -> list[ManifestTicketRow]:
     return by_order or find_manifest_tickets(reader, name_prefix=q, limit=SEARCH_LIMIT)
 
 
-def admission_json(record: AdmissionRecord | None) -> dict[str, Any] | None:
+def admission_json(record: AdmissionRecord | None) -> AdmissionView | None:
     if record is None:
         return None
     return {
@@ -61,7 +69,7 @@ def admission_json(record: AdmissionRecord | None) -> dict[str, Any] | None:
     }
 
 
-def ticket_json(rt: AgentRuntime, row: ManifestTicketRow) -> dict[str, Any]:
+def ticket_json(rt: AgentRuntime, row: ManifestTicketRow) -> TicketView:
     state = rt.state
     revoked = state.revocation(row.ticket_id)
     return {
@@ -79,7 +87,7 @@ def ticket_json(rt: AgentRuntime, row: ManifestTicketRow) -> dict[str, Any]:
     }
 
 
-def scan_history_json(rt: AgentRuntime, stored: StoredScan) -> dict[str, Any]:
+def scan_history_json(rt: AgentRuntime, stored: StoredScan) -> ScanHistoryEntry:
     r = stored.row
     device = rt.devices.get(r.device_id)
     return {
@@ -116,18 +124,23 @@ def _unknown(ticket_id: str) -> ApiError:
 
 @ticket_routes.get("/api/v1/tickets")
 @requires(Role.BOX_OFFICE, Role.SUPERVISOR)
+@spec(query=TicketQuery, response=TicketSearch)
 async def get_tickets(request: web.Request) -> web.Response:
     """Search the manifest: by ticket id, e-mail, order id or the start of a name."""
     rt = runtime_of(request)
-    q = ticket_query(request.query.get("q"))
+    q = read_query(request, TicketQuery).q
     rows = find_tickets(rt, q)
-    return web.json_response(
-        {"query": q, "tickets": [ticket_json(rt, row) for row in rows], "limit": SEARCH_LIMIT}
-    )
+    answer: TicketSearch = {
+        "query": q,
+        "tickets": [ticket_json(rt, row) for row in rows],
+        "limit": SEARCH_LIMIT,
+    }
+    return web.json_response(answer)
 
 
 @ticket_routes.get("/api/v1/tickets/{ticket_id}")
 @requires(Role.BOX_OFFICE, Role.SUPERVISOR)
+@spec(response=TicketDetail, errors=[(404, "unknown_ticket"), (422, "invalid_request")])
 async def get_ticket(request: web.Request) -> web.Response:
     """One ticket: what the manifest says, its revocation and admission state, and every
     scan of it in the ledger (oldest first)."""
@@ -138,26 +151,36 @@ async def get_ticket(request: web.Request) -> web.Response:
     if row is None and not scans:
         raise _unknown(ticket_id)
     revoked = rt.state.revocation(ticket_id)
-    return web.json_response(
-        {
-            "ticket_id": ticket_id,
-            "ticket": ticket_json(rt, row) if row is not None else None,
-            "revoked": revoked.value if revoked is not None else None,
-            "admission": admission_json(rt.state.admission(ticket_id)),
-            "scans": [scan_history_json(rt, s) for s in scans],
-        }
-    )
+    answer: TicketDetail = {
+        "ticket_id": ticket_id,
+        "ticket": ticket_json(rt, row) if row is not None else None,
+        "revoked": revoked.value if revoked is not None else None,
+        "admission": admission_json(rt.state.admission(ticket_id)),
+        "scans": [scan_history_json(rt, s) for s in scans],
+    }
+    return web.json_response(answer)
 
 
 @ticket_routes.post("/api/v1/tickets/{ticket_id}/override")
 @requires(Role.SUPERVISOR)
+@spec(
+    body=OverrideRequest,
+    response=OverrideVerdict,
+    status=201,
+    errors=[
+        (404, "unknown_ticket"),
+        (409, "not_inside"),
+        (409, "wrong_event"),
+        (503, "not_recorded"),
+    ],
+)
 async def post_override(request: web.Request) -> web.Response:
     """Check a ticket in or out by hand; recorded as a ``manual_override`` ledger row
     naming the operator (the paired device's name) and the reason."""
     rt = runtime_of(request)
     device = device_of(request)
     ticket_id = _ticket_id(request)
-    body = OverrideRequest.parse(await read_json_object(request))
+    body = await read_body(request, OverrideRequest)
     row = manifest_ticket(rt.reader, ticket_id)
     event_id: int | None
     ticket_type: int | None
@@ -188,6 +211,9 @@ async def post_override(request: web.Request) -> web.Response:
         raise ApiError(
             503, "not_recorded", "the ledger could not store the override", {"verdict": verdict}
         )
-    verdict["override_operator"] = device.name
-    verdict["override_reason"] = body.reason
-    return web.json_response(verdict, status=201)
+    answer: OverrideVerdict = {
+        **verdict,
+        "override_operator": device.name,
+        "override_reason": body.reason,
+    }
+    return web.json_response(answer, status=201)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import shutil
-from typing import Any
 
+from edge_agent.api.response_types import DiskView, ManifestView, Status, SyncView
 from edge_agent.gate.verdict_json import iso_ms, verdict_json
 from edge_agent.runtime import AgentRuntime, wall_clock_ms
 
 __all__ = ["iso_ms", "status_json", "verdict_json"]
 
 
-def status_json(rt: AgentRuntime) -> dict[str, Any]:
+def status_json(rt: AgentRuntime) -> Status:
     cfg = rt.config
     now = wall_clock_ms()
     stats = rt.pipeline.stats
@@ -77,7 +77,7 @@ def _device_name(rt: AgentRuntime, device_id: str) -> str:
     return device.name if device is not None else device_id
 
 
-def disk_json(rt: AgentRuntime) -> dict[str, Any]:
+def disk_json(rt: AgentRuntime) -> DiskView:
     """Free space where the ledger lives (one statvfs call): a full disk stops recording."""
     try:
         usage = shutil.disk_usage(rt.config.agent.data_dir)
@@ -90,7 +90,7 @@ def _age_s(at_ms: int | None, now: int) -> float | None:
     return None if at_ms is None else round((now - at_ms) / 1000, 1)
 
 
-def manifest_json(rt: AgentRuntime, now: int) -> dict[str, Any]:
+def manifest_json(rt: AgentRuntime, now: int) -> ManifestView:
     """The manifest in force: its platform time and age (null before the first sync)."""
     at = rt.state.manifest_at_ms
     return {
@@ -101,10 +101,10 @@ def manifest_json(rt: AgentRuntime, now: int) -> dict[str, Any]:
     }
 
 
-def sync_json(rt: AgentRuntime, now: int) -> dict[str, Any]:
+def sync_json(rt: AgentRuntime, now: int) -> SyncView:
     """The ``sync`` object of status (also ``edge-agent sync status``)."""
     event = rt.live_manifest.event
-    doc: dict[str, Any] = {
+    doc: SyncView = {
         "enabled": rt.sync is not None,
         "event": None
         if event is None
@@ -120,34 +120,34 @@ def sync_json(rt: AgentRuntime, now: int) -> dict[str, Any]:
     snap = rt.sync.snapshot()
     head = {"scans": rt.writer.head_seq}
     clock = snap.clock
-    doc.update(
-        platform_url=rt.sync.platform_url,
-        running=snap.running,
-        manifest={
-            "cursor": snap.manifest_cursor,
-            "at": iso_ms(snap.manifest_at_ms) if snap.manifest_at_ms is not None else None,
-            "age_s": _age_s(snap.manifest_at_ms, now),
-        },
-        outbox={
-            stream: {
-                "head_seq": head.get(stream, 0),
-                "uploaded_through_seq": cursor,
-                "depth": max(0, head.get(stream, 0) - cursor),
-                "halted": snap.halted.get(stream),
-            }
-            for stream, cursor in snap.upload_cursors.items()
-        },
-        last_success=iso_ms(snap.last_success_ms) if snap.last_success_ms else None,
-        last_error=snap.last_error,
-        last_error_at=iso_ms(snap.last_error_ms) if snap.last_error_ms else None,
-        failures_in_a_row=snap.failures,
-        backoff_until=iso_ms(snap.backoff_until_ms) if snap.backoff_until_ms else None,
-        clock=None
+    doc["platform_url"] = rt.sync.platform_url
+    doc["running"] = snap.running
+    doc["manifest"] = {
+        "cursor": snap.manifest_cursor,
+        "at": iso_ms(snap.manifest_at_ms) if snap.manifest_at_ms is not None else None,
+        "age_s": _age_s(snap.manifest_at_ms, now),
+    }
+    doc["outbox"] = {
+        stream: {
+            "head_seq": head.get(stream, 0),
+            "uploaded_through_seq": cursor,
+            "depth": max(0, head.get(stream, 0) - cursor),
+            "halted": snap.halted.get(stream),
+        }
+        for stream, cursor in snap.upload_cursors.items()
+    }
+    doc["last_success"] = iso_ms(snap.last_success_ms) if snap.last_success_ms else None
+    doc["last_error"] = snap.last_error
+    doc["last_error_at"] = iso_ms(snap.last_error_ms) if snap.last_error_ms else None
+    doc["failures_in_a_row"] = snap.failures
+    doc["backoff_until"] = iso_ms(snap.backoff_until_ms) if snap.backoff_until_ms else None
+    doc["clock"] = (
+        None
         if clock is None
         else {
             "offset_ms": clock.offset_ms,
             "rtt_ms": clock.rtt_ms,
             "measured_at": iso_ms(clock.measured_at_ms),
-        },
+        }
     )
     return doc

@@ -14,6 +14,9 @@ Beside the agent runs a real reference platform (``demo_platform``): the agent i
 enrolled and syncs with it, an online ticket admits, a refund made on the platform
 reaches the gate on its next sync and the gate refuses that ticket, and the summary
 compares the platform's copy of the scan rows with the ledger.
+
+The box office (``demo_boxoffice``): a supervisor takes a lease of door-sale seats from
+the platform, and the demo prints the iPad sales page's URL with a one-time pairing code.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from typing import Any
 import aiohttp
 
 from edge_agent.cli.control_client import control_request
+from edge_agent.cli.demo_boxoffice import open_box_office, stay_until_interrupted
 from edge_agent.cli.demo_camera import CameraWatch, add_camera_lane, revoked_code
 from edge_agent.cli.demo_platform import DemoPlatform, wait_until
 from edge_agent.cli.demo_print import print_verdict
@@ -60,6 +64,12 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument(
         "--no-camera", dest="camera", action="store_false", help="leave out the camera lane"
     )
+    p.add_argument(
+        "--stay",
+        action="store_true",
+        help="keep the agent and platform running after the tour (sell on the iPad page)"
+        " until Ctrl-C",
+    )
     p.set_defaults(func=cmd_demo)
 
 
@@ -68,7 +78,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if root.exists() and any(root.iterdir()):
         raise GatehouseError(f"{root} is not empty; give --dir a new or empty directory")
     return asyncio.run(
-        run_demo(root, args.tickets, args.scans, args.rate, args.seed, camera=args.camera)
+        run_demo(
+            root,
+            args.tickets,
+            args.scans,
+            args.rate,
+            args.seed,
+            camera=args.camera,
+            stay=args.stay,
+        )
     )
 
 
@@ -113,7 +131,14 @@ def scan_script(ev: DemoEvent, n: int, rng: random.Random) -> list[tuple[str, st
 
 
 async def run_demo(
-    root: Path, tickets: int, scans: int, rate: float, seed: int | None, *, camera: bool = True
+    root: Path,
+    tickets: int,
+    scans: int,
+    rate: float,
+    seed: int | None,
+    *,
+    camera: bool = True,
+    stay: bool = False,
 ) -> int:
     colour = sys.stdout.isatty()
     rng = random.Random(seed)
@@ -126,7 +151,7 @@ async def run_demo(
         await platform.enrol(ev.config_path, ev.config.agent.agent_id, ev.config.agent.data_dir)
         ev.config = load_config(ev.config_path)
         print(f"Platform up at {platform.url}: event 1001, an online order, this gate enrolled")
-        return await _run_agent(ev, platform, cam_script, scans, rate, rng, colour)
+        return await _run_agent(ev, platform, cam_script, scans, rate, rng, colour, stay)
     finally:
         await platform.stop()
 
@@ -139,6 +164,7 @@ async def _run_agent(
     rate: float,
     rng: random.Random,
     colour: bool,
+    stay: bool = False,
 ) -> int:
     agent = await start_agent(ev.config)
     url = agent.urls[0]
@@ -165,7 +191,9 @@ async def _run_agent(
                 return (await status())["manifest"]["at"] is not None
 
             _, took = await wait_until(synced, "the first sync with the platform")
-            print(f"First sync: the platform's manifest and keyring arrived in {took:.1f} s\n")
+            print(f"First sync: the platform's manifest and keyring arrived in {took:.1f} s")
+            await open_box_office(http, url, ev.config.control_socket)
+            print()
             latencies, reasons = await _feed(
                 http, url, headers, scan_script(ev, scans, rng), rate, colour
             )
@@ -174,6 +202,8 @@ async def _run_agent(
             reasons.update(await _platform_round_trip(http, url, headers, platform, status, colour))
             stored = await _uploaded(platform, ev, status)
             final = await status()
+            if stay:
+                await stay_until_interrupted(url)
     finally:
         await agent.stop()
     report = check_ledger(ev.config.ledger_path, ev.config.agent.agent_id)
@@ -309,6 +339,10 @@ def _summary(
     print(f"  edge-agent check --config {ev.config_path}")
     print(f"  edge-agent run --config {ev.config_path}")
     print(f"  edge-agent pair --config {ev.config_path} --role scanner   # while it runs")
+    print(
+        f"  edge-agent pair --config {ev.config_path} --role box_office"
+        "   # then open <agent URL>/api/v1/pair?code=CODE on an iPad"
+    )
     print(f"  edge-agent sync status --config {ev.config_path}           # while it runs")
     print(f"  gatehouse-platform serve --data {ev.root / 'platform'}   # the platform again")
     if shutil.which("edge-agent") is None:

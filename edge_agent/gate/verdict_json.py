@@ -7,7 +7,7 @@ protocol), so a device shows the same fields whichever way it sent the code.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from edge_agent.gate.pipeline import ScanResult
 
@@ -16,7 +16,33 @@ def iso_ms(at_ms: int) -> str:
     return datetime.fromtimestamp(at_ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
 
 
-def verdict_json(result: ScanResult) -> dict[str, Any]:
+class FirstAdmitted(TypedDict):
+    at: str
+    gate: str
+
+
+class Verdict(TypedDict):
+    """One verdict (the LAN API's OpenAPI document is generated from this type)."""
+
+    scan_id: str
+    seq: int | None
+    recorded: bool
+    at: str
+    outcome: str
+    reason: str
+    message: str
+    direction: str
+    credential_kind: str
+    ticket_id: str | None
+    event_id: int | None
+    ticket_type: int | None
+    gate: str
+    lane: str
+    confirmed: bool
+    first_admitted: FirstAdmitted | None
+
+
+def verdict_json(result: ScanResult) -> Verdict:
     d = result.decision
     prev = d.previous
     return {
@@ -55,4 +81,4 @@ def answer_json(result: ScanResult | None) -> dict[str, Any]:
             },
             "verdict": verdict,
         }
-    return verdict
+    return dict(verdict)

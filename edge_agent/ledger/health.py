@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge_agent.errors import LedgerError
+from edge_agent.ledger.box_office_tables import first_broken_sale
 from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.records import SCAN_FIELDS, ScanRow, canonical_scan_bytes, genesis_chain
 
@@ -199,6 +200,14 @@ def _check_file(
             return
         if verify_chain:
             _verify_chain(conn, found.agent_id, found)
+            if found.chain_ok and "sales" in tables:
+                broken = first_broken_sale(conn, found.agent_id)
+                if broken is not None:
+                    found.chain_ok = False
+                    found.problem = (
+                        f"box-office sales chain broken at sales seq {broken}: row altered"
+                        f" or removed — {_MOVE_ASIDE}"
+                    )
         else:
             count, last = conn.execute("SELECT count(*), max(seq) FROM scans").fetchone()
             found.rows, found.head_seq = int(count), int(last or 0)

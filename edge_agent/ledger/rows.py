@@ -11,11 +11,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class TicketTypeRow:
-    """A ticket type's display name within one event (from the manifest)."""
+    """A ticket type's display name within one event (from the manifest), with the
+    capacity and door price the platform's manifest gives (``None``: not sent)."""
 
     event_id: int
     ticket_type: int
     name: str
+    capacity: int | None = None
+    price_cents: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,9 +94,11 @@ def apply_manifest_page(conn: sqlite3.Connection, page: PageChanges) -> None:
     else:
         _upsert_with_codes(conn, rows)
     conn.executemany(
-        "INSERT INTO ticket_types(event_id, ticket_type, name) VALUES (?, ?, ?)"
-        " ON CONFLICT(event_id, ticket_type) DO UPDATE SET name = excluded.name",
-        ((t.event_id, t.ticket_type, t.name) for t in page.ticket_types),
+        "INSERT INTO ticket_types(event_id, ticket_type, name, capacity, price_cents)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT(event_id, ticket_type) DO UPDATE SET"
+        " name = excluded.name, capacity = excluded.capacity,"
+        " price_cents = excluded.price_cents",
+        ((t.event_id, t.ticket_type, t.name, t.capacity, t.price_cents) for t in page.ticket_types),
     )
     lifted = [(tid,) for tid, kind, _ in page.revocations if kind is None]
     conn.executemany("DELETE FROM revocations WHERE ticket_id = ?", lifted)

@@ -158,6 +158,12 @@ class AdminClient:
         )
         return doc
 
+    async def email_queue(self, event_id: int) -> list[dict[str, Any]]:
+        """The e-mails the platform owes for the event (door sales by e-mail)."""
+        doc = await self.call("GET", f"events/{event_id}/email-queue")
+        result: list[dict[str, Any]] = doc["emails"]
+        return result
+
     async def conflicts(self, event_id: int) -> list[dict[str, Any]]:
         doc = await self.call("GET", f"events/{event_id}/conflicts")
         result: list[dict[str, Any]] = doc["conflicts"]

@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from edge_agent.domain.agent_certificate import PUBLIC_KEY_LEN, b64url_exact
-from sync.reference_platform import catalog, orders
+from sync.reference_platform import catalog, door_sales, orders
 from sync.reference_platform.app_keys import CLOCK_KEY, DB_KEY
 from sync.reference_platform.enrolment import enrol_agent, event_keyring
 from sync.reference_platform.errors import Invalid, NotFound
@@ -286,6 +286,18 @@ async def get_scans(request: web.Request) -> web.Response:
 @admin_routes.get("/admin/v1/agents/{agent_id}/sales")
 async def get_sales(request: web.Request) -> web.Response:
     return await _rows(request, SALES)
+
+
+@admin_routes.get("/admin/v1/events/{event_id}/email-queue")
+async def get_email_queue(request: web.Request) -> web.Response:
+    """The e-mails the platform owes for an event (door sales delivered by e-mail)."""
+    event_id = path_int(request, "event_id")
+
+    def read(c: Any) -> list[dict[str, Any]]:
+        catalog.get_event(c, event_id)
+        return door_sales.email_queue(c, event_id)
+
+    return web.json_response({"event_id": event_id, "emails": await request.app[DB_KEY].read(read)})
 
 
 @admin_routes.get("/admin/v1/events/{event_id}/conflicts")

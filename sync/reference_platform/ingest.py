@@ -16,8 +16,10 @@ transaction (``executemany``), and committed before the answer goes out:
    rest are inserted with ``received_at_ms`` and the batch's ``clock`` object.
 
 The canonical bytes are computed generically over the stream's field list
-(``SCAN_FIELDS`` for scans, straight from the ledger's contract module), so a field
-added to ledger-v1 is checked here without a change.
+(``SCAN_FIELDS`` for scans, ``SALE_FIELDS`` for sales, straight from the ledger's
+contract modules), so a field added to ledger-v1 is checked here without a change.
+Fresh sales rows then take effect in the same transaction (``door_sales``): door
+sales become orders and tickets, voids become refunds.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from typing import Any, NamedTuple
 
 from edge_agent.ledger.canonical_fast import canonical_values
 from edge_agent.ledger.records import SCAN_FIELDS, genesis_chain, next_chain
+from edge_agent.ledger.sale_records import SALE_FIELDS, SALE_TYPES
+from sync.reference_platform import door_sales
 from sync.reference_platform.errors import Conflict, Invalid, TooLarge
 
 MAX_ROWS_PER_BATCH = 1000
@@ -64,13 +68,6 @@ _SCAN_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-def _canonical_sorted(row: Mapping[str, Any]) -> bytes:
-    values = [row[name] for name in sorted(row) if name != "chain"]
-    return json.dumps(values, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode(
-        "utf-8"
-    )
-
-
 @dataclass(frozen=True)
 class Stream:
     """One kind of uploaded row: its table, id field, shape and canonical form."""
@@ -78,29 +75,22 @@ class Stream:
     name: str
     id_field: str
     #: The exact field set, in canonical order (the canonical bytes are the JSON array
-    #: of the values in this order, ``records.canonical_scan_bytes``'s rule), or
-    #: ``None``: any fields, canonical form over the sorted field names (sales, until
-    #: the box-office ledger fixes its fields).
-    fields: tuple[str, ...] | None
-    #: JSON types of the fields it knows (others: string/integer/null when ``fields``
-    #: is set, anything otherwise). These are also required when ``fields`` is None.
+    #: of the values in this order, ``records.canonical_scan_bytes``'s rule).
+    fields: tuple[str, ...]
+    #: JSON types of the fields it knows (others: string/integer/null).
     types: Mapping[str, tuple[type, ...]]
 
     def canonical(self, row: Mapping[str, Any]) -> bytes:
-        if self.fields is None:
-            return _canonical_sorted(row)
         return canonical_values(tuple([row[name] for name in self.fields]))
 
     def stored_text(self, row: Mapping[str, Any], canonical: bytes) -> str:
-        """What goes into ``row_json``: the canonical array for field-listed streams
-        (names are kept once per batch), the JSON object otherwise."""
-        if self.fields is None:
-            return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+        """What goes into ``row_json``: the canonical array (names are kept once per
+        batch, in ``upload_batches.fields``)."""
         return canonical.decode("utf-8")
 
 
 SCANS = Stream("scans", "scan_id", SCAN_FIELDS, _SCAN_TYPES)
-SALES = Stream("sales", "sale_id", None, {"seq": (int,), "sale_id": (str,), "agent_id": (str,)})
+SALES = Stream("sales", "entry_id", SALE_FIELDS, SALE_TYPES)
 
 
 class PreparedRow(NamedTuple):
@@ -126,27 +116,19 @@ def prepare_rows(stream: Stream, agent_id: str, rows: object) -> list[PreparedRo
     if len(rows) > MAX_ROWS_PER_BATCH:
         raise TooLarge(f"at most {MAX_ROWS_PER_BATCH} rows per batch, got {len(rows)}")
     fields = stream.fields
-    if fields is not None:
-        exact_keys = frozenset((*fields, "chain"))
-        checks = [(name, stream.types.get(name, _SCALAR)) for name in fields]
-        values_of = itemgetter(*fields)
-        allowed_sets = [frozenset(allowed) for _, allowed in checks]
-    else:
-        exact_keys = frozenset()
-        checks = list(stream.types.items())
-        allowed_sets = []
+    exact_keys = frozenset((*fields, "chain"))
+    checks = [(name, stream.types.get(name, _SCALAR)) for name in fields]
+    values_of = itemgetter(*fields)
+    allowed_sets = [frozenset(allowed) for _, allowed in checks]
     prepared: list[PreparedRow] = []
     for index, row in enumerate(rows):
         if not isinstance(row, dict):
             raise _bad_row(None, f"rows[{index}]", "must be a JSON object")
-        if fields is not None:
-            if row.keys() != exact_keys:
-                _explain_fields(stream, row)
-            values = values_of(row)
-            # One C-level pass over the types; the loop below only names the culprit.
-            types_ok = all(map(frozenset.__contains__, allowed_sets, map(type, values)))
-        else:
-            types_ok = False
+        if row.keys() != exact_keys:
+            _explain_fields(stream, row)
+        values = values_of(row)
+        # One C-level pass over the types; the loop below only names the culprit.
+        types_ok = all(map(frozenset.__contains__, allowed_sets, map(type, values)))
         if not types_ok:
             for name, allowed in checks:
                 if name not in row:
@@ -165,9 +147,13 @@ def prepare_rows(stream: Stream, agent_id: str, rows: object) -> list[PreparedRo
         if not isinstance(chain, str) or not _HEX64.fullmatch(chain):
             raise _bad_row(seq, "chain", "must be 64 lower-case hex digits")
         try:
-            canonical = canonical_values(values) if fields is not None else stream.canonical(row)
+            canonical = canonical_values(values)
         except (UnicodeEncodeError, TypeError, ValueError):
             raise _bad_row(seq, "?", "holds a value with no canonical form") from None
+        if stream is SALES:
+            problem = door_sales.row_problem(row)
+            if problem is not None:
+                raise _bad_row(seq, problem[0], problem[1])
         prepared.append(
             PreparedRow(
                 seq, row[stream.id_field], chain, canonical, stream.stored_text(row, canonical), row
@@ -178,7 +164,6 @@ def prepare_rows(stream: Stream, agent_id: str, rows: object) -> list[PreparedRo
 
 def _explain_fields(stream: Stream, row: Mapping[str, Any]) -> None:
     """Raise ``bad_row`` naming the first missing or unknown field."""
-    assert stream.fields is not None
     seq = row.get("seq")
     for name in (*stream.fields, "chain"):
         if name not in row:
@@ -266,7 +251,7 @@ def ingest_batch(
                 fresh[0].seq,
                 fresh[-1].seq,
                 software_version,
-                None if stream.fields is None else json.dumps(stream.fields),
+                json.dumps(stream.fields),
                 json.dumps(clock, separators=(",", ":")),
                 now_ms,
             ),
@@ -276,6 +261,8 @@ def ingest_batch(
             _insert(conn, stream, agent_id, fresh, batch_id, now_ms)
         except sqlite3.IntegrityError:
             raise _reused_id(conn, stream, fresh) from None
+        if stream is SALES:
+            door_sales.apply_rows(conn, agent_id, [r.row for r in fresh], now_ms)
     return {
         "stored_through_seq": max(stored_through, rows[-1].seq),
         "received": len(fresh),
@@ -316,7 +303,7 @@ def _insert(
         )
     else:
         conn.executemany(
-            "INSERT INTO sales(agent_id, seq, sale_id, chain, row_json, received_at_ms,"
+            "INSERT INTO sales(agent_id, seq, entry_id, chain, row_json, received_at_ms,"
             " batch_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(agent_id, r.seq, r.row_id, r.chain, r.stored_text, now_ms, batch_id) for r in rows],
         )

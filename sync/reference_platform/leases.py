@@ -4,6 +4,8 @@ The rule that keeps a venue from overselling: for every ticket type,
 ``sold + held by leases <= capacity`` at all times, where a lease holds its whole
 ``count`` until it is returned (then only the seats the agent used, ``count - unused``)
 or until it expires unreturned (then nothing: the seats come back, ``docs/sync.md``).
+Door sales uploaded from a lease become tickets (``sold``) and stop being held by it
+(``door_sales.py``), so no seat is counted twice.
 Leases are granted inside the platform's single write transaction, so two agents
 asking at once can never both get the last seats.
 """
@@ -24,10 +26,15 @@ _LEASE_COLUMNS = "lease_id, agent_id, ticket_type, count, unused_returned, expir
 
 
 def held_by_leases(conn: sqlite3.Connection, event_id: int, ticket_type: int, now_ms: int) -> int:
+    """Seats the type's leases keep from everyone else. A door sale, once uploaded, is a
+    ticket counted in ``sold``, so a lease holds only what is not yet such a ticket:
+    open, ``count - door_sold + door_voided`` (a voided seat is the agent's to sell
+    again); returned, the seats the agent says it used minus the sales already here;
+    expired unreturned, nothing."""
     row = conn.execute(
         "SELECT coalesce(sum(CASE"
-        "  WHEN unused_returned IS NOT NULL THEN count - unused_returned"
-        "  WHEN expires_at_ms > ? THEN count ELSE 0 END), 0)"
+        "  WHEN unused_returned IS NOT NULL THEN max(0, count - unused_returned - door_sold)"
+        "  WHEN expires_at_ms > ? THEN count - door_sold + door_voided ELSE 0 END), 0)"
         " FROM leases WHERE event_id = ? AND ticket_type = ?",
         (now_ms, event_id, ticket_type),
     ).fetchone()

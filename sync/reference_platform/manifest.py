@@ -67,7 +67,8 @@ def manifest_page(
     span = (event_id, after, last)
     (ticket_types,) = conn.execute(
         "SELECT json_group_array(json_object("
-        " 'ticket_type', ticket_type, 'name', name, 'capacity', capacity))"
+        " 'ticket_type', ticket_type, 'name', name, 'capacity', capacity,"
+        " 'price_cents', price_cents))"
         " FROM (SELECT * FROM ticket_types WHERE event_id = ?"
         "  AND CAST(ticket_type AS TEXT) IN (SELECT ref FROM changes WHERE event_id = ?"
         "   AND change_no > ? AND change_no <= ? AND kind = 'ticket_type')"

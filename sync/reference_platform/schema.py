@@ -12,7 +12,7 @@ The shapes worth knowing when reading the rest of the package:
   chain value, the time it arrived and the upload batch (with the agent's ``clock``
   object) it came in. A scan row is stored as its canonical bytes (the JSON array the
   chain covers, field names once per batch), so the chain can be re-verified from the
-  stored text alone; a sale row as its JSON object.
+  stored text alone; so is a sale row (``SALE_FIELDS``, schema v2).
 * Secrets: platform private keys live in ``event_keys`` (the DB file is 0600 in a 0700
   directory); tokens are stored only as SHA-256.
 """
@@ -183,7 +183,29 @@ def _v1(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
-def _chain_checkpoints(conn: sqlite3.Connection) -> None:
+def _v2_door_sales(conn: sqlite3.Connection) -> None:
+    """Door sales become orders: sales rows have fixed fields (``SALE_FIELDS``), each
+    identified by its ``entry_id``; leases count the door sales and voids made on them
+    (so a sold seat is counted once, in ``ticket_types.sold``, not also as held by the
+    lease); ``email_queue`` holds the e-mails the platform owes door buyers."""
+    conn.execute("ALTER TABLE sales RENAME COLUMN sale_id TO entry_id")
+    conn.execute("ALTER TABLE leases ADD COLUMN door_sold INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE leases ADD COLUMN door_voided INTEGER NOT NULL DEFAULT 0")
+    conn.execute(
+        """CREATE TABLE email_queue (
+            email_id      INTEGER PRIMARY KEY,
+            event_id      INTEGER NOT NULL,
+            order_id      TEXT NOT NULL,
+            to_email      TEXT NOT NULL,
+            kind          TEXT NOT NULL,
+            created_at_ms INTEGER NOT NULL,
+            sent_at_ms    INTEGER
+        ) STRICT"""
+    )
+    conn.execute("CREATE INDEX email_queue_by_event ON email_queue(event_id, email_id)")
+
+
+def _v3_chain_checkpoints(conn: sqlite3.Connection) -> None:
     """Agents' signed chain checkpoints (``docs/evidence.md``), kept as uploaded and
     verified against the agent key certified at enrolment; and an index to find every
     scan of a ticket (evidence packs)."""
@@ -206,7 +228,11 @@ def _chain_checkpoints(conn: sqlite3.Connection) -> None:
 
 
 #: Ordered; shipped migrations are never edited, new ones are appended.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _chain_checkpoints)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _v1,
+    _v2_door_sales,
+    _v3_chain_checkpoints,
+)
 
 
 def migrate(conn: sqlite3.Connection) -> None:

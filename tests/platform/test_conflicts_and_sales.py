@@ -10,6 +10,7 @@ import aiohttp
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from edge_agent.ledger.records import genesis_chain, next_chain
+from edge_agent.ledger.sale_records import SALE_FIELDS
 from tests.helpers import scan_row
 from tests.platform.ledger_rows import ledger_rows, upload
 from tests.platform_fixture import EVENT_ID, PlatformFixture
@@ -54,18 +55,20 @@ async def test_a_ticket_admitted_by_two_agents_is_a_conflict(
 
 
 def sale_rows(agent_id: str, count: int) -> list[dict[str, Any]]:
-    """Sale rows chained with the rule ``docs/sync.md`` gives for sales (values in
-    sorted field-name order), computed here independently of the platform code."""
+    """Session-open rows chained with the rule ``docs/sync.md`` gives for sales (values
+    in ``SALE_FIELDS`` order), computed here with ``json.dumps``, independently of the
+    writer's and the platform's encoder."""
     rows: list[dict[str, Any]] = []
     prev = genesis_chain(agent_id)
     for seq in range(1, count + 1):
-        row: dict[str, Any] = {
-            "seq": seq, "sale_id": f"sale-{seq}", "agent_id": agent_id, "at_ms": 1_767_000_000_000,
-            "ticket_type": 1, "price_cents": 4500,
-            "payment": {"method": "card_terminal", "brand": "visa", "last4": "4242"},
-        }  # fmt: skip
-        values = [row[k] for k in sorted(row)]
-        canonical = json.dumps(values, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        row: dict[str, Any] = dict.fromkeys(SALE_FIELDS)
+        row.update(
+            seq=seq, entry_id=f"entry-{seq}", agent_id=agent_id, at_ms=1_767_000_000_000,
+            kind="session_open", session_id=f"s-{seq}", device_id="ipad-1", operator="Ana",
+            amount_cents=10_000, currency="EUR",
+        )  # fmt: skip
+        values = [row[k] for k in SALE_FIELDS]
+        canonical = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
         prev = next_chain(prev, canonical.encode("utf-8"))
         rows.append({**row, "chain": prev.hex()})
     return rows
@@ -82,7 +85,7 @@ async def test_sales_stream_is_idempotent_and_chain_checked(platform: PlatformFi
             200, {"stored_through_seq": 30, "received": 10, "duplicates": 10},
         )  # fmt: skip
         forged = [dict(r) for r in rows[25:30]]
-        forged[0]["price_cents"] = 1
+        forged[0]["amount_cents"] = 1
         status, doc = await upload(session, platform, token, "gate-a", forged, stream="sales")
         assert (status, doc["error"]["code"], doc["error"]["seq"]) == (409, "chain_mismatch", 26)
         # The scans stream of the same agent is separate.
@@ -90,3 +93,34 @@ async def test_sales_stream_is_idempotent_and_chain_checked(platform: PlatformFi
         assert doc["stored_through_seq"] == 0
     stored = await platform.admin.stored_rows("gate-a", "sales", limit=100)
     assert [s["row"] for s in stored] == rows
+
+
+def _rechain(agent_id: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    prev = genesis_chain(agent_id)
+    out = []
+    for row in rows:
+        values = [row[k] for k in SALE_FIELDS]
+        prev = next_chain(prev, json.dumps(values, separators=(",", ":")).encode("utf-8"))
+        out.append({**{k: row[k] for k in SALE_FIELDS}, "chain": prev.hex()})
+    return out
+
+
+async def test_a_sale_row_that_cannot_take_effect_is_a_bad_row(platform: PlatformFixture) -> None:
+    token = await platform.enrol("gate-a", Ed25519PrivateKey.generate())
+    base = sale_rows("gate-a", 1)[0]
+    ticket = {"ticket_id": "ab" * 16, "ticket_type": 1, "lease_id": None, "unit_cents": 0,
+              "code": ""}  # fmt: skip
+    sale = {**base, "kind": "sale", "event_id": EVENT_ID, "sale_id": "s-1", "order_id": "DO-1",
+            "tickets": json.dumps([ticket])}  # fmt: skip
+    cases = [
+        ({**base, "kind": "refund"}, "kind"),
+        ({**sale, "order_id": None}, "order_id"),
+        ({**sale, "tickets": "[{}]"}, "tickets"),
+        (sale, "tickets"),  # a sold ticket without its GH1 code
+    ]
+    async with aiohttp.ClientSession() as session:
+        for row, field in cases:
+            rows = _rechain("gate-a", [row])
+            status, doc = await upload(session, platform, token, "gate-a", rows, stream="sales")
+            assert (status, doc["error"]["code"], doc["error"]["field"]) == (422, "bad_row", field)
+    assert await platform.admin.stored_rows("gate-a", "sales") == []

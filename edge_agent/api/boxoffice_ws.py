@@ -1,0 +1,167 @@
+"""``GET /api/v1/boxoffice/ws``: the counter's figures, pushed live to the iPad page.
+
+The page shows what may be sold now (leased seats left), the till and the gate's
+admissions; polling that from every iPad would cost a request a second each and still lag.
+Instead the agent pushes ``{"type": "figures", "figures": <GET /api/v1/boxoffice>}`` once
+on connect and again whenever the box office reports a change (a sale, a void, a lease,
+a session opened or closed, an admitted scan), coalesced to at most ``MAX_PUSHES_PER_S``
+a second, and only when the figures differ from the last ones sent.
+
+Authentication is the scan socket's (``api/scan_ws.py``): ``Authorization: Bearer`` on
+the upgrade, or — browsers cannot set that header on a WebSocket — a first message
+``{"auth": "<token>"}``, answered ``{"auth": "ok", "device_id": …}``. Roles: box_office,
+supervisor. A token revoked while connected closes the socket (4401). The client sends
+nothing else; anything it sends is ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from edge_agent.api.auth import public
+from edge_agent.api.errors import ApiError
+from edge_agent.api.keys import runtime_of
+from edge_agent.api.route_spec import spec
+from edge_agent.devices.registry import Device
+from edge_agent.devices.roles import Role
+from edge_agent.devices.tokens import token_hash
+from edge_agent.runtime import AgentRuntime
+
+log = logging.getLogger(__name__)
+
+boxoffice_ws_routes = web.RouteTableDef()
+#: The open sockets, closed when the agent shuts down: an iPad keeps its socket open for
+#: hours, and the server would otherwise wait out its shutdown timeout for each one.
+SOCKETS_KEY = web.AppKey("boxoffice_sockets", set[web.WebSocketResponse])
+
+BOX_OFFICE_ROLES = frozenset({Role.BOX_OFFICE, Role.SUPERVISOR})
+#: A client that sends no auth message within this time is closed.
+AUTH_TIMEOUT_S = 10.0
+#: Coalescing: after a push, changes are gathered for this long before the next one.
+MAX_PUSHES_PER_S = 4
+#: Without a change notice the figures are still looked at this often (lease expiry is
+#: a change no one announces: it happens by the clock).
+IDLE_CHECK_S = 5.0
+CLOSE_UNAUTHORIZED = 4401
+_UNAUTHORIZED = "unknown or revoked device token, or its role may not use the box office"
+
+
+def add_boxoffice_ws(app: web.Application) -> None:
+    """Register the route, and the shutdown step that closes its sockets."""
+    app[SOCKETS_KEY] = set[web.WebSocketResponse]()
+    app.add_routes(boxoffice_ws_routes)
+    app.on_shutdown.append(_close_sockets)
+
+
+async def _close_sockets(app: web.Application) -> None:
+    sockets = app[SOCKETS_KEY]
+    for ws in [*sockets]:
+        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"agent shutting down")
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def _device_for(rt: AgentRuntime, token: str) -> Device | None:
+    device = rt.devices.by_token_hash(token_hash(token)) if token else None
+    return device if device is not None and device.role in BOX_OFFICE_ROLES else None
+
+
+def _still_allowed(rt: AgentRuntime, device: Device) -> bool:
+    current = rt.devices.get(device.device_id)
+    return current is not None and current.active
+
+
+@boxoffice_ws_routes.get("/api/v1/boxoffice/ws")
+@public  # authenticates itself: the header, or a first message (see the module docstring)
+@spec(websocket=True, checks_roles=BOX_OFFICE_ROLES, status=101, errors=[(401, "unauthorized")])
+async def boxoffice_ws(request: web.Request) -> web.StreamResponse:
+    """A WebSocket that pushes the box office's figures: on connect and after each change.
+
+    Authenticate with the Authorization header or a first message {"auth": "<token>"}.
+    Each push is {"type": "figures", "figures": <GET /api/v1/boxoffice>}, at most a few a
+    second; the client sends nothing after authenticating.
+    """
+    rt = runtime_of(request)
+    device = None
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        device = _device_for(rt, token.strip()) if scheme.lower() == "bearer" else None
+        if device is None:  # refused before the upgrade, like every other route
+            raise ApiError(401, "unauthorized", _UNAUTHORIZED)
+    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4096)
+    await ws.prepare(request)
+    if device is None:
+        device = await _auth_message(rt, ws)
+        if device is None:
+            await ws.close(code=CLOSE_UNAUTHORIZED, message=b"unauthorized")
+            return ws
+        await ws.send_json({"auth": "ok", "device_id": device.device_id})
+    sockets = request.app[SOCKETS_KEY]
+    sockets.add(ws)
+    pusher = asyncio.create_task(_push_figures(rt, ws, device))
+    try:
+        async for msg in ws:  # drains pings and close frames; the client has nothing to say
+            if msg.type is WSMsgType.ERROR:
+                break
+    finally:
+        sockets.discard(ws)
+        pusher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pusher
+    return ws
+
+
+async def _auth_message(rt: AgentRuntime, ws: web.WebSocketResponse) -> Device | None:
+    try:
+        msg = await ws.receive(timeout=AUTH_TIMEOUT_S)
+    except TimeoutError:
+        await ws.send_json(_error("unauthorized", 'send {"auth": "<token>"} first'))
+        return None
+    token = ""
+    if msg.type is WSMsgType.TEXT:
+        try:
+            doc = json.loads(msg.data)
+        except ValueError:
+            doc = None
+        if isinstance(doc, dict) and isinstance(doc.get("auth"), str):
+            token = doc["auth"].strip()
+    device = _device_for(rt, token)
+    if device is None and msg.type is WSMsgType.TEXT:
+        log.warning("box-office websocket refused: bad or missing token")
+        await ws.send_json(_error("unauthorized", _UNAUTHORIZED))
+    return device
+
+
+async def _push_figures(rt: AgentRuntime, ws: web.WebSocketResponse, device: Device) -> None:
+    last: dict[str, Any] | None = None
+    changes = rt.boxoffice.changes()
+    try:
+        while not ws.closed:
+            if not _still_allowed(rt, device):
+                await ws.send_json(_error("unauthorized", "this device's token was revoked"))
+                await ws.close(code=CLOSE_UNAUTHORIZED, message=b"revoked")
+                return
+            figures = await rt.boxoffice.figures(device.device_id)
+            if figures != last:
+                await ws.send_json({"type": "figures", "figures": figures})
+                last = figures
+            await changes.wait(IDLE_CHECK_S)
+            await asyncio.sleep(1.0 / MAX_PUSHES_PER_S)  # gather a burst into one push
+    except (ConnectionResetError, RuntimeError) as exc:  # the client went away mid-send
+        log.debug("box-office websocket closed while pushing: %s", exc)
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # the figures could not be read: say so rather than go quiet
+        log.exception("box-office websocket: reading the figures failed")
+        await ws.close(code=WSCloseCode.INTERNAL_ERROR, message=b"internal error")
+    finally:
+        changes.close()

@@ -1,0 +1,176 @@
+"""``GET /api/v1/openapi.json``: the LAN API's OpenAPI 3.1 document, made from the code.
+
+Why generated: a hand-written document drifts. This walks the running app's router and
+reads what each handler declares — roles (``@requires``/``@public``), request, query and
+response types and error codes (``@spec``) — so a route is documented exactly as it is
+served. A route without ``@spec`` is left out, and a test fails for it. Public: it holds
+no secrets, and a client needs it before pairing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from aiohttp import web
+
+from edge_agent import __version__
+from edge_agent.api.auth import is_public, public, roles_of
+from edge_agent.api.card_guard import CODE as CARD_CODE
+from edge_agent.api.json_schema import JsonSchema, SchemaSet
+from edge_agent.api.response_types import ErrorBody
+from edge_agent.api.route_spec import Operation, operation_of, spec
+from edge_agent.api.schema_types import fields_of
+from edge_agent.devices.roles import ANY_ROLE
+
+API_PREFIX = "/api/v1"
+
+openapi_routes = web.RouteTableDef()
+
+_BODY_ERRORS = (
+    (400, "invalid_json"),
+    (413, "body_too_large"),
+    (415, "unsupported_media_type"),
+    (422, "invalid_request"),
+    (422, "unknown_field"),
+)
+_SUCCESS = {101: "Switching Protocols", 200: "OK", 201: "Created", 202: "Accepted", 302: "Found"}
+
+
+def api_routes(app: web.Application) -> list[web.AbstractRoute]:
+    """The app's ``/api/v1`` routes (aiohttp's automatic HEAD twins left out)."""
+    return [
+        r
+        for r in app.router.routes()
+        if r.method != "HEAD" and _path_of(r).startswith(f"{API_PREFIX}/")
+    ]
+
+
+def _path_of(route: web.AbstractRoute) -> str:
+    resource = route.resource
+    canonical = resource.canonical if resource is not None else ""
+    return re.sub(r"\{(\w+):[^}]*\}", r"{\1}", canonical)  # {name:regex} → {name}
+
+
+def openapi_document(app: web.Application) -> dict[str, Any]:
+    schemas = SchemaSet()
+    error_ref = schemas.ref(ErrorBody)
+    paths: dict[str, dict[str, Any]] = defaultdict(dict)
+    ids: set[str] = set()
+    for route in api_routes(app):
+        op = operation_of(route.handler)
+        if op is None:
+            continue
+        path = _path_of(route)
+        op_id = route.handler.__name__
+        while op_id in ids:
+            op_id += "_"
+        ids.add(op_id)
+        paths[path][route.method.lower()] = _operation(route, op, path, op_id, schemas, error_ref)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Gatehouse edge agent LAN API",
+            "version": __version__,
+            "description": 'Every error is {"error": {"code", "message"}} (docs/api.md). '
+            "x-roles names the device roles an operation accepts.",
+        },
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": dict(sorted(schemas.components.items())),
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "a paired device's token (POST /api/v1/pair)",
+                }
+            },
+        },
+        "security": [{"bearer": []}],
+    }
+
+
+def _operation(
+    route: web.AbstractRoute,
+    op: Operation,
+    path: str,
+    op_id: str,
+    schemas: SchemaSet,
+    error_ref: JsonSchema,
+) -> dict[str, Any]:
+    public_route = is_public(route.handler)
+    roles = op.checks_roles if public_route else roles_of(route.handler)
+    out: dict[str, Any] = {"operationId": op_id, "summary": op.summary or op_id}
+    if op.description:
+        out["description"] = op.description
+    out["x-roles"] = sorted(r.value for r in roles or ())
+    if public_route:
+        out["security"] = []  # no token needed (or, for a WebSocket, checked in-band)
+    if op.websocket:
+        out["x-websocket"] = True
+    params = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in re.findall(r"\{(\w+)\}", path)
+    ]
+    if op.query is not None:
+        for s in fields_of(op.query):
+            param: dict[str, Any] = {
+                "name": s.name,
+                "in": "query",
+                "required": s.required,
+                "schema": schemas.schema(s.type, s.rules),
+            }
+            if s.rules.description:
+                param["description"] = s.rules.description
+            params.append(param)
+    if params:
+        out["parameters"] = params
+    errors = set(op.errors) | {(422, CARD_CODE)}
+    if op.body is not None:
+        out["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": schemas.schema(op.body)}},
+        }
+        errors |= set(_BODY_ERRORS)
+    if op.query is not None:
+        errors |= {(422, "invalid_request"), (422, "unknown_field")}
+    if not public_route:
+        errors.add((401, "unauthorized"))
+        if roles != ANY_ROLE:  # a route open to every role never answers forbidden
+            errors.add((403, "forbidden"))
+    success: dict[str, Any] = {"description": _SUCCESS.get(op.status, "success")}
+    if op.redirect:
+        success["headers"] = {"Location": {"schema": {"type": "string"}}}
+    if op.response is not None:
+        success["content"] = {"application/json": {"schema": schemas.schema(op.response)}}
+    responses: dict[str, Any] = {str(op.status): success}
+    for status in op.also:
+        responses[str(status)] = {**success, "description": _SUCCESS.get(status, "success")}
+    by_status: dict[int, list[str]] = defaultdict(list)
+    for status, code in sorted(errors):
+        by_status[status].append(code)
+    for status, codes in sorted(by_status.items()):
+        responses[str(status)] = {
+            "description": "error: " + ", ".join(codes),
+            "content": {"application/json": {"schema": _error_schema(error_ref, codes)}},
+        }
+    out["responses"] = responses
+    return out
+
+
+def _error_schema(error_ref: JsonSchema, codes: list[str]) -> JsonSchema:
+    return {
+        "allOf": [
+            error_ref,
+            {"properties": {"error": {"properties": {"code": {"enum": codes}}}}},
+        ]
+    }
+
+
+@openapi_routes.get(f"{API_PREFIX}/openapi.json")
+@public  # the contract holds no secrets; a client reads it before it is paired
+@spec(response=dict[str, Any])
+async def get_openapi(request: web.Request) -> web.Response:
+    """This document: the LAN API in OpenAPI 3.1, generated from the routes' declarations."""
+    return web.json_response(openapi_document(request.app))

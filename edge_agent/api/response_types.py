@@ -1,0 +1,275 @@
+"""Typed shapes of the LAN API's answers: the return types of the view builders.
+
+Why: mypy checks every view builder against these (a renamed or missing key is a type
+error), and the OpenAPI generator (``api/json_schema.py``) reads the same TypedDicts,
+so the document says what the code really sends. Keys marked ``NotRequired`` may be
+absent; the rest are always present (``None`` where the type allows it).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NotRequired, TypedDict
+
+from edge_agent.gate.verdict_json import FirstAdmitted, Verdict
+
+__all__ = ["FirstAdmitted", "Verdict"]
+
+
+class ErrorDetail(TypedDict):
+    code: str
+    message: str
+
+
+class ErrorBody(TypedDict):
+    """Every refusal. Some carry more keys (``not_recorded`` also has ``verdict``)."""
+
+    error: ErrorDetail
+
+
+class OverrideVerdict(Verdict):
+    override_operator: str
+    override_reason: str
+
+
+class PairAnswer(TypedDict):
+    device_id: str
+    role: str
+    name: str
+    token: str
+
+
+class PairingCode(TypedDict):
+    code: str
+    role: str
+    name: str
+    expires_at: str
+
+
+class DeviceView(TypedDict):
+    device_id: str
+    name: str
+    role: str
+    paired_at: str
+    revoked_at: str | None
+
+
+class DeviceList(TypedDict):
+    devices: list[DeviceView]
+
+
+class Revoked(TypedDict):
+    device_id: str
+    revoked_at: str
+
+
+class AdmissionView(TypedDict):
+    inside: bool
+    entries: int
+    first_admitted_at: str
+    first_gate: str
+    last_at: str
+    last_gate: str
+
+
+class TicketView(TypedDict):
+    ticket_id: str
+    event_id: int
+    ticket_type: int
+    ticket_type_name: str | None
+    order_id: str | None
+    holder_name: str | None
+    holder_email: str | None
+    valid_from: int
+    valid_until: int
+    revoked: str | None
+    admission: AdmissionView | None
+
+
+class TicketSearch(TypedDict):
+    query: str
+    tickets: list[TicketView]
+    limit: int
+
+
+class ScanHistoryEntry(TypedDict):
+    seq: int
+    scan_id: str
+    at: str
+    gate: str
+    lane: str
+    device_id: str
+    device_name: str | None
+    direction: str
+    credential_kind: str
+    outcome: str
+    reason: str
+    override_operator: str | None
+    override_reason: str | None
+
+
+class TicketDetail(TypedDict):
+    ticket_id: str
+    ticket: TicketView | None
+    revoked: str | None
+    admission: AdmissionView | None
+    scans: list[ScanHistoryEntry]
+
+
+class ConflictAdmission(TypedDict):
+    agent_id: Any
+    scan_id: Any
+    seq: Any
+    at: str | None
+
+
+class Conflict(TypedDict):
+    ticket_id: Any
+    admissions: list[ConflictAdmission]
+
+
+class ConflictReport(TypedDict):
+    event_id: int
+    fetched_at: str
+    conflicts: list[Conflict]
+
+
+class SyncEvent(TypedDict):
+    status: str
+    name: str | None
+    venue: str | None
+    postponed_to: Any
+
+
+class SyncManifest(TypedDict):
+    cursor: str | None
+    at: str | None
+    age_s: float | None
+
+
+class OutboxStream(TypedDict):
+    head_seq: int
+    uploaded_through_seq: int
+    depth: int
+    halted: str | None
+
+
+class ClockView(TypedDict):
+    offset_ms: int
+    rtt_ms: int
+    measured_at: str
+
+
+class SyncView(TypedDict):
+    """Platform sync; with sync off only ``enabled`` (false) and ``event`` (null)."""
+
+    enabled: bool
+    event: SyncEvent | None
+    platform_url: NotRequired[str]
+    running: NotRequired[bool]
+    manifest: NotRequired[SyncManifest]
+    outbox: NotRequired[dict[str, OutboxStream]]
+    last_success: NotRequired[str | None]
+    last_error: NotRequired[str | None]
+    last_error_at: NotRequired[str | None]
+    failures_in_a_row: NotRequired[int]
+    backoff_until: NotRequired[str | None]
+    clock: NotRequired[ClockView | None]
+
+
+class SyncNow(TypedDict):
+    completed: bool
+    sync: SyncView
+
+
+class ManifestView(TypedDict):
+    revocations: int
+    at: str | None
+    at_ms: int | None
+    age_s: float | None
+
+
+class DiskView(TypedDict):
+    data_dir_free_bytes: int | None
+    data_dir_total_bytes: int | None
+
+
+class AgentView(TypedDict):
+    agent_id: str
+    venue: str
+    version: str
+    started_at: str
+    uptime_s: float
+
+
+class GateView(TypedDict):
+    id: str
+    name: str
+    allowed_ticket_types: list[int]
+
+
+class PolicyView(TypedDict):
+    reentry: bool
+    exit_scans: bool
+    clock_skew_grace_s: int
+
+
+class LedgerView(TypedDict):
+    head_seq: int
+    head_chain: str
+    batches_committed: int
+    last_commit_ms: float | None
+    start_check: str
+
+
+class DeviceCounts(TypedDict):
+    device_id: str
+    name: str
+    by_outcome: dict[str, int]
+
+
+class ScanCounts(TypedDict):
+    total: int
+    by_outcome: dict[str, int]
+    by_reason: dict[str, int]
+    not_recorded: int
+    last_minute: int
+    by_lane: dict[str, dict[str, int]]
+    by_device: list[DeviceCounts]
+    recent: list[dict[str, Any]]
+
+
+class StatusEventId(TypedDict):
+    event_id: int
+
+
+class AdmissionCounts(TypedDict):
+    tickets_admitted: int
+    inside_now: int
+
+
+class KeyringView(TypedDict):
+    keys: int
+    warnings: list[str]
+
+
+class PairedCount(TypedDict):
+    paired: int
+
+
+class Status(TypedDict):
+    """``GET /api/v1/status``: the whole agent at a glance (``docs/api.md``)."""
+
+    agent: AgentView
+    event: StatusEventId
+    gate: GateView
+    policy: PolicyView
+    ledger: LedgerView
+    scans: ScanCounts
+    admissions: AdmissionCounts
+    manifest: ManifestView
+    keyring: KeyringView
+    devices: PairedCount
+    disk: DiskView
+    sync: SyncView
+    lanes: list[dict[str, Any]]
+    printer: dict[str, object] | None

@@ -1,0 +1,85 @@
+"""What each ``/api/v1`` route takes and answers, recorded on its handler.
+
+Why: the OpenAPI document (``api/openapi.py``) is generated from the running app's router,
+so the contract cannot drift from the code. Each handler carries, in one stack of
+decorators, its roles (``@requires``/``@public`` in ``api/auth.py``) and ``@spec(…)``:
+request schema, query schema, response type, success status and the error codes it may
+answer with (beyond the ones every route can answer). A test walks the router and fails
+for a route without a spec. Example::
+
+    @routes.post("/api/v1/boxoffice/sessions")
+    @requires(Role.BOX_OFFICE, Role.SUPERVISOR)
+    @spec(body=OpenSession, response=SessionView, status=201, errors=[(409, "session_open")])
+    async def post_session(request: web.Request) -> web.Response: ...
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from edge_agent.devices.roles import Role
+
+_SPEC_ATTR = "__gatehouse_spec__"
+
+H = TypeVar("H", bound=Callable[..., object])
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    summary: str
+    description: str
+    body: type | None
+    query: type | None
+    response: Any  # a TypedDict or dataclass type; None for no JSON body
+    status: int
+    #: Other success statuses with the same body (``sync/now``: 202 when still running).
+    also: tuple[int, ...]
+    errors: tuple[tuple[int, str], ...]
+    websocket: bool
+    #: Roles a public route checks itself (the WebSockets authenticate in-band).
+    checks_roles: frozenset[Role] | None
+    redirect: bool
+
+
+def spec(
+    *,
+    body: type | None = None,
+    query: type | None = None,
+    response: Any = None,
+    status: int = 200,
+    also: Iterable[int] = (),
+    errors: Iterable[tuple[int, str]] = (),
+    websocket: bool = False,
+    checks_roles: Iterable[Role] | None = None,
+    redirect: bool = False,
+) -> Callable[[H], H]:
+    """Record a route's contract on its handler (summary and description: its docstring)."""
+
+    def mark(handler: H) -> H:
+        doc = inspect.getdoc(handler) or ""
+        summary, _, rest = doc.partition("\n")
+        op = Operation(
+            summary=summary.strip(),
+            description=" ".join(rest.split()),
+            body=body,
+            query=query,
+            response=response,
+            status=status,
+            also=tuple(also),
+            errors=tuple(sorted(set(errors))),
+            websocket=websocket,
+            checks_roles=frozenset(checks_roles) if checks_roles is not None else None,
+            redirect=redirect,
+        )
+        setattr(handler, _SPEC_ATTR, op)
+        return handler
+
+    return mark
+
+
+def operation_of(handler: object) -> Operation | None:
+    op = getattr(handler, _SPEC_ATTR, None)
+    return op if isinstance(op, Operation) else None
