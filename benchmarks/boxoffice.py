@@ -14,6 +14,9 @@ a fresh ``request_id``, over one keep-alive HTTP connection.
 Baseline in the same run, on the same agent, interleaved one-for-one with the sales so a
 noisy machine weighs on both alike: ``POST /api/v1/scans`` of a fresh plain-code ticket
 (a verdict made durable in the same ledger). ``sale_vs_scan_p95`` is the ratio.
+
+``list_p95_ms``: after the sales, ``GET /api/v1/boxoffice/sales?limit=50`` (the till's
+sales screen: 50 receipts, each ticket with its ``qr_svg``), 20 times.
 """
 
 # ruff: noqa: E402  (the path fix below must run before the project is imported)
@@ -58,6 +61,8 @@ TICKET_TYPE = 0
 PRICE_CENTS = 4500
 WARMUP = 10
 TARGET_MS = 50.0
+LIST_LIMIT = 50
+LIST_TIMES = 20
 CONFIG = """\
 [agent]
 agent_id = "bench-box-office"
@@ -218,6 +223,25 @@ def sale_body() -> dict[str, Any]:
     }
 
 
+async def time_receipt_list(
+    http: aiohttp.ClientSession, url: str, headers: dict[str, str]
+) -> dict[str, float]:
+    """``GET …/sales?limit=LIST_LIMIT`` (what the iPad's sales screen loads), LIST_TIMES
+    times after the sales."""
+    ms: list[float] = []
+    for _ in range(LIST_TIMES):
+        t0 = time.perf_counter()
+        async with http.get(url, params={"limit": str(LIST_LIMIT)}, headers=headers) as r:
+            doc = await r.json()
+            status = r.status
+        ms.append((time.perf_counter() - t0) * 1000)
+        if status != 200 or len(doc["sales"]) != LIST_LIMIT:
+            raise RuntimeError(f"list: {status} {len(doc.get('sales', []))} sales")
+        if not all(t["qr_svg"].startswith("<svg") for s in doc["sales"] for t in s["tickets"]):
+            raise RuntimeError("a listed ticket has no QR")
+    return stats(ms)
+
+
 async def measure(agent: Agent, codes: list[str], n: int) -> dict[str, Any]:
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(timeout=timeout) as http:
@@ -259,6 +283,7 @@ async def measure(agent: Agent, codes: list[str], n: int) -> dict[str, Any]:
                 scan_ms.append(scan)
         async with http.get(f"{base}/api/v1/boxoffice", headers=till) as r:
             figures = await r.json()
+        list_ms = await time_receipt_list(http, f"{base}/api/v1/boxoffice/sales", till)
     sold = next(t for t in figures["ticket_types"] if t["ticket_type"] == TICKET_TYPE)
     if sold["sold_here"] != n + WARMUP or figures["session"]["sales"] != n + WARMUP:
         raise RuntimeError(f"the agent counts other sales than were made: {figures}")
@@ -276,6 +301,10 @@ async def measure(agent: Agent, codes: list[str], n: int) -> dict[str, Any]:
         "baseline_scan_p50_ms": scan["p50"],
         "baseline_scan_p95_ms": scan["p95"],
         "sale_vs_scan_p95": round(sale["p95"] / scan["p95"], 2),
+        # the till's list of its last LIST_LIMIT receipts, each ticket with its QR
+        "list_receipts": LIST_LIMIT,
+        "list_p50_ms": list_ms["p50"],
+        "list_p95_ms": list_ms["p95"],
     }
 
 

@@ -30,6 +30,7 @@ from edge_agent.evidence.pack import (
     build_pack,
     plan_segments,
 )
+from edge_agent.evidence.sale_entry import SaleRow
 from edge_agent.key_files import KeyFile, read_json_file
 from edge_agent.ledger.chain_checkpoints import (
     all_checkpoints,
@@ -39,12 +40,14 @@ from edge_agent.ledger.chain_checkpoints import (
     seqs_of_tickets,
 )
 from edge_agent.ledger.connection import open_read_connection
+from edge_agent.ledger.sale_records import SALE_FIELDS, parse_tickets_text
 from edge_agent.ledger.sync_tables import read_sync_state
 
 AGENT_OMITTED = (
-    "the order's purchase, payment and delivery data: held by the platform, not the gate",
-    "holder names and e-mail addresses: the gate's manifest copy has them, a pack from"
-    " the gate does not need them",
+    "the order's purchase, payment and delivery data: held by the platform, not the gate"
+    " (only this agent's own door sales of the order are in the pack)",
+    "holder names and e-mail addresses, and a door buyer's name and e-mail: the gate's"
+    " ledger has them, a pack from the gate does not need them",
 )
 
 
@@ -98,7 +101,10 @@ def _pack_input(
             "SELECT ticket_type, name FROM ticket_types WHERE event_id = ?", (event_id,)
         ).fetchall()
     )
-    tickets = _tickets(conn, order_id, ticket_id, names)
+    sales = _sales(conn, order_id, ticket_id)
+    tickets = _with_sold_tickets(_tickets(conn, order_id, ticket_id, names), sales, names)
+    if ticket_id is not None:
+        tickets = [t for t in tickets if t.ticket_id == ticket_id]
     notes: list[str] = []
     if not tickets:
         notes.append(f"the gate's manifest copy lists no ticket of order {order_id}")
@@ -131,6 +137,7 @@ def _pack_input(
         ),
         agents=(AgentEvidence(agent_id, tuple(segments)),) if segments else (),
         keyring=_keyring(config, state.keyring_json if state.event_id == event_id else None),
+        sales=tuple(sales),
         omitted=AGENT_OMITTED,
         notes=tuple(notes),
     )
@@ -156,6 +163,48 @@ def _tickets(
             (order_id,),
         ).fetchall()
     return [TicketInfo(tid, oid or None, ttype, names.get(ttype)) for tid, oid, ttype in rows]
+
+
+def _sales(conn: sqlite3.Connection, order_id: str | None, ticket_id: str | None) -> list[SaleRow]:
+    """The ``sale``/``void`` rows of the order (or of the sale that issued the ticket)
+    in this agent's box-office ledger (schema v3; none in an older ledger)."""
+    if not _has_table(conn, "sales"):
+        return []
+    columns = ", ".join(SALE_FIELDS)
+    if order_id is None:
+        found = conn.execute(
+            "SELECT order_id FROM sales WHERE kind = 'sale' AND instr(tickets, ?) > 0",
+            (f'"ticket_id":"{ticket_id}"',),
+        ).fetchone()
+        if found is None:
+            return []
+        order_id = str(found[0])
+    return [
+        SaleRow(tuple(r[:-1]), str(r[-1]))
+        for r in conn.execute(
+            f"SELECT {columns}, chain FROM sales WHERE order_id = ?"  # noqa: S608
+            " AND kind IN ('sale', 'void') ORDER BY seq",
+            (order_id,),
+        )
+    ]
+
+
+def _with_sold_tickets(
+    tickets: list[TicketInfo], sales: list[SaleRow], names: Mapping[int, str]
+) -> list[TicketInfo]:
+    """Add the tickets a door sale issued that the manifest copy does not list yet (the
+    platform has not sent them back) or lists without their order."""
+    known = {t.ticket_id: t for t in tickets if t.order_id is not None}
+    for row in sales:
+        if row.get("kind") != "sale":
+            continue
+        for item in parse_tickets_text(str(row.get("tickets"))):
+            if item["ticket_id"] not in known:
+                ttype = item["ticket_type"]
+                known[item["ticket_id"]] = TicketInfo(
+                    item["ticket_id"], row.get("order_id"), ttype, names.get(ttype)
+                )
+    return sorted(known.values(), key=lambda t: t.ticket_id) or tickets
 
 
 def _export_checkpoint(

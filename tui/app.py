@@ -62,6 +62,9 @@ class GatehouseApp(App[None]):
 
     #: The last status document (``None`` until the first answer).
     status: reactive[dict[str, Any] | None] = reactive(None, always_update=True)
+    #: The last box-office figures (ticket types: capacity, admitted, sold here), or
+    #: ``None`` when the agent has no box office or this role may not see them.
+    figures: reactive[dict[str, Any] | None] = reactive(None, always_update=True)
     #: "ok", "connecting", "unreachable", "refused" — with ``link_text`` for people.
     link: reactive[str] = reactive("connecting")
     link_text: reactive[str] = reactive("connecting…")
@@ -138,6 +141,10 @@ class GatehouseApp(App[None]):
             self._set_link("unreachable", f"✘ agent error: {exc}")
             return
         self._set_link("ok", f"● connected to {self.api.url}")
+        try:  # capacity per ticket type lives with the box office's figures
+            self.figures = await self.api.boxoffice()
+        except (AgentRefused, AgentUnreachable):
+            self.figures = None
         self.status = doc
 
     def _set_link(self, state: str, text: str) -> None:

@@ -18,7 +18,8 @@ from tui.errors import AgentRefused, AgentUnreachable, TokenRefused
 
 JsonDoc = dict[str, Any]
 
-#: Seconds before a call counts as "agent unreachable" (sync now waits longer).
+#: Seconds before a call counts as "agent unreachable" (sync now and an evidence pack,
+#: built from the ledger file, wait longer).
 DEFAULT_TIMEOUT_S = 5.0
 SYNC_NOW_TIMEOUT_S = 15.0
 
@@ -34,6 +35,7 @@ class AgentApi(Protocol):
     async def find_tickets(self, query: str) -> JsonDoc: ...
     async def ticket(self, ticket_id: str) -> JsonDoc: ...
     async def override(self, ticket_id: str, direction: str, reason: str) -> JsonDoc: ...
+    async def evidence(self, ticket_id: str) -> JsonDoc: ...
     async def devices(self) -> JsonDoc: ...
     async def pairing_code(self, role: str, name: str) -> JsonDoc: ...
     async def revoke_device(self, device_id: str) -> JsonDoc: ...
@@ -46,6 +48,8 @@ class AgentApi(Protocol):
     async def sales(self, limit: int = 20) -> JsonDoc: ...
     async def void_sale(self, sale_id: str, reason: str) -> JsonDoc: ...
     async def print_sale(self, sale_id: str) -> JsonDoc: ...
+    async def take_lease(self, ticket_type: int, count: int) -> JsonDoc: ...
+    async def return_lease(self, lease_id: str) -> JsonDoc: ...
     async def close(self) -> None: ...
 
 
@@ -121,6 +125,12 @@ class HttpAgentClient:
             {"direction": direction, "reason": reason},
         )
 
+    async def evidence(self, ticket_id: str) -> JsonDoc:
+        """This agent's evidence pack for the ticket: ``evidence_json`` (the exact
+        signed text), ``signature``, ``html``, ``conclusion`` (``docs/evidence.md``)."""
+        path = f"/api/v1/tickets/{quote(ticket_id, safe='')}/evidence"
+        return await self._call("GET", path, timeout_s=SYNC_NOW_TIMEOUT_S)
+
     async def devices(self) -> JsonDoc:
         return await self._call("GET", "/api/v1/devices")
 
@@ -162,6 +172,16 @@ class HttpAgentClient:
         return await self._call(
             "POST", f"/api/v1/boxoffice/sales/{quote(sale_id, safe='')}/print", {}
         )
+
+    async def take_lease(self, ticket_type: int, count: int) -> JsonDoc:
+        body = {"ticket_type": ticket_type, "count": count}
+        return await self._call(
+            "POST", "/api/v1/boxoffice/leases", body, timeout_s=SYNC_NOW_TIMEOUT_S
+        )
+
+    async def return_lease(self, lease_id: str) -> JsonDoc:
+        path = f"/api/v1/boxoffice/leases/{quote(lease_id, safe='')}/return"
+        return await self._call("POST", path, timeout_s=SYNC_NOW_TIMEOUT_S)
 
 
 def _unreachable_text(url: str, exc: BaseException) -> str:

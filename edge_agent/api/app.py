@@ -13,12 +13,13 @@ from aiohttp import web
 
 from edge_agent.api.auth import auth_middleware
 from edge_agent.api.boxoffice_routes import boxoffice_routes
-from edge_agent.api.boxoffice_ws import add_boxoffice_ws
+from edge_agent.api.boxoffice_ws import boxoffice_ws_routes
 from edge_agent.api.card_guard import card_number_middleware
 from edge_agent.api.conflict_routes import conflict_routes
 from edge_agent.api.device_routes import device_routes
 from edge_agent.api.errors import error_middleware
 from edge_agent.api.keys import RUNTIME_APP_KEY, RUNTIME_KEY
+from edge_agent.api.open_sockets import close_sockets_on_shutdown
 from edge_agent.api.openapi import openapi_routes
 from edge_agent.api.page_routes import page_routes
 from edge_agent.api.routes import routes
@@ -47,8 +48,9 @@ def create_app(
     app.add_routes(conflict_routes)
     app.add_routes(openapi_routes)
     app.add_routes(boxoffice_routes)
-    add_boxoffice_ws(app)
+    app.add_routes(boxoffice_ws_routes)
     app.add_routes(page_routes)
+    close_sockets_on_shutdown(app)  # the WebSockets' (scans, box office)
 
     async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
         runtime = await AgentRuntime.start(config, claimer, evdev_source=evdev_source)

@@ -187,7 +187,7 @@ class ItemView(TypedDict):
     unit_cents: int
 
 
-class TicketView(TypedDict):
+class SoldTicketView(TypedDict):
     ticket_id: str
     ticket_type: int
     name: str
@@ -224,7 +224,7 @@ class ReceiptView(TypedDict):
     currency: str
     payment: dict[str, object]
     customer: CustomerView | None
-    tickets: list[TicketView]
+    tickets: list[SoldTicketView]
     delivery: DeliveryView
     void: VoidView | None
     warnings: list[str]

@@ -27,6 +27,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from edge_agent.api.auth import public
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import runtime_of
+from edge_agent.api.open_sockets import open_socket
 from edge_agent.api.route_spec import spec
 from edge_agent.devices.registry import Device
 from edge_agent.devices.roles import Role
@@ -36,9 +37,6 @@ from edge_agent.runtime import AgentRuntime
 log = logging.getLogger(__name__)
 
 boxoffice_ws_routes = web.RouteTableDef()
-#: The open sockets, closed when the agent shuts down: an iPad keeps its socket open for
-#: hours, and the server would otherwise wait out its shutdown timeout for each one.
-SOCKETS_KEY = web.AppKey("boxoffice_sockets", set[web.WebSocketResponse])
 
 BOX_OFFICE_ROLES = frozenset({Role.BOX_OFFICE, Role.SUPERVISOR})
 #: A client that sends no auth message within this time is closed.
@@ -50,19 +48,6 @@ MAX_PUSHES_PER_S = 4
 IDLE_CHECK_S = 5.0
 CLOSE_UNAUTHORIZED = 4401
 _UNAUTHORIZED = "unknown or revoked device token, or its role may not use the box office"
-
-
-def add_boxoffice_ws(app: web.Application) -> None:
-    """Register the route, and the shutdown step that closes its sockets."""
-    app[SOCKETS_KEY] = set[web.WebSocketResponse]()
-    app.add_routes(boxoffice_ws_routes)
-    app.on_shutdown.append(_close_sockets)
-
-
-async def _close_sockets(app: web.Application) -> None:
-    sockets = app[SOCKETS_KEY]
-    for ws in [*sockets]:
-        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"agent shutting down")
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
@@ -99,25 +84,27 @@ async def boxoffice_ws(request: web.Request) -> web.StreamResponse:
             raise ApiError(401, "unauthorized", _UNAUTHORIZED)
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4096)
     await ws.prepare(request)
+    with open_socket(request, ws):  # closed at once when the agent shuts down
+        await _serve(rt, ws, device)
+    return ws
+
+
+async def _serve(rt: AgentRuntime, ws: web.WebSocketResponse, device: Device | None) -> None:
     if device is None:
         device = await _auth_message(rt, ws)
         if device is None:
             await ws.close(code=CLOSE_UNAUTHORIZED, message=b"unauthorized")
-            return ws
+            return
         await ws.send_json({"auth": "ok", "device_id": device.device_id})
-    sockets = request.app[SOCKETS_KEY]
-    sockets.add(ws)
     pusher = asyncio.create_task(_push_figures(rt, ws, device))
     try:
         async for msg in ws:  # drains pings and close frames; the client has nothing to say
             if msg.type is WSMsgType.ERROR:
                 break
     finally:
-        sockets.discard(ws)
         pusher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await pusher
-    return ws
 
 
 async def _auth_message(rt: AgentRuntime, ws: web.WebSocketResponse) -> Device | None:

@@ -109,6 +109,8 @@ def _operation(
         out["security"] = []  # no token needed (or, for a WebSocket, checked in-band)
     if op.websocket:
         out["x-websocket"] = True
+    if op.scanned_code_fields:  # never refused as card numbers (docs/api.md)
+        out["x-scanned-code-fields"] = sorted(op.scanned_code_fields)
     params = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in re.findall(r"\{(\w+)\}", path)

@@ -115,6 +115,28 @@ class TicketDetail(TypedDict):
     scans: list[ScanHistoryEntry]
 
 
+class EvidenceSignature(TypedDict):
+    """The detached signature document (``evidence.json.sig``, ``docs/evidence.md``)."""
+
+    kind: str
+    algorithm: str
+    key_id: str
+    public_key: str
+    pack_sha256: str
+    signature: str
+
+
+class TicketEvidence(TypedDict):
+    """This agent's evidence pack for one ticket (``edge-agent evidence export
+    --ticket``): ``evidence_json`` is the exact signed text (write it as is)."""
+
+    ticket_id: str
+    evidence_json: str
+    signature: EvidenceSignature
+    html: str
+    conclusion: list[str]
+
+
 class ConflictAdmission(TypedDict):
     agent_id: Any
     scan_id: Any

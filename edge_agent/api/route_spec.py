@@ -15,6 +15,7 @@ for a route without a spec. Example::
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -42,6 +43,9 @@ class Operation:
     #: Roles a public route checks itself (the WebSockets authenticate in-band).
     checks_roles: frozenset[Role] | None
     redirect: bool
+    #: Top-level fields of the body (of each message, for a WebSocket) that hold a scanned
+    #: ticket code: their text is never refused as a card number (``api/card_guard.py``).
+    scanned_code_fields: frozenset[str]
 
 
 def spec(
@@ -55,8 +59,19 @@ def spec(
     websocket: bool = False,
     checks_roles: Iterable[Role] | None = None,
     redirect: bool = False,
+    scanned_code_fields: Iterable[str] = (),
 ) -> Callable[[H], H]:
-    """Record a route's contract on its handler (summary and description: its docstring)."""
+    """Record a route's contract on its handler (summary and description: its docstring).
+
+    ``scanned_code_fields``: only for a field whose text is a scanned ticket code, which
+    is judged, stored as its SHA-256 and never logged. A numeric ticket barcode (EAN-13,
+    a partner's 16–19 digits) passes the card-number test one time in ten, and a gate
+    must never refuse a real ticket as a card; every other field is still checked.
+    """
+    exempt = frozenset(scanned_code_fields)
+    known = {f.name for f in dataclasses.fields(body)} if dataclasses.is_dataclass(body) else None
+    if known is not None and not exempt <= known:
+        raise TypeError(f"scanned_code_fields {sorted(exempt - known)} are not fields of {body}")
 
     def mark(handler: H) -> H:
         doc = inspect.getdoc(handler) or ""
@@ -73,6 +88,7 @@ def spec(
             websocket=websocket,
             checks_roles=frozenset(checks_roles) if checks_roles is not None else None,
             redirect=redirect,
+            scanned_code_fields=exempt,
         )
         setattr(handler, _SPEC_ATTR, op)
         return handler

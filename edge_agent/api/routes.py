@@ -28,7 +28,12 @@ routes = web.RouteTableDef()
 
 @routes.post("/api/v1/scans")
 @requires(Role.SCANNER, Role.SUPERVISOR)
-@spec(body=ScanRequest, response=Verdict, errors=[(503, "not_recorded")])
+@spec(
+    body=ScanRequest,
+    response=Verdict,
+    errors=[(503, "not_recorded")],
+    scanned_code_fields=["code"],  # a numeric barcode may pass Luhn; stored hashed only
+)
 async def post_scan(request: web.Request) -> web.Response:
     """Judge one scanned code; answers only once the verdict is durable in the ledger."""
     rt = runtime_of(request)

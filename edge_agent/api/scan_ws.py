@@ -23,9 +23,10 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from edge_agent.api.auth import public
-from edge_agent.api.card_guard import refuse_card_number
+from edge_agent.api.card_guard import refuse_card_number, scanned_code_fields
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import runtime_of
+from edge_agent.api.open_sockets import open_socket
 from edge_agent.api.route_spec import spec
 from edge_agent.api.schema_types import parse
 from edge_agent.api.schemas import ScanRequest, ScanSocketQuery, read_query
@@ -65,6 +66,7 @@ def _device_for(rt: AgentRuntime, token: str) -> Device | None:
     checks_roles=SCANNING_ROLES,
     status=101,
     errors=[(401, "unauthorized")],
+    scanned_code_fields=["code"],  # of each message, as for POST /api/v1/scans
 )
 async def scans_ws(request: web.Request) -> web.StreamResponse:
     """A WebSocket for phones and browser scanners: a code in, a verdict out, per message.
@@ -87,24 +89,35 @@ async def scans_ws(request: web.Request) -> web.StreamResponse:
             )
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=rt.config.api.max_body_bytes)
     await ws.prepare(request)
+    with open_socket(request, ws):  # closed at once when the agent shuts down
+        await _session(rt, ws, device, lane_id, scanned_code_fields(request))
+    return ws
+
+
+async def _session(
+    rt: AgentRuntime,
+    ws: web.WebSocketResponse,
+    device: Device | None,
+    lane_id: str | None,
+    exempt: frozenset[str],
+) -> None:
     if device is None:
         device = await _auth_message(rt, ws)
         if device is None:
             await ws.close(code=CLOSE_UNAUTHORIZED, message=b"unauthorized")
-            return ws
+            return
         await ws.send_json({"auth": "ok", "device_id": device.device_id})
     lane = rt.lanes.lane(lane_id or rt.config.gate.default_lane)
     ws_input = lane.websocket() if lane is not None else None
     if ws_input is None:
-        await _serve(rt, ws, device, lane_id, None)
-        return ws
+        await _serve(rt, ws, device, lane_id, None, exempt)
+        return
     with ws_input.attach() as admitted:
         if not admitted:
             await ws.send_json(_error("too_many_clients", "too many clients on this lane"))
             await ws.close(code=CLOSE_FULL, message=b"full")
-            return ws
-        await _serve(rt, ws, device, lane_id, ws_input.answer)
-    return ws
+            return
+        await _serve(rt, ws, device, lane_id, ws_input.answer, exempt)
 
 
 async def _auth_message(rt: AgentRuntime, ws: web.WebSocketResponse) -> Device | None:
@@ -138,6 +151,7 @@ async def _serve(
     device: Device,
     lane_id: str | None,
     through_lane: LaneAnswer | None,
+    exempt: frozenset[str],
 ) -> None:
     async for msg in ws:
         current = rt.devices.get(device.device_id)
@@ -150,7 +164,7 @@ async def _serve(
                 await ws.send_json(_error("invalid_request", "send text frames of JSON"))
             continue
         try:
-            answer = await _answer(rt, msg.data, device, lane_id, through_lane)
+            answer = await _answer(rt, msg.data, device, lane_id, through_lane, exempt)
         except ApiError as exc:
             answer = {"error": {"code": exc.code, "message": exc.message}, **exc.extra}
         except asyncio.CancelledError:
@@ -167,8 +181,9 @@ async def _answer(
     device: Device,
     lane_id: str | None,
     through_lane: LaneAnswer | None,
+    exempt: frozenset[str],
 ) -> Mapping[str, object]:
-    refuse_card_number(data)  # before anything parses, judges or logs it
+    refuse_card_number(data, exempt)  # before anything parses, judges or logs it
     try:
         doc = json.loads(data)
     except ValueError:

@@ -8,6 +8,7 @@ the ticket through the admission index.
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from aiohttp import web
@@ -20,6 +21,7 @@ from edge_agent.api.response_types import (
     OverrideVerdict,
     ScanHistoryEntry,
     TicketDetail,
+    TicketEvidence,
     TicketSearch,
     TicketView,
 )
@@ -29,12 +31,14 @@ from edge_agent.api.views import iso_ms, verdict_json
 from edge_agent.devices.roles import Role
 from edge_agent.domain.gate_policy import AdmissionRecord
 from edge_agent.domain.text_rules import has_non_text
+from edge_agent.evidence.render_html import conclusion_lines, render_html
+from edge_agent.evidence_export import export_pack
 from edge_agent.gate.pipeline import OverrideRefused
 from edge_agent.ledger.queries import scans_for_ticket
 from edge_agent.ledger.records import StoredScan
 from edge_agent.ledger.rows import ManifestTicketRow
 from edge_agent.ledger.sync_tables import find_manifest_tickets, manifest_ticket
-from edge_agent.runtime import AgentRuntime
+from edge_agent.runtime import AgentRuntime, wall_clock_ms
 
 ticket_routes = web.RouteTableDef()
 
@@ -217,3 +221,45 @@ async def post_override(request: web.Request) -> web.Response:
         "override_reason": body.reason,
     }
     return web.json_response(answer, status=201)
+
+
+@ticket_routes.get("/api/v1/tickets/{ticket_id}/evidence")
+@requires(Role.SUPERVISOR)
+@spec(response=TicketEvidence, errors=[(404, "unknown_ticket"), (422, "invalid_request")])
+async def get_ticket_evidence(request: web.Request) -> web.Response:
+    """This agent's chargeback evidence pack for one ticket (``docs/evidence.md``).
+
+    The same pack as ``edge-agent evidence export --ticket``: built in a thread from
+    the ledger file on a read-only connection (one snapshot; never the writer), signed
+    with the agent key. Answers the exact ``evidence.json`` text, its detached
+    signature and the printable HTML. Supervisors only: it carries other tickets' scan
+    rows (ids and code hashes) for the chain proof."""
+    rt = runtime_of(request)
+    ticket_id = _ticket_id(request)
+    exported = await asyncio.to_thread(
+        export_pack,
+        rt.config,
+        rt.agent_key,
+        order_id=None,
+        ticket_id=ticket_id,
+        now_ms=wall_clock_ms(),
+    )
+    pack = exported.pack
+    if not pack["scans"] and not pack["sales"] and manifest_ticket(rt.reader, ticket_id) is None:
+        raise _unknown(ticket_id)
+    sig = exported.signature.to_json_dict()
+    answer: TicketEvidence = {
+        "ticket_id": ticket_id,
+        "evidence_json": exported.pack_bytes.decode("utf-8"),
+        "signature": {
+            "kind": str(sig["kind"]),
+            "algorithm": str(sig["algorithm"]),
+            "key_id": str(sig["key_id"]),
+            "public_key": str(sig["public_key"]),
+            "pack_sha256": str(sig["pack_sha256"]),
+            "signature": str(sig["signature"]),
+        },
+        "html": render_html(pack),
+        "conclusion": conclusion_lines(pack),
+    }
+    return web.json_response(answer)

@@ -9,13 +9,12 @@ state that commits.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from edge_agent.domain.luhn import luhn_ok
+from edge_agent.domain.card_numbers import text_has_card_number
 from edge_agent.domain.sale_codes import SaleCode
 from edge_agent.errors import BoxOfficeError
 
@@ -124,28 +123,15 @@ class LeaseSeats:
 
 # ------------------------------------------------------------------ card numbers
 
-# A run of 13–19 digits, single spaces or dashes allowed between them, as people type
-# card numbers; the Luhn check decides. 13 digits starting with 1 is a Unix-ms time.
-_CARDISH = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
-
-
-def has_card_number(text: str) -> bool:
-    """True if ``text`` holds something shaped like a payment card number."""
-    if len(text) < 13:
-        return False
-    for match in _CARDISH.finditer(text):
-        digits = re.sub(r"[ -]", "", match.group(0))
-        if len(digits) == 13 and digits[0] == "1":
-            continue
-        if luhn_ok(digits):
-            return True
-    return False
-
 
 def refuse_card_numbers(fields: Mapping[str, str | None]) -> None:
-    """Raise ``card_number_refused`` naming the field (never the value)."""
+    """Raise ``card_number_refused`` naming the field (never the value).
+
+    The rule is the API's (``domain/card_numbers.py``), which has already refused any
+    request holding one; this names the field, for callers other than the LAN API.
+    """
     for name, value in fields.items():
-        if value is not None and has_card_number(value):
+        if value is not None and text_has_card_number(value):
             raise BoxOfficeError(
                 SaleCode.CARD_NUMBER_REFUSED,
                 f"{name} looks like a card number; card numbers are never taken or stored"

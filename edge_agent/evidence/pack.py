@@ -22,6 +22,7 @@ from typing import Any
 from edge_agent.evidence.canonical import PACK_FORMAT
 from edge_agent.evidence.checkpoint import Checkpoint
 from edge_agent.evidence.conclusion import conclude
+from edge_agent.evidence.sale_entry import SaleRow, sale_entry
 from edge_agent.evidence.scan_entry import FIELD_INDEX, scan_entry
 from edge_agent.evidence.timefmt import utc_date, utc_text
 
@@ -113,8 +114,8 @@ class PackInput:
     keyring: Mapping[str, Any]
     #: Platform only: customer, purchase, payment, delivery, … (``docs/evidence.md``).
     order: Mapping[str, Any] | None = None
-    #: Door sales and payments of the order (box office; rows as the ledger holds them).
-    sales: tuple[Mapping[str, Any], ...] = ()
+    #: Door sales and voids of the order (box office ``sale``/``void`` rows).
+    sales: tuple[SaleRow, ...] = ()
     omitted: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
@@ -187,7 +188,12 @@ def build_pack(data: PackInput) -> dict[str, Any]:
         "order": None if data.order is None else dict(data.order),
         "tickets": [_ticket_json(t) for t in sorted(data.tickets, key=lambda t: t.ticket_id)],
         "scans": scans,
-        "sales": [dict(s) for s in data.sales],
+        "sales": [
+            sale_entry(r)
+            for r in sorted(
+                data.sales, key=lambda r: (r.get("at_ms"), r.get("agent_id"), r.get("seq"))
+            )
+        ],
         "ledgers": ledgers,
         "keyring": dict(data.keyring),
         "omitted": [*ALWAYS_OMITTED, *data.omitted],

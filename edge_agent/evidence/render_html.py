@@ -4,10 +4,11 @@ every value is HTML-escaped (names and user agents come from customers)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
+from edge_agent.evidence.sale_entry import money
 from edge_agent.evidence.timefmt import utc_text
 
 _STYLE = """
@@ -38,6 +39,32 @@ SCAN_COLUMNS: tuple[tuple[str, str], ...] = (
     ("connectivity", "Connectivity"),
     ("received_utc", "Platform received"),
     ("override_operator", "Override by"),
+)
+
+
+def _items(sale: Mapping[str, Any]) -> str:
+    currency = sale.get("currency")
+    return "; ".join(
+        f"{t.get('ticket_id')} (type {t.get('ticket_type')},"
+        f" {money(t.get('unit_cents'), currency)})"
+        for t in sale.get("tickets", [])
+    )
+
+
+#: The door-sales table: (heading, how to show it) — a sale or void row of the order.
+SALE_COLUMNS: tuple[tuple[str, Callable[[Mapping[str, Any]], object]], ...] = (
+    ("Time (till clock)", lambda s: s.get("at_utc")),
+    ("Kind", lambda s: s.get("kind")),
+    ("Sale", lambda s: s.get("sale_id")),
+    ("Agent · sales seq", lambda s: f"{s.get('agent_id')} · {s.get('seq')}"),
+    ("Till · session", lambda s: f"{s.get('device_id')} · {s.get('session_id')}"),
+    ("Operator", lambda s: s.get("operator")),
+    ("Items", _items),
+    ("Amount", lambda s: money(s.get("amount_cents"), s.get("currency"))),
+    ("Payment", lambda s: s.get("payment_text")),
+    ("Delivery", lambda s: s.get("delivery_text")),
+    ("Reason", lambda s: s.get("reason")),
+    ("Sales chain", lambda s: s.get("sales_chain")),
 )
 
 
@@ -129,7 +156,18 @@ def render_html(pack: Mapping[str, Any]) -> str:
     sales = pack.get("sales", [])
     if sales:
         out.append("<h2>Door sales and payments</h2>")
-        out.append(_table(sorted(sales[0]), ([s.get(k) for k in sorted(sales[0])] for s in sales)))
+        out.append(
+            _table(
+                [label for label, _ in SALE_COLUMNS],
+                ([value(s) for _, value in SALE_COLUMNS] for s in sales),
+            )
+        )
+        out.append(
+            "<p>Door-sale rows are the signer's record: their sales-chain values are"
+            " listed, but no signed checkpoint covers the sales chain (see"
+            ' <code>edge-agent evidence verify</code>, "Only asserted"). The tickets they'
+            " issued are tied to the scans by the code hash.</p>"
+        )
     out.append("<h2>Ledger proof</h2>")
     out.append(
         _table(

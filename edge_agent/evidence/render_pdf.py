@@ -13,10 +13,10 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from edge_agent.evidence.render_html import SCAN_COLUMNS, conclusion_lines
+from edge_agent.evidence.render_html import SALE_COLUMNS, SCAN_COLUMNS, conclusion_lines
 from edge_agent.evidence.timefmt import utc_text
 
-_ASCII = str.maketrans({"–": "-", "—": "-", "…": "...", "≥": ">=", "’": "'", "·": "-"})
+_ASCII = str.maketrans({"•": "*", "–": "-", "—": "-", "…": "...", "≥": ">=", "’": "'", "·": "-"})
 
 
 def _latin1(text: object) -> str:
@@ -78,6 +78,11 @@ def render_pdf(pack: Mapping[str, Any]) -> bytes:
         )
         doc.para(fields + extra, 7)
         doc.pdf.ln(1)
+    sales = pack.get("sales", [])
+    if sales:
+        doc.heading("Door sales and payments")
+        for sale in sales:
+            doc.para("; ".join(f"{label}: {value(sale)}" for label, value in SALE_COLUMNS), 7)
     doc.heading("Ledger proof (signed checkpoints)")
     for ledger in pack.get("ledgers", []):
         for cp in ledger.get("checkpoints", []):

@@ -6,8 +6,9 @@ signature fails": the pack's form; the keys (agent keys must be certified by a
 platform key — the pack's own or the reviewer's ``--trust`` keyring); every checkpoint
 signature; every segment's rows (types, contiguous ``seq``, each row's chain link, the
 last link against its signed checkpoint); the scans list against the proven rows (no
-edited field, no row of the order's tickets left out); the conclusion against the
-scans; and the pack signature. The report says what is proven and what is only
+edited field, no row of the order's tickets left out); the door sales' consistency and
+their code hashes against the proven scans (``verify_sales``); the conclusion against
+the scans and sales; and the pack signature. The report says what is proven and what is only
 asserted (``docs/evidence.md``).
 """
 
@@ -31,6 +32,7 @@ from edge_agent.evidence.checkpoint import Checkpoint, CheckpointError, checkpoi
 from edge_agent.evidence.conclusion import conclude
 from edge_agent.evidence.scan_entry import FIELD_INDEX
 from edge_agent.evidence.timefmt import utc_text
+from edge_agent.evidence.verify_sales import check_sales
 from edge_agent.ledger.records import SCAN_FIELDS, ScanRow, canonical_scan_bytes, genesis_chain
 from edge_agent.ledger.records import next_chain as chain_step
 
@@ -91,6 +93,7 @@ def verify_pack(
     try:
         proven_rows = _check_ledgers(pack, keyring, report)
         _check_scans(pack, proven_rows, report)
+        check_sales(pack, report.problems, report.asserted)
         _check_conclusion(pack, report)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         report.problems.append(f"pack structure: {type(exc).__name__}: {exc}")
@@ -312,8 +315,20 @@ def _check_scans(
 
 
 def _check_conclusion(pack: Mapping[str, Any], report: VerifyReport) -> None:
-    if conclude(pack) != pack["conclusion"]:
-        report.problems.append("conclusion: the summary does not follow from the scans listed")
+    expected = conclude(pack)
+    if expected == pack["conclusion"]:
+        return
+    shown = {str(t.get("ticket_id")): t for t in pack["conclusion"].get("tickets", [])}
+    for ticket in expected["tickets"]:
+        if shown.get(ticket["ticket_id"]) != ticket:
+            report.problems.append(
+                "conclusion: the summary does not follow from the scans and door sales"
+                f" listed (ticket {ticket['ticket_id']})"
+            )
+            return
+    report.problems.append(
+        "conclusion: the summary does not follow from the scans and door sales listed"
+    )
 
 
 def _check_signature(

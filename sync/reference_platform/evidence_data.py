@@ -26,8 +26,10 @@ from edge_agent.evidence.pack import (
     build_pack,
     plan_segments,
 )
+from edge_agent.evidence.sale_entry import ORDER_KINDS, SaleRow
 from edge_agent.evidence.timefmt import utc_text
 from edge_agent.ledger.records import SCAN_FIELDS, genesis_chain
+from edge_agent.ledger.sale_records import SALE_FIELDS
 from sync.reference_platform import catalog
 from sync.reference_platform.checkpoints import agent_checkpoints
 from sync.reference_platform.enrolment import event_keyring
@@ -80,6 +82,7 @@ def platform_pack(
         agents=tuple(_agents(conn, [t.ticket_id for t in tickets])),
         keyring=event_keyring(conn, event_id),
         order=_order_section(conn, order, tickets, type_names, event),
+        sales=tuple(_sales(conn, order_id)),
         omitted=PLATFORM_OMITTED,
     )
     pack_bytes = canonical_json(build_pack(data))
@@ -104,6 +107,23 @@ def _agents(conn: sqlite3.Connection, ticket_ids: list[str]) -> list[AgentEviden
             for first, last in plan_segments(agent_seqs, checkpoints, int(head))
         ]
         out.append(AgentEvidence(agent_id, tuple(segments)))
+    return out
+
+
+def _sales(conn: sqlite3.Connection, order_id: str) -> list[SaleRow]:
+    """The uploaded door ``sale``/``void`` rows of the order, from every agent."""
+    out = []
+    for row_json, chain, received_at_ms, fields in conn.execute(
+        "SELECT s.row_json, s.chain, s.received_at_ms, b.fields"
+        " FROM sales s JOIN upload_batches b USING (batch_id)"
+        " WHERE instr(s.row_json, ?) > 0 ORDER BY s.agent_id, s.seq",
+        (json.dumps(order_id),),
+    ):
+        value = json.loads(row_json)  # the canonical array; an object in older stores
+        by_name = value if fields is None else dict(zip(json.loads(fields), value, strict=True))
+        if by_name.get("order_id") == order_id and by_name.get("kind") in ORDER_KINDS:
+            values = tuple(by_name.get(name) for name in SALE_FIELDS)
+            out.append(SaleRow(values, chain, received_at_ms))
     return out
 
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from aiohttp import web
 
+from edge_agent.domain.card_numbers import body_has_card_number
 from edge_agent.domain.text_rules import has_non_text
 from sync.reference_platform.errors import BadRequest, Invalid, TooLarge
-from sync.reference_platform.pan import body_has_pan
 
 #: Bodies larger than this after decompression are refused (``docs/sync.md``).
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -51,7 +51,7 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadRequest(f"request body is not valid JSON: {exc.msg} at {exc.pos}") from None
-    if body_has_pan(text, doc):
+    if body_has_card_number(text, doc):  # the agent's rule (docs/sync.md)
         # Say nothing about where or what: the number must not travel any further.
         raise Invalid(
             "the request contains what looks like a card number (PAN); it was not stored."

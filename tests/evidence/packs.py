@@ -28,7 +28,9 @@ from edge_agent.evidence.pack import (
     build_pack,
     plan_segments,
 )
+from edge_agent.evidence.sale_entry import SaleRow
 from edge_agent.ledger.records import ScanRow, canonical_scan_bytes, genesis_chain, next_chain
+from edge_agent.ledger.sale_records import canonical_sale_bytes, sale_values, tickets_text
 
 EVENT = 1001
 AGENT = "gate-a"
@@ -68,8 +70,45 @@ def rows_for(agent_id: str, n: int, subject_at: set[int]) -> list[LedgerRow]:
     return out
 
 
+def door_sale_rows(agent_id: str, order_id: str, *, voided: bool = False) -> tuple[SaleRow, ...]:
+    """A till session and a terminal-paid sale of SUBJECT (its code hashes to what the
+    gate rows record), chained from genesis; the pack gets the ``sale`` row."""
+    common = {"event_id": EVENT, "session_id": "S-1", "device_id": "till-1", "operator": "Ana"}
+    ticket = {"ticket_id": SUBJECT, "ticket_type": 1, "lease_id": "L-1", "unit_cents": 4500,
+              "code": f"code-{SUBJECT}"}  # fmt: skip
+    rows = [
+        {**common, "entry_id": "e-1", "at_ms": T0, "kind": "session_open", "amount_cents": 0,
+         "currency": "EUR"},
+        {**common, "entry_id": "e-2", "at_ms": T0 + 500, "kind": "sale", "sale_id": "SALE-1",
+         "order_id": order_id, "count": 1, "amount_cents": 4500, "currency": "EUR",
+         "method": "terminal", "card_brand": "visa", "card_last4": "4242",
+         "auth_ref": "A1B2C3", "terminal_id": "T-01", "customer_name": "Ada Lovelace",
+         "delivery": "screen", "tickets": tickets_text([ticket])},
+    ]  # fmt: skip
+    if voided:
+        void_ticket = {**ticket, "unit_cents": 0, "code": ""}
+        rows.append(
+            {**common, "entry_id": "e-3", "at_ms": T0 + 900, "kind": "void", "sale_id": "SALE-1",
+             "order_id": order_id, "count": 1, "amount_cents": 4500, "currency": "EUR",
+             "method": "terminal", "reason": "changed mind",
+             "tickets": tickets_text([void_ticket])}
+        )  # fmt: skip
+    chain = genesis_chain(agent_id)
+    out = []
+    for seq, fields in enumerate(rows, start=1):
+        values = sale_values(seq, agent_id, fields)
+        chain = next_chain(chain, canonical_sale_bytes(values))
+        out.append(SaleRow(values, chain.hex(), T0 + 2000))
+    return tuple(r for r in out if r.get("kind") in ("sale", "void"))
+
+
 def build(
-    *, n: int = 8, subject_at: frozenset[int] = frozenset({2, 5}), checkpoint_every: int = 4
+    *,
+    n: int = 8,
+    subject_at: frozenset[int] = frozenset({2, 5}),
+    checkpoint_every: int = 4,
+    door_sale: bool = False,
+    voided: bool = False,
 ) -> Built:
     platform_key = Ed25519PrivateKey.generate()
     agent_key = Ed25519PrivateKey.generate()
@@ -112,6 +151,7 @@ def build(
         agents=(AgentEvidence(AGENT, tuple(segments)),),
         keyring=keyring,
         order={"customer": {"name": "Ada Lovelace", "email": "ada@example.org"}},
+        sales=door_sale_rows(AGENT, "O-1", voided=voided) if door_sale else (),
     )
     pack = build_pack(data)
     pack_bytes = canonical_json(pack)

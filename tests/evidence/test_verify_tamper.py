@@ -16,6 +16,8 @@ from edge_agent.domain.agent_certificate import b64url_encode, issue_certificate
 from edge_agent.domain.keyring import keyring_entry_for_agent, keyring_entry_for_platform
 from edge_agent.evidence.canonical import canonical_json, sign_pack
 from edge_agent.evidence.checkpoint import sign_checkpoint
+from edge_agent.evidence.conclusion import conclude
+from edge_agent.evidence.sale_entry import payment_text
 from edge_agent.evidence.verify import verify_pack
 from edge_agent.ledger.records import SCAN_FIELDS
 from tests.evidence.packs import AGENT, EVENT, Built, build
@@ -144,6 +146,94 @@ TAMPERS: list[tuple[str, Callable[[Pack], None], str]] = [
     ("edit the conclusion", _edit_conclusion, "conclusion: the summary does not follow"),
     ("edit the order data", _edit_order, "pack signature does not verify"),
 ]
+
+
+def test_a_door_sale_verifies_and_is_said_to_be_asserted() -> None:
+    built = build(door_sale=True)
+    report = verify_pack(built.pack_bytes, sig_bytes(built))
+    assert report.ok, report.problems
+    [sale] = built.pack["sales"]
+    assert "code" not in str(sale["tickets"][0]).replace("code_sha256", "")
+    assert "customer_name" not in sale and "Ada" not in json.dumps(sale)
+    text = report.text()
+    assert "1 door sale/void row(s)" in text.split("Only asserted")[1]
+    line = built.pack["conclusion"]["tickets"][0]["text"]
+    assert "sold at the door of Riverside Hall by gate box gate-a" in line
+    assert "paid by card terminal VISA ••4242 auth A1B2C3 (terminal T-01)" in line
+    assert "; ticket admitted at gate-3, Riverside Hall at 2026-12-31" in line
+
+
+def test_a_voided_door_sale_verifies_and_the_conclusion_says_so() -> None:
+    built = build(door_sale=True, voided=True)
+    report = verify_pack(built.pack_bytes, sig_bytes(built))
+    assert report.ok, report.problems
+    assert [s["kind"] for s in built.pack["sales"]] == ["sale", "void"]
+    assert built.pack["sales"][1]["tickets"][0]["code_sha256"] is None
+    line = built.pack["conclusion"]["tickets"][0]["text"]
+    assert "The sale was voided on 2026-12-31 19:23:20 UTC (changed mind;" in line
+    assert "EUR 45.00 handed back (terminal))." in line
+
+
+def _void_of_unknown_sale(p: Pack) -> None:
+    void = {**p["sales"][0], "kind": "void", "sale_id": "SALE-9", "reason": "wrong seat"}
+    void.update(dict.fromkeys(("card_brand", "card_last4", "auth_ref", "terminal_id")))
+    void["payment_text"] = payment_text(void)
+    p["sales"].append(void)
+
+
+def _edit_sale(field: str, value: Any) -> Callable[[Pack], None]:
+    def edit(p: Pack) -> None:
+        p["sales"][0][field] = value
+
+    return edit
+
+
+def _edit_sold_code(p: Pack) -> None:
+    p["sales"][0]["tickets"][0]["code_sha256"] = "0" * 64
+
+
+SALE_TAMPERS: list[tuple[str, Callable[[Pack], None], str]] = [
+    ("amount", _edit_sale("amount_cents", 100), "amount_cents 100 is not the sum"),
+    ("a longer card number", _edit_sale("card_last4", "4111111111111111"), "card_last4 must be"),
+    ("last 4", _edit_sale("card_last4", "1881"), "payment_text does not say"),
+    ("another order", _edit_sale("order_id", "O-2"), "is not the pack's order"),
+    ("method", _edit_sale("method", "cash"), "a cash payment holds card fields"),
+    ("the code issued", _edit_sold_code, "the code this sale issued is not the code scanned"),
+    ("a void of no sale", _void_of_unknown_sale, "a void of a sale the pack does not list"),
+    ("drop a field", lambda p: p["sales"][0].pop("operator"), "field operator is missing"),
+]
+
+
+@pytest.mark.parametrize(
+    ("what", "tamper", "named"), SALE_TAMPERS, ids=[t[0] for t in SALE_TAMPERS]
+)
+def test_altering_a_door_sale_fails_naming_it(
+    what: str, tamper: Callable[[Pack], None], named: str
+) -> None:
+    built = build(door_sale=True)
+    pack = copy.deepcopy(built.pack)
+    tamper(pack)
+    report = check(pack, built, resign=True)  # consistent checks hold even re-signed
+    assert not report.ok, what
+    assert report.problems[0].startswith("sale gate-a sales seq 2 (SALE-"), report.problems
+    assert named in report.problems[0], report.problems
+
+
+def test_a_consistent_edit_of_a_door_sale_fails_on_the_conclusion_or_signature() -> None:
+    """Last 4 and its text edited together: the conclusion no longer follows; with the
+    conclusion recomputed too, only the pack signature stands in the way (the sale is
+    the signer's word, as the report says)."""
+    built = build(door_sale=True)
+    pack = copy.deepcopy(built.pack)
+    sale = pack["sales"][0]
+    sale["card_last4"] = "1881"
+    sale["payment_text"] = sale["payment_text"].replace("4242", "1881")
+    report = check(pack, built)
+    assert "conclusion: the summary does not follow" in report.problems[0]
+    assert f"(ticket {pack['tickets'][0]['ticket_id']})" in report.problems[0]
+    pack["conclusion"] = conclude(pack)
+    report = check(pack, built)
+    assert report.problems == ["pack signature does not verify: evidence.json was altered"]
 
 
 @pytest.mark.parametrize(("what", "tamper", "named"), TAMPERS, ids=[t[0] for t in TAMPERS])

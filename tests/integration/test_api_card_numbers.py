@@ -7,6 +7,7 @@ the Luhn digit *is* stored, so the byte check can see text when it is there.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from pathlib import Path
@@ -17,14 +18,39 @@ from aiohttp.test_utils import TestClient
 
 from edge_agent.api.app import create_control_app
 from edge_agent.api.card_guard import CODE
+from edge_agent.cli.manifest_cmd import import_manifest
 from edge_agent.demo_event import DemoEvent
 from edge_agent.devices.roles import Role
+from edge_agent.domain.card_numbers import holds_card_number, luhn_ok
 from edge_agent.domain.ticket_codec import parse_gh1
+from edge_agent.manifest_file import parse_manifest
+from edge_agent.runtime import wall_clock_ms
 from tests.helpers import AiohttpClient, pair, runtime_of
 
 Client = TestClient[Any, Any]
 CARD = "4111 1111 1111 1111"
 NOT_A_CARD = "4111 1111 1111 1112"  # fails Luhn
+
+
+def _with_check_digit(body: str) -> str:
+    return next(body + d for d in "0123456789" if luhn_ok(body + d))
+
+
+#: Numeric ticket barcodes (a partner's 16 digits, an EAN-13) that happen to pass Luhn,
+#: as one random numeric code in ten does: card-shaped, but tickets.
+NUMERIC_CODES = [_with_check_digit("802145551234567"), _with_check_digit("400638133393")]
+
+
+@pytest.fixture
+async def event(event: DemoEvent) -> DemoEvent:
+    """The demo event, plus the numeric codes imported as plain codes (the manifest file
+    route: ``edge-agent manifest``), before the agent starts."""
+    rows = [
+        {"code": c, "ticket_id": f"NUM-{i}", "ticket_type": 0} for i, c in enumerate(NUMERIC_CODES)
+    ]
+    doc = {"event_id": event.config.event.event_id, "plain_codes": rows}
+    await import_manifest(event.config, parse_manifest(doc, "numeric codes", wall_clock_ms()))
+    return event
 
 
 def ledger_bytes(event: DemoEvent) -> bytes:
@@ -57,7 +83,7 @@ async def test_card_numbers_are_refused_on_every_kind_of_route(
     sup = await pair(client, Role.SUPERVISOR)
     tid = ticket_id(event.valid[0])
     attempts: list[tuple[str, str, Any, dict[str, str]]] = [
-        ("POST", "/api/v1/scans", {"code": CARD}, sup),
+        ("POST", "/api/v1/scans", {"code": "x", "device_kind": CARD}, sup),
         ("POST", "/api/v1/scans", {"code": "x", "lane": "4111111111111111"}, sup),
         ("POST", "/api/v1/scans", {"code": "x", "4111-1111-1111-1111": 1}, sup),
         ("POST", "/api/v1/scans", {"code": 4111111111111111}, sup),
@@ -118,15 +144,49 @@ async def test_ticket_codes_and_ids_pass(client: Client, event: DemoEvent) -> No
         assert resp.status == 200
 
 
+async def test_numeric_ticket_codes_that_pass_luhn_are_admitted_never_stored_or_logged(
+    client: Client, event: DemoEvent, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A scanned ``code`` is exempt (its route declares it: ``scanned_code_fields``), on
+    POST and on the WebSocket; the other fields of the same body are not."""
+    caplog.set_level(logging.DEBUG)
+    assert all(holds_card_number({"x": c}) for c in NUMERIC_CODES)  # card-shaped indeed
+    posted, streamed = NUMERIC_CODES
+    scanner = await pair(client, Role.SCANNER)
+    resp = await client.post("/api/v1/scans", json={"code": posted}, headers=scanner)
+    assert resp.status == 200, await resp.text()
+    assert (await resp.json())["outcome"] == "admit"
+    again = await client.post(
+        "/api/v1/scans", json={"code": posted, "device_kind": CARD}, headers=scanner
+    )
+    await assert_refused(again)  # the code is fine, a card number beside it is not
+    async with client.ws_connect("/api/v1/scans/ws", headers=scanner) as ws:
+        await ws.send_json({"code": streamed, "lane": CARD.replace(" ", "")})
+        assert (await ws.receive_json(timeout=5))["error"]["code"] == CODE
+        await ws.send_json({"code": streamed + "\r\n"})  # as a scanner sends it
+        verdict = await ws.receive_json(timeout=5)
+        assert verdict["outcome"] == "admit", verdict
+    await runtime_of(client).writer.execute(lambda conn: None)  # flushed through the writer
+    stored = ledger_bytes(event)
+    assert stored.count(b"NUM-0") >= 2  # control: the admission is there, by ticket id
+    for code in NUMERIC_CODES:
+        assert code.encode() not in stored
+        assert hashlib.sha256(code.encode()).hexdigest().encode() in stored  # as its hash
+        for record in agent_records(caplog):
+            assert code not in repr((record.getMessage(), record.args, vars(record))), record
+
+
 async def test_the_scan_websocket_refuses_card_numbers_per_message(
     client: Client, event: DemoEvent, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     scanner = await pair(client, Role.SCANNER)
     async with client.ws_connect("/api/v1/scans/ws", headers=scanner) as ws:
-        await ws.send_str(json.dumps({"code": CARD}))
+        await ws.send_str(json.dumps({"code": "x", "device_kind": CARD}))
         refused = await ws.receive_json(timeout=5)
         assert refused["error"]["code"] == CODE
+        await ws.send_str(json.dumps({"code": 4111111111111111}))  # a code is text
+        assert (await ws.receive_json(timeout=5))["error"]["code"] == CODE
         await ws.send_str(f"not json {CARD}")
         assert (await ws.receive_json(timeout=5))["error"]["code"] == CODE
         await ws.send_str(json.dumps({"code": event.valid[2]}))

@@ -66,11 +66,14 @@ def test_demo_runs_end_to_end_and_leaves_a_verified_ledger(tmp_path: Path) -> No
         "refunded",
     ]
     assert "the refund arrived with the next sync" in online
-    assert "ledger OK: 47 rows" in text  # 40 over HTTP + 5 from the camera + 2 online
-    assert "platform holds 47 of the gate's 47 scan rows, identical ids and chain values" in text
+    # 40 over HTTP + 5 from the camera + 2 online + 1 door-sold ticket
+    assert "ledger OK: 48 rows" in text
+    assert "platform holds 48 of the gate's 48 scan rows, identical ids and chain values" in text
     # the box office: a lease for door sales and the way to the iPad page
     assert "Box office: leased 20 seats of ticket type 0 from the platform" in text
     assert re.search(r"sales page: http://127\.0\.0\.1:\d+/boxoffice/ ", text)
+    assert re.search(r"door sale: order DO-\w+, 2 tickets, 90\.00 EUR cash, change 10\.00", text)
+    assert "its first ticket at the gate: ADMIT admitted" in text
     assert re.search(r"open http://127\.0\.0\.1:\d+/api/v1/pair\?code=[A-Z0-9-]+ ", text)
     assert "Traceback" not in out.stderr
     # it ends with the online order's evidence pack, which verifies on its own

@@ -187,6 +187,68 @@ CONFLICTS = {
 }  # fmt: skip
 
 
+def _type(tt: int, name: str, price: int, sellable: int, sold: int, scanned: int) -> JsonDoc:
+    leases = [{"lease_id": f"L-{tt:016x}", "count": sellable + sold, "sold": sold,
+               "returned": 0, "closed": False, "expires_at_ms": T0 + 4 * 3_600_000,
+               "expired": False}] if sellable + sold else []  # fmt: skip
+    return {"ticket_type": tt, "name": name, "price_cents": price, "capacity": 800,
+            "sellable": sellable, "sold_here": sold, "scanned": scanned,
+            "leases": leases}  # fmt: skip
+
+
+SESSION = {
+    "session_id": "0194a1b2-0000-7000-8000-0000000000s1", "operator": "Ana",
+    "opened_at_ms": T0 - 3_600_000, "float_cents": 10_000, "cash_in_drawer_cents": 28_000,
+    "sales": 4, "voids": 1,
+}  # fmt: skip
+
+BOXOFFICE: JsonDoc = {
+    "event": {"event_id": 1001, "name": "New Year Gala", "venue": "Riverside Hall",
+              "status": "on_sale"},
+    "currency": "EUR",
+    "online": True,
+    "session": SESSION,
+    "cash_in_drawers_cents": 28_000,
+    "ticket_types": [
+        _type(0, "General admission", 4500, 12, 8, 512),
+        _type(1, "VIP", 9500, 0, 4, 61),
+        _type(2, "Student", 2500, 3, 2, 140),
+    ],
+}  # fmt: skip
+
+QR_CODE = "GH1:V50:SUNBS000BM0K%BI1HZOA T79HQBV84B4H-1100000000000000PQGVLQ/.RSXFJ4J2$IOHK"
+
+
+def _sale(n: int, method: str, qty: int, status: str = "completed") -> JsonDoc:
+    payment: JsonDoc = {
+        "cash": {"method": "cash", "tendered_cents": 10_000, "change_cents": 10_000 - qty * 4500},
+        "terminal": {"method": "terminal", "brand": "visa", "last4": "4242",
+                     "auth_ref": "A1B2C3", "terminal_id": "T-01"},
+        "comp": {"method": "comp", "reason": "artist guest", "supervisor": "Sam"},
+    }[method]  # fmt: skip
+    return {
+        "sale_id": f"0194a1b2-0000-7000-8000-0000000005{n:02d}", "order_id": f"DO-00000000{n:04d}",
+        "status": status, "at_ms": T0 - (10 - n) * 60_000,
+        "session_id": SESSION["session_id"], "operator": "Ana",
+        "items": [{"ticket_type": 0, "name": "General admission", "quantity": qty,
+                   "unit_cents": 4500}],
+        "total_cents": 0 if method == "comp" else qty * 4500, "currency": "EUR",
+        "payment": payment, "customer": None,
+        "tickets": [{"ticket_id": f"{n:02d}{i:030x}", "ticket_type": 0,
+                     "name": "General admission", "code": QR_CODE, "qr_svg": "<svg/>"}
+                    for i in range(qty)],
+        "delivery": {"kind": "screen", "printed": False, "email_queued": False},
+        "void": None if status == "completed" else
+        {"at_ms": T0 - 60_000, "reason": "wrong type", "refunded_cents": qty * 4500},
+        "warnings": [],
+    }  # fmt: skip
+
+
+SALES = [_sale(4, "comp", 1), _sale(3, "terminal", 2), _sale(2, "cash", 1, "voided"),
+         _sale(1, "cash", 2)]  # fmt: skip
+RECEIPT = _sale(5, "cash", 2)
+
+
 class ReplayAgent:
     """``AgentApi`` answering with the fixed documents above (no network)."""
 
@@ -213,6 +275,9 @@ class ReplayAgent:
     async def override(self, ticket_id: str, direction: str, reason: str) -> JsonDoc:
         raise NotImplementedError("snapshots do not override")
 
+    async def evidence(self, ticket_id: str) -> JsonDoc:
+        raise NotImplementedError("snapshots do not fetch evidence packs")
+
     async def devices(self) -> JsonDoc:
         return copy.deepcopy(DEVICES)
 
@@ -227,6 +292,33 @@ class ReplayAgent:
 
     async def conflicts(self) -> JsonDoc:
         return copy.deepcopy(CONFLICTS)
+
+    async def boxoffice(self) -> JsonDoc:
+        return copy.deepcopy(BOXOFFICE)
+
+    async def open_session(self, operator: str, float_cents: int) -> JsonDoc:
+        return dict(SESSION, operator=operator, float_cents=float_cents)
+
+    async def close_session(self, counted_cents: int) -> JsonDoc:
+        raise NotImplementedError("snapshots do not close the till")
+
+    async def sell(self, body: JsonDoc) -> JsonDoc:
+        return copy.deepcopy(RECEIPT)
+
+    async def sales(self, limit: int = 20) -> JsonDoc:
+        return {"sales": copy.deepcopy(SALES[:limit])}
+
+    async def void_sale(self, sale_id: str, reason: str) -> JsonDoc:
+        raise NotImplementedError("snapshots do not void")
+
+    async def print_sale(self, sale_id: str) -> JsonDoc:
+        raise NotImplementedError("snapshots do not print")
+
+    async def take_lease(self, ticket_type: int, count: int) -> JsonDoc:
+        raise NotImplementedError("snapshots do not lease")
+
+    async def return_lease(self, lease_id: str) -> JsonDoc:
+        raise NotImplementedError("snapshots do not return leases")
 
     async def close(self) -> None:
         return None

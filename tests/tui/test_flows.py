@@ -22,6 +22,7 @@ from edge_agent.api.app import create_app
 from edge_agent.demo_event import DemoEvent
 from edge_agent.devices.roles import Role
 from edge_agent.runtime import wall_clock_ms
+from tests.evidence.tools import BIN, run_cli
 from tests.helpers import AiohttpClient, pair, runtime_of, scan_row
 from tests.integration.test_api_tickets_devices import add_holders
 from tests.platform.ledger_rows import ledger_rows, upload
@@ -150,6 +151,31 @@ async def test_lookup_then_manual_check_in_is_recorded_with_the_operator(
     # the agent holds it: the next scan of that ticket is refused as already admitted
     resp = await client.post("/api/v1/scans", json={"code": event.valid[0]}, headers=scanner)
     assert (await resp.json())["reason"] == "already_admitted"
+
+
+def _evidence_dirs(root: Path) -> list[Path]:
+    return list(root.glob("evidence-*"))
+
+
+async def test_a_box_office_device_gets_no_evidence_pack(
+    make_app: MakeApp,
+    client: Client,
+    event: DemoEvent,
+    scanner: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await add_holders(client, event, scanner)
+    monkeypatch.chdir(tmp_path)
+    app = await make_app(role=Role.BOX_OFFICE)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await enter(pilot, "bob")
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert app.screen.is_active  # the screen stays usable
+    assert not _evidence_dirs(tmp_path)
 
 
 async def test_a_box_office_device_cannot_override(
@@ -310,3 +336,44 @@ async def test_sync_now_on_an_agent_without_sync_says_so(make_app: MakeApp) -> N
         await pilot.press("n")
         await settle(app, pilot)
         assert "sync_disabled" in text_of(app, "#sync-result")
+
+
+async def test_lookup_saves_the_tickets_evidence_pack_and_it_verifies(
+    aiohttp_client: AiohttpClient,
+    platform: PlatformFixture,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An enrolled agent (its key certified by the platform) admits a ticket; the
+    supervisor's TUI finds it, presses ``e``, and the pack it writes verifies."""
+    config = await enrolled_config(tmp_path / "agent", platform)
+    client = await aiohttp_client(create_app(config))
+    boss = await pair(client, Role.SUPERVISOR)
+    scanner = await pair(client, Role.SCANNER)
+    assert (await client.post("/api/v1/sync/now", headers=boss)).status == 200
+    ticket = platform.gh1_tickets[0]
+    resp = await client.post("/api/v1/scans", json={"code": ticket.code}, headers=scanner)
+    assert (await resp.json())["outcome"] == "admit"
+    monkeypatch.chdir(tmp_path)  # the pack goes to ./evidence-<ticket id>/
+    app = GatehouseApp(
+        HttpAgentClient(agent_url(client)),
+        stored=await paired_token(client, Role.SUPERVISOR, "Sam"),
+        token_path=tmp_path / "t.json",
+        poll_s=3600,
+        tz=UTC,
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await enter(pilot, ticket.ticket_id)
+        await settle(app, pilot)
+        assert "e: evidence pack" in text_of(app, "#detail")
+        await pilot.press("e")
+        await settle(app, pilot)
+    out = tmp_path / f"evidence-{ticket.ticket_id}"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "evidence.html", "evidence.json", "evidence.json.sig",
+    ]  # fmt: skip
+    assert "was scanned and admitted at" in (out / "evidence.html").read_text()
+    code, stdout, stderr = await run_cli(BIN / "edge-agent", "evidence", "verify", out)
+    assert code == 0, stdout + stderr
+    assert "evidence pack VERIFIED" in stdout

@@ -111,3 +111,41 @@ def test_sync(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
 @pytest.mark.parametrize("size", SIZES)
 def test_first_use_pairing(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
     assert snap_compare(replay_app(tmp_path, paired=False), terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_sell(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    async def show(pilot: Pilot[Any]) -> None:
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("plus", "plus")
+        await settle(pilot)
+
+    assert snap_compare(replay_app(tmp_path), terminal_size=size, run_before=show)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_sell_payment(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    async def pay(pilot: Pilot[Any]) -> None:
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("plus", "plus", "enter")
+        await settle(pilot)
+        pilot.app.screen.query_one("#tendered", Input).value = "100"
+        await settle(pilot)
+
+    assert snap_compare(replay_app(tmp_path), terminal_size=size, run_before=pay)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_sell_receipt(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    async def sell(pilot: Pilot[Any]) -> None:
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("plus", "plus", "enter")
+        await settle(pilot)
+        pilot.app.screen.query_one("#tendered", Input).value = "100"
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(replay_app(tmp_path), terminal_size=size, run_before=sell)

@@ -1,9 +1,13 @@
-"""The agent's card-number rule: card numbers found, ticket codes and ids never."""
+"""The one card-number rule (agent, box office, platform, log redaction): card numbers
+found however typed, ticket codes and ids never; scanned-code fields exempt where a route
+says so; and the fast raw-text check for large bodies agreeing with the exact one."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
+import re
 import uuid
 
 import pytest
@@ -15,18 +19,34 @@ from edge_agent.api.card_guard import text_holds_card_number
 from edge_agent.domain.base45 import b45decode, b45encode
 from edge_agent.domain.card_numbers import (
     _CARDISH,
+    body_has_card_number,
     holds_card_number,
     looks_like_pan,
+    luhn_ok,
     text_has_card_number,
 )
 from edge_agent.domain.errors import CodecError
-from edge_agent.domain.luhn import luhn_ok
 from edge_agent.domain.ticket import TicketBody
 from edge_agent.domain.ticket_codec import encode_gh1, parse_gh1
 from edge_agent.ids import uuid7
 from tests.golden import __file__ as golden_init
 
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+_RUN = re.compile(r"\d{13,19}")
+
+
+def refused(doc: object) -> bool:
+    """The exact verdict on ``doc``, after checking that the fast raw-text check and the
+    API's text check agree with it however the JSON is spelled."""
+    exact = holds_card_number(doc)
+    for text in (
+        json.dumps(doc),
+        json.dumps(doc, ensure_ascii=False),
+        json.dumps(doc, separators=(",", ":"), ensure_ascii=False),
+    ):
+        assert body_has_card_number(text, doc) == exact, text
+        assert text_holds_card_number(text) == exact, text
+    return exact
 
 
 @pytest.mark.parametrize(
@@ -43,11 +63,32 @@ KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
         4111111111111111.0,
         {"4111111111111111": "as a key"},
         ["x", ["ok", {"deep": "5105 1051 0510 5100"}]],
+        "card 4111 1111 1111 1111 please",
+        "4111111111111111@example.org",
+        "Card:\n4111 1111 1111 1111",  # escaped in the raw JSON: \n is no word
+        "\t4111111111111111",
+        "4111111111111111\r\n",
+        "٤ 4111111111111111",
     ],
 )
 def test_card_numbers_are_found(value: object) -> None:
-    assert holds_card_number({"note": value})
-    assert text_holds_card_number(json.dumps({"note": value}))
+    assert refused({"note": value})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"n": 4.111111111111111e15}',  # a number whose digits are not its value
+        '{"n": 41111111111111110000E-4}',
+        '{"n": [4111111111111110.99999999999999999]}',  # rounds to 4111111111111111.0
+        '{"n": 4111111111111111.000}',
+        '{"note": "4111\\u003111111111111"}',  # an escape spelling a digit
+    ],
+)
+def test_the_fast_check_sees_numbers_as_their_values(text: str) -> None:
+    doc = json.loads(text)
+    assert holds_card_number(doc)
+    assert body_has_card_number(text, doc)
 
 
 @pytest.mark.parametrize(
@@ -66,10 +107,31 @@ def test_card_numbers_are_found(value: object) -> None:
         "junk-0.4111111111111111",  # the fraction of a decimal number
         "4111111111111111.5",
         "v1.4111111111111111.2",
+        "card4111111111111111",  # touching a letter: part of a word, in free text too
+        "1767000000000",
+        "A1B2C3",
+        "-4111111111111111",
+        -4111111111111111,
     ],
 )
 def test_other_numbers_are_not(value: object) -> None:
-    assert not holds_card_number({"note": value})
+    assert not refused({"note": value})
+
+
+def test_a_scanned_code_field_is_exempt_and_nothing_else() -> None:
+    code = {"code"}
+    assert not holds_card_number({"code": "4111111111111111"}, exempt=code)
+    assert not holds_card_number({"code": "4111 1111 1111 1111", "lane": "a"}, exempt=code)
+    assert holds_card_number({"code": "4111111111111111"})  # only where a route says so
+    assert holds_card_number({"code": "x", "lane": "4111111111111111"}, exempt=code)
+    assert holds_card_number({"code": "x", "4111111111111111": 1}, exempt=code)  # keys
+    assert holds_card_number({"code": 4111111111111111}, exempt=code)  # a code is text
+    assert holds_card_number({"code": ["4111111111111111"]}, exempt=code)
+    assert holds_card_number({"x": {"code": "4111111111111111"}}, exempt=code)  # top only
+    assert holds_card_number(["4111111111111111"], exempt=code)
+    assert text_holds_card_number('{"code": "x", "device_kind": "4111111111111111"}', code)
+    assert not text_holds_card_number('{"code": "4111111111111111"}', code)
+    assert text_holds_card_number("code=4111111111111111", code)  # not JSON: all of it
 
 
 def _codes(n: int, seed: int) -> list[str]:
@@ -125,7 +187,24 @@ def test_a_ticket_code_whose_text_holds_a_card_like_run_is_still_a_ticket_code()
 @given(st.binary(min_size=16, max_size=16))
 def test_hex_ticket_ids_and_uuids_are_never_refused(raw: bytes) -> None:
     ids = [raw.hex(), raw.hex().upper(), str(uuid.UUID(bytes=raw)), uuid7(int.from_bytes(raw[:5]))]
-    assert not holds_card_number({"ticket_id": ids[0], "ids": ids})
+    assert not refused({"ticket_id": ids[0], "ids": ids})
+
+
+def test_an_upload_batch_of_ids_and_hashes_is_never_refused() -> None:
+    """The platform's case: many rows of ids, hashes and Unix-ms times; many of the hex
+    strings hold Luhn-passing digit runs touching letters."""
+    rng = random.Random(5)
+    ids = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(5000)]
+    ids += [uuid7(1_767_000_000_000 + i * 7919) for i in range(5000)]
+    ids += [hashlib.sha256(str(i).encode()).hexdigest() for i in range(5000)]
+    touching = [i for i in ids if any(looks_like_pan(m[0]) for m in _RUN.finditer(i))]
+    assert len(touching) > 5  # a rule refusing digits touching letters would refuse these
+    assert not refused({"rows": [{"scan_id": i, "at_ms": 1_767_000_000_000} for i in ids]})
+
+
+def test_separators_alone_are_no_card_number() -> None:
+    text = '{"a": "' + " " * 30 + '", "b": "' + "-" * 30 + '"}' + " " * 20
+    assert not body_has_card_number(text, json.loads(text))
 
 
 def _with_check_digit(body: str) -> str:
@@ -163,3 +242,18 @@ def test_every_luhn_valid_run_is_found_however_typed(d: str, sep: str, before: s
     typed = sep.join(d[i : i + 4] for i in range(0, len(d), 4))
     expect = luhn_ok(d) and not (len(d) == 13 and d[0] == "1")
     assert text_has_card_number(before + typed + ".") == expect
+
+
+texts = st.text(alphabet='0123456789 -ab.:e\n\\"٤é', max_size=60)
+values = st.one_of(
+    texts,
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.lists(texts, max_size=3),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(texts, values))
+def test_the_fast_check_agrees_with_the_exact_check(doc: dict[str, object]) -> None:
+    refused(doc)

@@ -63,6 +63,18 @@ def site_line(doc: dict[str, Any]) -> str:
     )
 
 
+def capacity_line(figures: dict[str, Any] | None) -> str:
+    """ "Admitted / capacity: VIP 61/800 · Student 140/800" — per ticket type."""
+    if not figures:
+        return "Admitted / capacity: — (no box-office figures from this agent)"
+    parts = [
+        f"{t.get('name') or t.get('ticket_type')} {t.get('scanned', 0)}/"
+        f"{t['capacity'] if t.get('capacity') is not None else '?'}"
+        for t in figures.get("ticket_types") or []
+    ]
+    return "Admitted / capacity: " + (" · ".join(parts) or "no ticket types yet")
+
+
 def lane_state(lane: dict[str, Any]) -> str:
     parts = []
     for inp in lane.get("inputs", []):
@@ -93,7 +105,8 @@ class DashboardScreen(AgentScreen):
 
     def show_status(self, doc: dict[str, Any]) -> None:
         now_s = self.gh.clock()
-        self.query_one("#summary", Static).update("\n".join(summary_lines(doc, now_s, self.tz)))
+        lines = [*summary_lines(doc, now_s, self.tz), capacity_line(self.gh.figures)]
+        self.query_one("#summary", Static).update("\n".join(lines))
         alerts = alerts_from_status(doc)
         box = self.query_one("#alerts", Static)
         box.update("\n".join(a.line for a in alerts) if alerts else "No alerts")

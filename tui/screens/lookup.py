@@ -1,10 +1,13 @@
 """Lookup: find a ticket by name, e-mail, order or ticket id; see its whole scan history;
 check it in or out by hand with a reason (a supervisor's override, recorded with the
-operator in the ledger)."""
+operator in the ledger); save its chargeback evidence pack (``e``: the agent builds and
+signs it, the TUI writes the files into ``./evidence-<ticket id>/``)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -14,6 +17,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
 from tui.errors import AgentRefused, AgentUnreachable
+from tui.evidence_save import EvidenceAnswerError, default_dir, write_pack
 from tui.formatting import clock_text, short_id, verdict_label, verdict_style
 from tui.screens.base import AgentScreen
 from tui.screens.modals import OverrideScreen
@@ -34,6 +38,7 @@ class LookupScreen(AgentScreen):
         Binding("slash", "focus_search", "Search"),
         Binding("i", "override('in')", "Check in"),
         Binding("o", "override('out')", "Check out"),
+        Binding("e", "evidence", "Evidence"),
     ]
 
     def __init__(self) -> None:
@@ -130,7 +135,7 @@ class LookupScreen(AgentScreen):
         self.query_one("#detail", Static).update(
             f"Ticket {doc.get('ticket_id')}  {t.get('holder_name') or '(not in the manifest)'}"
             f"  {t.get('ticket_type_name') or ''}\n"
-            f"State: {state}{first} · keys i: in, o: out"
+            f"State: {state}{first} · keys i: in, o: out, e: evidence pack"
         )
         table = self.query_one("#history", DataTable)
         table.clear()
@@ -181,3 +186,37 @@ class LookupScreen(AgentScreen):
         )
         self.load_ticket(ticket_id)
         self.gh.poll_status()
+
+    def action_evidence(self) -> None:
+        if self.detail is None:
+            self.notify("Pick a ticket first.", severity="warning")
+            return
+        ticket_id = str(self.detail["ticket_id"])
+        self.notify(f"Asking the agent for ticket {short_id(ticket_id)}'s evidence pack…")
+        self.save_evidence(ticket_id, default_dir(ticket_id))
+
+    @work(exclusive=True, group="evidence")
+    async def save_evidence(self, ticket_id: str, out_dir: Path) -> None:
+        """Fetch the pack (the agent builds it from its ledger) and write its files in a
+        thread, so neither the call nor the disk ever blocks the screen."""
+        try:
+            answer = await self.gh.api.evidence(ticket_id)
+        except AgentRefused as exc:
+            self.gh.handle_refusal(exc, "Evidence")
+            return
+        except AgentUnreachable as exc:
+            self.notify(str(exc), title="Evidence", severity="error")
+            return
+        try:
+            paths = await asyncio.to_thread(write_pack, out_dir, answer)
+        except (OSError, EvidenceAnswerError) as exc:
+            self.notify(f"Cannot write the pack to {out_dir}: {exc}", title="Evidence",
+                        severity="error")  # fmt: skip
+            return
+        summary = next(iter(answer.get("conclusion") or []), "")
+        self.notify(
+            f"Written to {out_dir}/ ({', '.join(p.name for p in paths)}). {summary}"
+            " Check it with: edge-agent evidence verify DIR",
+            title="Evidence pack saved",
+            timeout=15,
+        )

@@ -3,7 +3,8 @@
 Ticket types with their price and what is still sellable from this box's leases (online
 or offline), a cart, payment (cash with change, card terminal, comp), delivery (QR on
 screen, print, e-mail) and the receipt; the till session (float, cash in drawer, close
-with the counted cash); void and reprint. Every sale carries a request id kept until the
+with the counted cash); void and reprint; for a supervisor, leasing seats from the
+platform and returning the unsold ones. Every sale carries a request id kept until the
 agent answers, so retrying after a lost answer never sells twice.
 """
 
@@ -22,6 +23,7 @@ from tui.errors import AgentRefused, AgentUnreachable
 from tui.formatting import ms_clock_text
 from tui.sale_form import Cart, PendingSale, money_text
 from tui.screens.base import AgentScreen
+from tui.screens.modals import ConfirmScreen
 from tui.screens.sell_modals import (
     CloseSessionScreen,
     OpenSessionScreen,
@@ -63,6 +65,8 @@ class SellScreen(AgentScreen):
         Binding("r", "receipt", "Receipt"),
         Binding("v", "void", "Void"),
         Binding("p", "print", "Reprint"),
+        Binding("l", "lease", "Lease seats"),
+        Binding("u", "return_leases", "Return unsold"),
     ]
 
     def __init__(self) -> None:
@@ -85,8 +89,8 @@ class SellScreen(AgentScreen):
             types.add_column(label, width=width)
         types.border_title = "Ticket types (+/- to add, enter to pay)"
         sales = self.query_one("#sales", DataTable)
-        for label, width in (("Time", 8), ("Order", 12), ("Items", 18), ("Total", 12),
-                             ("Paid", 8), ("State", 8)):  # fmt: skip
+        for label, width in (("Time", 8), ("Order", 15), ("Items", 15), ("Total", 11),
+                             ("Paid", 8), ("State", 7)):  # fmt: skip
             sales.add_column(label, width=width)
         sales.border_title = "This till's sales (r receipt, v void, p reprint)"
         types.focus()
@@ -291,6 +295,75 @@ class SellScreen(AgentScreen):
             self.notify(str(exc), title="Print", severity="error")
             return
         self.notify(f"Printed {answer.get('printed')} ticket(s) — the same tickets")
+
+    # -- leases (a supervisor's call: the agent answers ``forbidden`` otherwise) --------
+    def _selected_type(self) -> dict[str, Any] | None:
+        row = self.query_one("#types", DataTable).cursor_row
+        types = self.types
+        return types[row] if 0 <= row < len(types) else None
+
+    def action_lease(self) -> None:
+        t = self._selected_type()
+        if t is None:
+            return
+
+        def then(answer: str | None) -> None:
+            if answer is None:
+                return
+            if not answer.strip().isdigit() or int(answer) < 1:
+                self.notify("Type how many seats, e.g. 20", severity="warning")
+                return
+            self.take_lease(int(t["ticket_type"]), int(answer))
+
+        question = f"Lease seats of {t.get('name')} from the platform (needs the network)"
+        self.app.push_screen(ReasonScreen(question, "How many seats, e.g. 20"), then)
+
+    @work(exclusive=True, group="lease")
+    async def take_lease(self, ticket_type: int, count: int) -> None:
+        try:
+            lease = await self.gh.api.take_lease(ticket_type, count)
+        except AgentRefused as exc:
+            self.gh.handle_refusal(exc, "Lease")
+            return
+        except AgentUnreachable as exc:
+            self.notify(str(exc), title="Lease", severity="error")
+            return
+        self.notify(f"Leased {lease.get('count')} seats (asked {count})", title="Lease")
+        self.refresh_figures()
+
+    def action_return_leases(self) -> None:
+        t = self._selected_type()
+        if t is None:
+            return
+        open_leases = [
+            str(lease["lease_id"]) for lease in t.get("leases") or [] if not lease.get("closed")
+        ]
+        if not open_leases:
+            self.notify(f"No open lease of {t.get('name')} to return.", severity="warning")
+            return
+
+        def then(yes: bool | None) -> None:
+            if yes:
+                self.return_leases(open_leases)
+
+        question = f"Return the unsold seats of {t.get('name')} to the platform? Stops selling it."
+        self.app.push_screen(ConfirmScreen(question), then)
+
+    @work(exclusive=True, group="lease")
+    async def return_leases(self, lease_ids: list[str]) -> None:
+        returned = 0
+        for lease_id in lease_ids:
+            try:
+                answer = await self.gh.api.return_lease(lease_id)
+            except AgentRefused as exc:
+                self.gh.handle_refusal(exc, "Return")
+                break
+            except AgentUnreachable as exc:
+                self.notify(str(exc), title="Return", severity="error")
+                break
+            returned += int(answer.get("returned") or 0)
+        self.notify(f"Returned {returned} unsold seats", title="Lease")
+        self.refresh_figures()
 
     # -- the till -----------------------------------------------------------------------
     def action_open_till(self) -> None:

@@ -68,7 +68,11 @@ class OpenSessionScreen(_Dialog):
                 yield Button("Open (enter)", id="ok", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
 
-    @on(Input.Submitted)
+    @on(Input.Submitted, "#operator")
+    def next_field(self) -> None:
+        self.query_one("#float", Input).focus()
+
+    @on(Input.Submitted, "#float")
     @on(Button.Pressed, "#ok")
     def confirm(self) -> None:
         operator = self.query_one("#operator", Input).value.strip()

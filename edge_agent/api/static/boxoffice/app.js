@@ -554,7 +554,7 @@ function resetCart() {
 const SVG_NS = "http://www.w3.org/2000/svg"; // a name, never fetched
 
 /** The receipt's server-drawn QR as an <img> source: an image runs no script, and an SVG
- *  shown as an image needs its namespace (inline SVG from the server may omit it). */
+ *  shown as an image needs its namespace (the agent's names it; an older agent's did not). */
 function svgDataUrl(svg) {
   const text = /^<svg[^>]*\sxmlns=/.test(svg) ? svg : svg.replace(/^<svg/, `<svg xmlns="${SVG_NS}"`);
   return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(text)}`;
