@@ -26,182 +26,30 @@ import sys
 from pathlib import Path
 
 # Run as ``python benchmarks/boxoffice.py``, this file's directory comes first on
-# sys.path and ``benchmarks/sync.py`` would shadow the ``sync`` package the agent imports.
+# sys.path and ``benchmarks/sync.py`` would shadow the ``sync`` package the agent imports;
+# the checkout goes on instead, for ``benchmarks._stack``.
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
 
 import argparse
 import asyncio
 import json
-import os
-import signal
-import statistics
-import subprocess
 import tempfile
-import threading
 import time
 import uuid
 from typing import Any
 
 import aiohttp
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from edge_agent.cli.control_client import control_request
-from edge_agent.config import Config, load_config
-from edge_agent.domain.agent_certificate import b64url_encode
-from edge_agent.key_files import write_key_file
-from sync.reference_platform.admin_client import AdminClient
-from sync.reference_platform.data_dir import read_admin_token
+from benchmarks._stack import Agent, Platform, stats
 
-BIN = Path(sys.executable).parent
-PLATFORM = str(BIN / "gatehouse-platform")
-AGENT = str(BIN / "edge-agent")
 EVENT_ID = 1001
-TICKET_TYPE = 0
-PRICE_CENTS = 4500
+TICKET_TYPE = 0  # the type ``Platform.create_event`` makes
 WARMUP = 10
 TARGET_MS = 50.0
 LIST_LIMIT = 50
 LIST_TIMES = 20
-CONFIG = """\
-[agent]
-agent_id = "bench-box-office"
-data_dir = "data"
-
-[event]
-event_id = {event_id}
-keyring = "keyring.json"
-
-[api]
-listen = ["127.0.0.1"]
-port = 0
-
-[sync]
-platform_url = "{url}"
-token_file = "agent.token"
-manifest_interval_s = 3600
-upload_interval_s = 3600
-
-[log]
-level = "info"
-format = "json"
-"""
-
-
-def stats(ms: list[float]) -> dict[str, float]:
-    ordered = sorted(ms)
-    return {
-        "p50": round(statistics.median(ordered), 2),
-        "p95": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 2),
-        "max": round(ordered[-1], 2),
-    }
-
-
-class Agent:
-    """``edge-agent run`` as a child; finds its URL in the "listening" log line."""
-
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self.lines: list[dict[str, Any]] = []
-        self.proc = subprocess.Popen(
-            [AGENT, "run", "--config", str(config.source)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        self.url = ""
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            try:
-                self.lines.append(json.loads(line))
-            except json.JSONDecodeError:
-                self.lines.append({"msg": line.rstrip()})
-
-    async def listening(self, timeout_s: float = 60) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            for doc in list(self.lines):
-                if doc.get("msg") == "listening":
-                    self.url = doc["urls"][0]
-                    return
-            if self.proc.poll() is not None:
-                break
-            await asyncio.sleep(0.02)
-        self.proc.kill()
-        raise RuntimeError("agent did not start:\n" + "\n".join(map(str, self.lines)))
-
-    async def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        return await control_request(self.config.control_socket, method, path, body)
-
-    async def manifest_applied(self, timeout_s: float = 60) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            status = await self.control("GET", "/control/status")
-            if status["sync"]["manifest"]["at"] is not None:
-                return
-            await asyncio.sleep(0.1)
-        raise RuntimeError("the agent never applied the platform's manifest")
-
-    async def pair(self, http: aiohttp.ClientSession, role: str) -> dict[str, str]:
-        code = (await self.control("POST", "/control/pairing-codes", {"role": role}))["code"]
-        async with http.post(f"{self.url}/api/v1/pair", json={"code": code}) as r:
-            token = (await r.json())["token"]
-        return {"Authorization": f"Bearer {token}"}
-
-    async def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.to_thread(self.proc.wait, 60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self._reader.join(timeout=5)
-
-
-def serve_platform(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
-    subprocess.run([PLATFORM, "init", "--data", str(data_dir)], check=True, capture_output=True)
-    proc = subprocess.Popen(
-        [PLATFORM, "serve", "--data", str(data_dir), "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    assert proc.stdout is not None
-    url: str = json.loads(proc.stdout.readline())["url"]
-    return proc, url
-
-
-async def set_up_platform(admin: AdminClient, tickets: int) -> list[str]:
-    """Event, ticket type (room for the lease) and ``tickets`` plain codes for scans."""
-    await admin.create_event(EVENT_ID, "Benchmark night", "Loopback Hall", 1_798_747_200_000)
-    await admin.put_ticket_type(EVENT_ID, TICKET_TYPE, "General admission", 10 * tickets, 4500)
-    codes: list[str] = []
-    while len(codes) < tickets:
-        n = min(50, tickets - len(codes))
-        order = {
-            "customer_name": "Bench Customer",
-            "customer_email": "bench@example.org",
-            "purchased_at_ms": 1_767_000_000_000,
-            "payment": {"brand": "visa", "last4": "4242"},
-            "tickets": [{"ticket_type": TICKET_TYPE, "code": "plain"} for _ in range(n)],
-        }
-        doc = await admin.create_order(EVENT_ID, order)
-        codes += [t["code"] for t in doc["tickets"]]
-    return codes
-
-
-def write_agent_files(root: Path, token: str, url: str) -> Config:
-    root.mkdir(parents=True)
-    fd = os.open(root / "agent.token", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(token + "\n")
-    (root / "keyring.json").write_text('{"keys": []}\n')
-    (root / "config.toml").write_text(CONFIG.format(event_id=EVENT_ID, url=url))
-    return load_config(root / "config.toml")
 
 
 async def timed_post(
@@ -311,17 +159,13 @@ async def measure(agent: Agent, codes: list[str], n: int) -> dict[str, Any]:
 async def main_async(n: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="gatehouse-bench-boxoffice-") as tmp:
         root = Path(tmp)
-        proc, url = await asyncio.to_thread(serve_platform, root / "platform")
-        admin = AdminClient(url, read_admin_token(root / "platform"))
+        platform = await Platform.start(root / "platform")
         try:
-            codes = await set_up_platform(admin, n + WARMUP)
-            # the key the agent signs door-sold tickets with, enrolled as install.md says
-            key = Ed25519PrivateKey.generate()
-            public = b64url_encode(key.public_key().public_bytes_raw())
-            enrolled = await admin.enrol(EVENT_ID, "bench-box-office", public)
-            config = write_agent_files(root / "agent", enrolled["token"], url)
-            config.agent.data_dir.mkdir(parents=True, mode=0o700)
-            write_key_file(config.agent_key_path, key)
+            # event, ticket type (room for the lease) and plain codes for the scans
+            await platform.create_event(EVENT_ID, capacity=10 * (n + WARMUP))
+            codes = await platform.issue_plain(EVENT_ID, n + WARMUP)
+            # with the key the agent signs door-sold tickets with, as install.md says
+            config = await platform.enrol_agent(root / "agent", "bench-box-office", EVENT_ID)
             agent = Agent(config)
             try:
                 await agent.listening()
@@ -330,12 +174,7 @@ async def main_async(n: int) -> dict[str, Any]:
             finally:
                 await agent.stop()
         finally:
-            await admin.close()
-            proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.to_thread(proc.wait, 30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            await platform.stop()
 
 
 def main() -> int:

@@ -15,19 +15,29 @@ raw ``cryptography`` verify loop measured in the same run, because machines are 
                     a scan's scheduled arrival to its durable verdict
 """
 
+# ruff: noqa: E402  (the path fix below must run before the project is imported)
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as ``python benchmarks/decide.py``, this file's directory comes first on sys.path and
+# ``benchmarks/sync.py`` would shadow the ``sync`` package; the checkout goes on instead,
+# for ``benchmarks._stack``.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
 
 import argparse
 import asyncio
 import json
 import random
 import statistics
-import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 
+from benchmarks._stack import percentile
 from edge_agent.cli.manifest_cmd import import_manifest
 from edge_agent.demo_event import EVENT_ID, issue, make_demo_event
 from edge_agent.domain.decide import decide
@@ -120,11 +130,6 @@ def decide_only_rate(rt: AgentRuntime, codes: list[str]) -> float:
     return len(codes) / (time.perf_counter() - t0)
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 async def main_async(args: argparse.Namespace) -> dict[str, object]:
     rng = random.Random(1)
     root = Path(tempfile.mkdtemp(prefix="gatehouse-bench-"))
@@ -161,7 +166,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, object]:
         "offered_per_s": args.rate,
         "latency_seconds": args.seconds,
         "latency_p50_ms": round(statistics.median(latencies), 3),
-        "latency_p99_ms": round(pct(latencies, 0.99), 3),
+        "latency_p99_ms": round(percentile(latencies, 0.99), 3),
         "latency_max_ms": round(max(latencies), 3),
         "ledger_rows": rows,
         "ledger_batches": batches,

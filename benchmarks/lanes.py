@@ -8,7 +8,18 @@ JSON reply line). Every code is a different valid ticket, so every scan is a dur
 ledger write (fsync) — the number a gate actually waits for. Bounded: ``--codes`` per kind.
 """
 
+# ruff: noqa: E402  (the path fix below must run before the project is imported)
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as ``python benchmarks/lanes.py``, this file's directory comes first on sys.path and
+# ``benchmarks/sync.py`` would shadow the ``sync`` package; the checkout goes on instead,
+# for ``benchmarks._stack``.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
 
 import argparse
 import asyncio
@@ -16,12 +27,11 @@ import json
 import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
+from benchmarks._stack import percentile
 from edge_agent.cli.manifest_cmd import import_manifest
 from edge_agent.config import load_config
 from edge_agent.demo_event import make_demo_event
@@ -67,10 +77,9 @@ id = "tcp"
 
 
 def stats(ms: list[float]) -> dict[str, float]:
-    ordered = sorted(ms)
     return {
-        "median_ms": round(statistics.median(ordered), 3),
-        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 3),
+        "median_ms": round(statistics.median(ms), 3),
+        "p99_ms": round(percentile(ms, 0.99), 3),
     }
 
 

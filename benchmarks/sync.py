@@ -35,69 +35,36 @@ import sys
 from pathlib import Path
 
 # Run as ``python benchmarks/sync.py``, this file's directory comes first on sys.path and
-# its own name would shadow the ``sync`` package the agent imports.
+# its own name would shadow the ``sync`` package the agent imports; the checkout goes on
+# instead, for ``benchmarks._stack``.
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
 
 import argparse
 import asyncio
 import json
 import os
-import signal
 import sqlite3
 import statistics
 import subprocess
 import tempfile
-import threading
 import time
-import urllib.request
-from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from edge_agent.cli.control_client import control_request
-from edge_agent.config import Config, load_config
-from edge_agent.domain.agent_certificate import b64url_encode
+from benchmarks._stack import Agent, Platform
+from edge_agent.config import Config
 from edge_agent.ids import uuid7
 from edge_agent.ledger.records import ScanRow
 from edge_agent.ledger.writer import LedgerWriter
-from sync.reference_platform.admin_client import AdminClient
-from sync.reference_platform.data_dir import read_admin_token
 
-BIN = Path(sys.executable).parent
-PLATFORM = str(BIN / "gatehouse-platform")
-AGENT = str(BIN / "edge-agent")
 MANIFEST_EVENT = 1001
 UPLOAD_EVENT = 1002
 #: Plain-code tickets issued through the admin API beside the seeded ones, so the
 #: steady-state agent has real codes to scan.
 SCAN_TICKETS = 5
-POLL_S = 0.1
-CONFIG = """\
-[agent]
-agent_id = "{agent_id}"
-data_dir = "data"
-
-[event]
-event_id = {event_id}
-keyring = "keyring.json"
-
-[api]
-listen = ["127.0.0.1"]
-port = 0
-
-[sync]
-platform_url = "{url}"
-token_file = "agent.token"
-manifest_interval_s = 3600
-upload_interval_s = 3600
-
-[log]
-level = "info"
-format = "json"
-"""
 
 
 def mb(kb: int) -> float:
@@ -117,193 +84,6 @@ def cpu_s(pid: int) -> float:
     other load on a shared machine hardly changes, unlike the wall time."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-# ------------------------------------------------------------------ the processes
-
-
-class Agent:
-    """``edge-agent run`` as a child; each log line is stamped when it arrives."""
-
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self.lines: list[tuple[float, dict[str, Any]]] = []
-        self.spawned = time.perf_counter()
-        self.proc = subprocess.Popen(
-            [AGENT, "run", "--config", str(config.source)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        self.url = ""
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            stamp = time.perf_counter()
-            try:
-                doc = json.loads(line)
-            except json.JSONDecodeError:
-                doc = {"msg": line.rstrip()}
-            self.lines.append((stamp, doc))
-
-    def seen(self, msg: str) -> tuple[float, dict[str, Any]] | None:
-        for stamp, doc in list(self.lines):
-            if doc.get("msg") == msg:
-                return stamp, doc
-        return None
-
-    async def listening(self, timeout_s: float = 60) -> float:
-        """Seconds from spawn to the "listening" line."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            hit = self.seen("listening")
-            if hit is not None:
-                self.url = hit[1]["urls"][0]
-                return hit[0] - self.spawned
-            if self.proc.poll() is not None:
-                break
-            await asyncio.sleep(0.01)
-        self.proc.kill()
-        raise RuntimeError("agent did not start:\n" + "\n".join(str(d) for _, d in self.lines))
-
-    async def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        return await control_request(self.config.control_socket, method, path, body)
-
-    async def sync_status(self) -> dict[str, Any]:
-        status = await self.control("GET", "/control/status")
-        doc: dict[str, Any] = status["sync"]
-        return doc
-
-    async def wait_for(self, done: Any, timeout_s: float) -> float:
-        """Poll the sync status until ``done(status)``; perf_counter when it was."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            doc = await self.sync_status()
-            if done(doc):
-                return time.perf_counter()
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"agent exited with {self.proc.returncode}")
-            await asyncio.sleep(POLL_S)
-        raise RuntimeError(f"timed out after {timeout_s} s; sync status: {doc}")
-
-    async def sync_now(self) -> None:
-        answer = await self.control("POST", "/control/sync/now")
-        if not answer["completed"] or answer["sync"]["last_error"]:
-            raise RuntimeError(f"sync now: {answer}")
-
-    async def pair_scanner(self) -> str:
-        code = (await self.control("POST", "/control/pairing-codes", {"role": "scanner"}))["code"]
-        answer = await asyncio.to_thread(self._post, "/api/v1/pair", {"code": code}, None)
-        token: str = answer["token"]
-        return token
-
-    def _post(self, path: str, body: dict[str, Any], token: str | None) -> Any:
-        headers = {"Content-Type": "application/json"}
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        req = urllib.request.Request(
-            self.url + path, json.dumps(body).encode(), headers, method="POST"
-        )
-        with urllib.request.urlopen(req, timeout=10) as resp:  # loopback only
-            return json.loads(resp.read())
-
-    async def scan(self, token: str, code: str) -> str:
-        answer = await asyncio.to_thread(self._post, "/api/v1/scans", {"code": code}, token)
-        return f"{answer['outcome']}:{answer['reason']}"
-
-    async def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            code = await asyncio.to_thread(self.proc.wait, 60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            raise
-        self._reader.join(timeout=5)
-        if code != 0:
-            raise RuntimeError(f"agent exited with {code}")
-
-
-@dataclass
-class Platform:
-    data_dir: Path
-    proc: subprocess.Popen[str]
-    url: str
-    admin: AdminClient
-    scan_codes: list[str] = field(default_factory=list)
-
-    @classmethod
-    async def start(cls, data_dir: Path) -> Platform:
-        proc, url = await asyncio.to_thread(_serve_platform, data_dir)
-        return cls(data_dir, proc, url, AdminClient(url, read_admin_token(data_dir)))
-
-    async def create_event(self, event_id: int) -> None:
-        await self.admin.create_event(
-            event_id, "Benchmark night", "Loopback Hall", 1_798_747_200_000
-        )
-        await self.admin.put_ticket_type(event_id, 0, "General admission", 100, 4500)
-
-    def seed(self, event_id: int, tickets: int) -> float:
-        t0 = time.perf_counter()
-        subprocess.run(
-            [PLATFORM, "seed", "--data", str(self.data_dir), "--event", str(event_id),
-             "--tickets", str(tickets), "--type", "0"],
-            check=True, capture_output=True,
-        )  # fmt: skip
-        return time.perf_counter() - t0
-
-    async def issue_plain(self, event_id: int, count: int) -> list[str]:
-        order = {
-            "customer_name": "Bench Customer",
-            "customer_email": "bench@example.org",
-            "purchased_at_ms": 1_767_000_000_000,
-            "payment": {"brand": "visa", "last4": "4242"},
-            "tickets": [{"ticket_type": 0, "code": "plain"} for _ in range(count)],
-        }
-        doc = await self.admin.create_order(event_id, order)
-        return [t["code"] for t in doc["tickets"]]
-
-    async def enrol_agent(self, root: Path, agent_id: str, event_id: int) -> Config:
-        key = Ed25519PrivateKey.generate().public_key().public_bytes_raw()
-        token = (await self.admin.enrol(event_id, agent_id, b64url_encode(key)))["token"]
-        text = CONFIG.format(agent_id=agent_id, event_id=event_id, url=self.url)
-        return await asyncio.to_thread(_write_agent_files, root, token, text)
-
-    async def stop(self) -> None:
-        await self.admin.close()
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.to_thread(self.proc.wait, 30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-
-def _serve_platform(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
-    subprocess.run([PLATFORM, "init", "--data", str(data_dir)], check=True, capture_output=True)
-    proc = subprocess.Popen(
-        [PLATFORM, "serve", "--data", str(data_dir), "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    assert proc.stdout is not None
-    url: str = json.loads(proc.stdout.readline())["url"]
-    return proc, url
-
-
-def _write_agent_files(root: Path, token: str, config_text: str) -> Config:
-    """What docs/install.md has the operator do: token file 0600, config with [sync]."""
-    root.mkdir(parents=True)
-    fd = os.open(root / "agent.token", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(token + "\n")
-    (root / "keyring.json").write_text('{"keys": []}\n')
-    path = root / "config.toml"
-    path.write_text(config_text)
-    return load_config(path)
 
 
 # ------------------------------------------------------------------ the measurements
@@ -376,7 +156,9 @@ async def steady(agent: Agent, codes: list[str]) -> tuple[int, list[str]]:
     return proc_status_kb(agent.proc.pid, "VmRSS"), outcomes
 
 
-async def measure_manifest(platform: Platform, root: Path, tickets: int) -> dict[str, Any]:
+async def measure_manifest(
+    platform: Platform, root: Path, tickets: int, scan_codes: list[str]
+) -> dict[str, Any]:
     config = await platform.enrol_agent(root, "bench-gate", MANIFEST_EVENT)
     platform_cpu = cpu_s(platform.proc.pid)
     agent = Agent(config)
@@ -390,7 +172,7 @@ async def measure_manifest(platform: Platform, root: Path, tickets: int) -> dict
         assert started is not None
         from_sync_start_s = done - started[0]
         peak_kb = proc_status_kb(agent.proc.pid, "VmHWM")
-        rss_after_load_kb, outcomes = await steady(agent, platform.scan_codes)
+        rss_after_load_kb, outcomes = await steady(agent, scan_codes)
     finally:
         await agent.stop()
     conn = sqlite3.connect(f"file:{config.ledger_path}?mode=ro", uri=True)
@@ -411,7 +193,7 @@ async def measure_manifest(platform: Platform, root: Path, tickets: int) -> dict
             assert ready is not None
             agent_reported.append(ready[1]["start_s"])
             if i == 2:
-                rss_after_restart_kb, _ = await steady(agent, platform.scan_codes)
+                rss_after_restart_kb, _ = await steady(agent, scan_codes)
         finally:
             await agent.stop()
     return {
@@ -469,10 +251,10 @@ async def main_async(tickets: int, rows: int) -> dict[str, Any]:
     try:
         await platform.create_event(MANIFEST_EVENT)
         await platform.create_event(UPLOAD_EVENT)
-        platform.scan_codes = await platform.issue_plain(MANIFEST_EVENT, SCAN_TICKETS)
+        scan_codes = await platform.issue_plain(MANIFEST_EVENT, SCAN_TICKETS)
         seed_s = platform.seed(MANIFEST_EVENT, tickets)
         upload = await measure_upload(platform, root / "upload-agent", rows)
-        manifest = await measure_manifest(platform, root / "gate-agent", tickets)
+        manifest = await measure_manifest(platform, root / "gate-agent", tickets, scan_codes)
         config: Config = manifest.pop("config")
         base_fetch_s, pages, fetched = await fetch_only(platform, config)
     finally:

@@ -31,18 +31,48 @@ _STD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"mess
 #: Wider than the refusal's finder (``domain/card_numbers.py``): a run touching letters is
 #: masked too. Masking an id's digits in a log line costs nothing, and a line is free text,
 #: not a parsed document; which runs are card numbers is the shared rule's call.
-_CARDISH = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)", re.ASCII)  # 0-9 only
+_DIGIT_RUN = re.compile(r"(?<!\d)\d(?:[ -]?\d)*(?!\d)", re.ASCII)  # 0-9 only
+_GROUP = re.compile(r"\d+", re.ASCII)
+_MAX_PAN_DIGITS = 19
 
 
 def _mask_card(match: re.Match[str]) -> str:
-    text = match.group(0)
-    return "[card-number]" if looks_like_pan(text) else text
+    """Mask every card number inside one run of digit groups.
+
+    A card number may sit next to another number in the same run (``seq 1767000000000
+    4111 1111 1111 1111``), so the run is not judged as a whole: each span of whole
+    groups of 13–19 digits is tried, longest first, from each group on."""
+    run = match.group(0)
+    groups = [(g.start(), g.end()) for g in _GROUP.finditer(run)]
+    out: list[str] = []
+    last = i = 0
+    while i < len(groups):
+        end_group = _card_span(run, groups, i)
+        if end_group is None:
+            i += 1
+            continue
+        out += [run[last : groups[i][0]], "[card-number]"]
+        last, i = groups[end_group][1], end_group + 1
+    return "".join([*out, run[last:]])
+
+
+def _card_span(run: str, groups: list[tuple[int, int]], first: int) -> int | None:
+    """The last group of the longest card number starting at group ``first``, if any."""
+    best = None
+    digits = 0
+    for j in range(first, len(groups)):
+        digits += groups[j][1] - groups[j][0]
+        if digits > _MAX_PAN_DIGITS:
+            break
+        if looks_like_pan(run[groups[first][0] : groups[j][1]]):
+            best = j
+    return best
 
 
 def redact(text: str) -> str:
     for pattern, replacement in _REDACTIONS:
         text = pattern.sub(replacement, text)
-    return _CARDISH.sub(_mask_card, text)
+    return _DIGIT_RUN.sub(_mask_card, text)
 
 
 class RedactingFilter(logging.Filter):

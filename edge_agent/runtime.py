@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from edge_agent import __version__
-from edge_agent.boxoffice.service import BoxOffice, Hooks
+from edge_agent.boxoffice.desk import Hooks
+from edge_agent.boxoffice.service import BoxOffice
 from edge_agent.chain_signer import ChainSigner
 from edge_agent.config import Config
 from edge_agent.devices.pairing import AttemptLimiter, PairingCodes

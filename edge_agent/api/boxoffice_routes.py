@@ -34,7 +34,8 @@ from edge_agent.api.keys import device_of, runtime_of
 from edge_agent.api.route_spec import spec
 from edge_agent.api.schema_types import parse
 from edge_agent.api.schemas import read_json_object, read_query
-from edge_agent.boxoffice.service import BoxOffice, SaleRequest, request_sha256
+from edge_agent.boxoffice.sale_request import SaleRequest, request_sha256
+from edge_agent.boxoffice.service import BoxOffice
 from edge_agent.devices.roles import Role
 from edge_agent.domain.sale import (
     CashPayment,

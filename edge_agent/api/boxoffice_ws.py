@@ -7,7 +7,7 @@ on connect and again whenever the box office reports a change (a sale, a void, a
 a session opened or closed, an admitted scan), coalesced to at most ``MAX_PUSHES_PER_S``
 a second, and only when the figures differ from the last ones sent.
 
-Authentication is the scan socket's (``api/scan_ws.py``): ``Authorization: Bearer`` on
+Authentication is the scan socket's (``api/socket_auth.py``): ``Authorization: Bearer`` on
 the upgrade, or — browsers cannot set that header on a WebSocket — a first message
 ``{"auth": "<token>"}``, answered ``{"auth": "ok", "device_id": …}``. Roles: box_office,
 supervisor. A token revoked while connected closes the socket (4401). The client sends
@@ -18,20 +18,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from edge_agent.api.auth import public
-from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import runtime_of
 from edge_agent.api.open_sockets import open_socket
 from edge_agent.api.route_spec import spec
+from edge_agent.api.socket_auth import CLOSE_UNAUTHORIZED as CLOSE_UNAUTHORIZED
+from edge_agent.api.socket_auth import (
+    SocketAuth,
+    authenticate,
+    close_revoked,
+    header_device,
+    still_allowed,
+)
 from edge_agent.devices.registry import Device
 from edge_agent.devices.roles import Role
-from edge_agent.devices.tokens import token_hash
 from edge_agent.runtime import AgentRuntime
 
 log = logging.getLogger(__name__)
@@ -39,29 +44,16 @@ log = logging.getLogger(__name__)
 boxoffice_ws_routes = web.RouteTableDef()
 
 BOX_OFFICE_ROLES = frozenset({Role.BOX_OFFICE, Role.SUPERVISOR})
-#: A client that sends no auth message within this time is closed.
-AUTH_TIMEOUT_S = 10.0
 #: Coalescing: after a push, changes are gathered for this long before the next one.
 MAX_PUSHES_PER_S = 4
 #: Without a change notice the figures are still looked at this often (lease expiry is
 #: a change no one announces: it happens by the clock).
 IDLE_CHECK_S = 5.0
-CLOSE_UNAUTHORIZED = 4401
-_UNAUTHORIZED = "unknown or revoked device token, or its role may not use the box office"
-
-
-def _error(code: str, message: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message}}
-
-
-def _device_for(rt: AgentRuntime, token: str) -> Device | None:
-    device = rt.devices.by_token_hash(token_hash(token)) if token else None
-    return device if device is not None and device.role in BOX_OFFICE_ROLES else None
-
-
-def _still_allowed(rt: AgentRuntime, device: Device) -> bool:
-    current = rt.devices.get(device.device_id)
-    return current is not None and current.active
+_AUTH = SocketAuth(
+    roles=BOX_OFFICE_ROLES,
+    refusal="unknown or revoked device token, or its role may not use the box office",
+    name="box-office",
+)
 
 
 @boxoffice_ws_routes.get("/api/v1/boxoffice/ws")
@@ -75,13 +67,7 @@ async def boxoffice_ws(request: web.Request) -> web.StreamResponse:
     second; the client sends nothing after authenticating.
     """
     rt = runtime_of(request)
-    device = None
-    header = request.headers.get("Authorization", "")
-    if header:
-        scheme, _, token = header.partition(" ")
-        device = _device_for(rt, token.strip()) if scheme.lower() == "bearer" else None
-        if device is None:  # refused before the upgrade, like every other route
-            raise ApiError(401, "unauthorized", _UNAUTHORIZED)
+    device = header_device(request, rt, _AUTH)  # a bad header is refused before the upgrade
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4096)
     await ws.prepare(request)
     with open_socket(request, ws):  # closed at once when the agent shuts down
@@ -90,12 +76,9 @@ async def boxoffice_ws(request: web.Request) -> web.StreamResponse:
 
 
 async def _serve(rt: AgentRuntime, ws: web.WebSocketResponse, device: Device | None) -> None:
+    device = await authenticate(rt, ws, device, _AUTH)
     if device is None:
-        device = await _auth_message(rt, ws)
-        if device is None:
-            await ws.close(code=CLOSE_UNAUTHORIZED, message=b"unauthorized")
-            return
-        await ws.send_json({"auth": "ok", "device_id": device.device_id})
+        return
     pusher = asyncio.create_task(_push_figures(rt, ws, device))
     try:
         async for msg in ws:  # drains pings and close frames; the client has nothing to say
@@ -107,35 +90,13 @@ async def _serve(rt: AgentRuntime, ws: web.WebSocketResponse, device: Device | N
             await pusher
 
 
-async def _auth_message(rt: AgentRuntime, ws: web.WebSocketResponse) -> Device | None:
-    try:
-        msg = await ws.receive(timeout=AUTH_TIMEOUT_S)
-    except TimeoutError:
-        await ws.send_json(_error("unauthorized", 'send {"auth": "<token>"} first'))
-        return None
-    token = ""
-    if msg.type is WSMsgType.TEXT:
-        try:
-            doc = json.loads(msg.data)
-        except ValueError:
-            doc = None
-        if isinstance(doc, dict) and isinstance(doc.get("auth"), str):
-            token = doc["auth"].strip()
-    device = _device_for(rt, token)
-    if device is None and msg.type is WSMsgType.TEXT:
-        log.warning("box-office websocket refused: bad or missing token")
-        await ws.send_json(_error("unauthorized", _UNAUTHORIZED))
-    return device
-
-
 async def _push_figures(rt: AgentRuntime, ws: web.WebSocketResponse, device: Device) -> None:
     last: dict[str, Any] | None = None
     changes = rt.boxoffice.changes()
     try:
         while not ws.closed:
-            if not _still_allowed(rt, device):
-                await ws.send_json(_error("unauthorized", "this device's token was revoked"))
-                await ws.close(code=CLOSE_UNAUTHORIZED, message=b"revoked")
+            if not still_allowed(rt, device):  # revoked while connected
+                await close_revoked(ws)
                 return
             figures = await rt.boxoffice.figures(device.device_id)
             if figures != last:

@@ -18,7 +18,6 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
 
 from aiohttp import WSMsgType, web
 
@@ -30,8 +29,15 @@ from edge_agent.api.open_sockets import open_socket
 from edge_agent.api.route_spec import spec
 from edge_agent.api.schema_types import parse
 from edge_agent.api.schemas import ScanRequest, ScanSocketQuery, read_query
+from edge_agent.api.socket_auth import (
+    SocketAuth,
+    authenticate,
+    close_revoked,
+    header_device,
+    still_allowed,
+    ws_error,
+)
 from edge_agent.devices.registry import Device
-from edge_agent.devices.tokens import token_hash
 from edge_agent.gate.lanes import SCANNING_ROLES
 from edge_agent.gate.verdict_json import answer_json
 from edge_agent.runtime import AgentRuntime
@@ -42,20 +48,14 @@ ws_routes = web.RouteTableDef()
 
 LaneAnswer = Callable[[str, str], Awaitable[Mapping[str, object]]]
 
-#: A client that sends no auth message within this time is closed.
-AUTH_TIMEOUT_S = 10.0
-#: WebSocket close codes for the two ways a session ends early (4000-4999: application).
-CLOSE_UNAUTHORIZED = 4401
+#: WebSocket close code for a lane with no room (4000-4999: application); an unknown or
+#: revoked device is closed with ``socket_auth.CLOSE_UNAUTHORIZED``.
 CLOSE_FULL = 4429
-
-
-def _error(code: str, message: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message}}
-
-
-def _device_for(rt: AgentRuntime, token: str) -> Device | None:
-    device = rt.devices.by_token_hash(token_hash(token)) if token else None
-    return device if device is not None and device.role in SCANNING_ROLES else None
+_AUTH = SocketAuth(
+    roles=SCANNING_ROLES,
+    refusal="unknown or revoked device token, or its role may not submit scans",
+    name="scan",
+)
 
 
 @ws_routes.get("/api/v1/scans/ws")
@@ -76,17 +76,7 @@ async def scans_ws(request: web.Request) -> web.StreamResponse:
     """
     rt = runtime_of(request)
     lane_id = read_query(request, ScanSocketQuery).lane or None  # before the upgrade
-    device = None
-    header = request.headers.get("Authorization", "")
-    if header:
-        scheme, _, token = header.partition(" ")
-        device = _device_for(rt, token.strip()) if scheme.lower() == "bearer" else None
-        if device is None:  # refused before the upgrade, like every other route
-            raise ApiError(
-                401,
-                "unauthorized",
-                "unknown or revoked device token, or its role may not submit scans",
-            )
+    device = header_device(request, rt, _AUTH)  # a bad header is refused before the upgrade
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=rt.config.api.max_body_bytes)
     await ws.prepare(request)
     with open_socket(request, ws):  # closed at once when the agent shuts down
@@ -101,12 +91,9 @@ async def _session(
     lane_id: str | None,
     exempt: frozenset[str],
 ) -> None:
+    device = await authenticate(rt, ws, device, _AUTH)
     if device is None:
-        device = await _auth_message(rt, ws)
-        if device is None:
-            await ws.close(code=CLOSE_UNAUTHORIZED, message=b"unauthorized")
-            return
-        await ws.send_json({"auth": "ok", "device_id": device.device_id})
+        return
     lane = rt.lanes.lane(lane_id or rt.config.gate.default_lane)
     ws_input = lane.websocket() if lane is not None else None
     if ws_input is None:
@@ -114,35 +101,10 @@ async def _session(
         return
     with ws_input.attach() as admitted:
         if not admitted:
-            await ws.send_json(_error("too_many_clients", "too many clients on this lane"))
+            await ws.send_json(ws_error("too_many_clients", "too many clients on this lane"))
             await ws.close(code=CLOSE_FULL, message=b"full")
             return
         await _serve(rt, ws, device, lane_id, ws_input.answer, exempt)
-
-
-async def _auth_message(rt: AgentRuntime, ws: web.WebSocketResponse) -> Device | None:
-    try:
-        msg = await ws.receive(timeout=AUTH_TIMEOUT_S)
-    except TimeoutError:
-        await ws.send_json(_error("unauthorized", 'send {"auth": "<token>"} first'))
-        return None
-    token = ""
-    if msg.type is WSMsgType.TEXT:
-        try:
-            doc = json.loads(msg.data)
-        except ValueError:
-            doc = None
-        if isinstance(doc, dict) and isinstance(doc.get("auth"), str):
-            token = doc["auth"].strip()
-    device = _device_for(rt, token)
-    if device is None and msg.type is WSMsgType.TEXT:
-        log.warning("scan websocket refused: bad or missing token")
-        await ws.send_json(
-            _error(
-                "unauthorized", "unknown or revoked device token, or its role may not submit scans"
-            )
-        )
-    return device
 
 
 async def _serve(
@@ -154,14 +116,12 @@ async def _serve(
     exempt: frozenset[str],
 ) -> None:
     async for msg in ws:
-        current = rt.devices.get(device.device_id)
-        if current is None or not current.active:  # revoked while connected
-            await ws.send_json(_error("unauthorized", "this device's token was revoked"))
-            await ws.close(code=CLOSE_UNAUTHORIZED, message=b"revoked")
+        if not still_allowed(rt, device):  # revoked while connected
+            await close_revoked(ws)
             return
         if msg.type is not WSMsgType.TEXT:
             if msg.type is WSMsgType.BINARY:
-                await ws.send_json(_error("invalid_request", "send text frames of JSON"))
+                await ws.send_json(ws_error("invalid_request", "send text frames of JSON"))
             continue
         try:
             answer = await _answer(rt, msg.data, device, lane_id, through_lane, exempt)
@@ -171,7 +131,7 @@ async def _serve(
             raise
         except Exception:
             log.exception("scan websocket: judging failed")
-            answer = _error("internal_error", "internal error; see the agent's log")
+            answer = ws_error("internal_error", "internal error; see the agent's log")
         await ws.send_json(answer)
 
 

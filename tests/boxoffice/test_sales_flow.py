@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from edge_agent.api.app import create_app
-from edge_agent.boxoffice.service import SaleRequest
+from edge_agent.boxoffice.sale_request import SaleRequest
 from edge_agent.devices.roles import Role
 from edge_agent.domain.credential import SignedCredential
 from edge_agent.domain.keyring import load_keyring

@@ -7,6 +7,8 @@ import json
 import logging
 import uuid
 
+import pytest
+
 from edge_agent.gate.state import GateState
 from edge_agent.ids import uuid7
 from edge_agent.logs import redact, setup_logging
@@ -59,3 +61,16 @@ def test_rebuild_replays_entries_and_exits_in_order() -> None:
     assert (a.first_admit_ms, a.first_gate, a.last_gate) == (1000, "Gate 1", "Gate 3")
     assert state.admission("c") is None
     assert (state.admitted_count, state.inside_count) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        ("at 1767000000000 4111 1111 1111 1111", "at 1767000000000 [card-number]"),
+        ("x 12 4111111111111111 y", "x 12 [card-number] y"),
+        ("4111 1111 1111 1111 5500 0000 0000 0004", "[card-number] [card-number]"),
+        ("rows 1767000000000 1767000000001", "rows 1767000000000 1767000000001"),
+    ],
+)
+def test_a_card_number_next_to_another_number_is_still_masked(line: str, kept: str) -> None:
+    assert redact(line) == kept

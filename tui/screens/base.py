@@ -3,7 +3,7 @@ token refused), the footer with key bindings, and a hook for each new status doc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, cast
 
@@ -11,6 +11,9 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Static
+
+from tui.client import JsonDoc
+from tui.errors import AgentRefused, AgentUnreachable
 
 if TYPE_CHECKING:
     from tui.app import GatehouseApp
@@ -71,3 +74,17 @@ class AgentScreen(Screen[None]):
 
     def show_status(self, doc: dict[str, Any]) -> None:
         """Called with every new status document (and once on mount)."""
+
+    async def ask(self, action: str, call: Awaitable[JsonDoc]) -> JsonDoc | None:
+        """Await one agent call; ``None`` when it failed, after telling staff why.
+
+        One place for what every screen does with a failed call: a refusal is shown with
+        the agent's code and message (a refused token asks for pairing again), an
+        unreachable agent is an error notification titled with the action."""
+        try:
+            return await call
+        except AgentRefused as exc:
+            self.gh.handle_refusal(exc, action)
+        except AgentUnreachable as exc:
+            self.notify(str(exc), title=action, severity="error")
+        return None

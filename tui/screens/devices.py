@@ -10,7 +10,6 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable
 
-from tui.errors import AgentRefused, AgentUnreachable
 from tui.formatting import clock_text
 from tui.screens.base import AgentScreen
 from tui.screens.modals import ConfirmScreen, PairDeviceScreen
@@ -51,13 +50,8 @@ class DevicesScreen(AgentScreen):
 
     @work(exclusive=True, group="devices")
     async def load_devices(self) -> None:
-        try:
-            answer = await self.gh.api.devices()
-        except AgentRefused as exc:
-            self.gh.handle_refusal(exc, "Devices")
-            return
-        except AgentUnreachable as exc:
-            self.notify(str(exc), title="Devices", severity="error")
+        answer = await self.ask("Devices", self.gh.api.devices())
+        if answer is None:
             return
         self.devices = list(answer.get("devices") or [])
         table = self.query_one("#devices", DataTable)
@@ -119,13 +113,7 @@ class DevicesScreen(AgentScreen):
 
     @work(exclusive=True, group="revoke")
     async def revoke(self, device_id: str, name: str) -> None:
-        try:
-            await self.gh.api.revoke_device(device_id)
-        except AgentRefused as exc:
-            self.gh.handle_refusal(exc, "Revoke")
-            return
-        except AgentUnreachable as exc:
-            self.notify(str(exc), title="Revoke", severity="error")
+        if await self.ask("Revoke", self.gh.api.revoke_device(device_id)) is None:
             return
         self.notify(f"{name} revoked", title="Devices")
         self.load_devices()

@@ -78,13 +78,8 @@ class LookupScreen(AgentScreen):
 
     @work(exclusive=True, group="lookup")
     async def run_search(self, query: str) -> None:
-        try:
-            answer = await self.gh.api.find_tickets(query)
-        except AgentRefused as exc:
-            self.gh.handle_refusal(exc, "Search")
-            return
-        except AgentUnreachable as exc:
-            self.notify(str(exc), title="Search", severity="error")
+        answer = await self.ask("Search", self.gh.api.find_tickets(query))
+        if answer is None:
             return
         self.tickets = list(answer.get("tickets") or [])
         table = self.query_one("#results", DataTable)
@@ -111,13 +106,8 @@ class LookupScreen(AgentScreen):
 
     @work(exclusive=True, group="ticket")
     async def load_ticket(self, ticket_id: str) -> None:
-        try:
-            doc = await self.gh.api.ticket(ticket_id)
-        except AgentRefused as exc:
-            self.gh.handle_refusal(exc, "Ticket")
-            return
-        except AgentUnreachable as exc:
-            self.notify(str(exc), title="Ticket", severity="error")
+        doc = await self.ask("Ticket", self.gh.api.ticket(ticket_id))
+        if doc is None:
             return
         self.show_ticket(doc)
 
@@ -199,13 +189,8 @@ class LookupScreen(AgentScreen):
     async def save_evidence(self, ticket_id: str, out_dir: Path) -> None:
         """Fetch the pack (the agent builds it from its ledger) and write its files in a
         thread, so neither the call nor the disk ever blocks the screen."""
-        try:
-            answer = await self.gh.api.evidence(ticket_id)
-        except AgentRefused as exc:
-            self.gh.handle_refusal(exc, "Evidence")
-            return
-        except AgentUnreachable as exc:
-            self.notify(str(exc), title="Evidence", severity="error")
+        answer = await self.ask("Evidence", self.gh.api.evidence(ticket_id))
+        if answer is None:
             return
         try:
             paths = await asyncio.to_thread(write_pack, out_dir, answer)

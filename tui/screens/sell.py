@@ -268,13 +268,8 @@ class SellScreen(AgentScreen):
 
     @work(exclusive=True, group="sale-action")
     async def void(self, sale_id: str, reason: str) -> None:
-        try:
-            receipt = await self.gh.api.void_sale(sale_id, reason)
-        except AgentRefused as exc:
-            self.gh.handle_refusal(exc, "Void")
-            return
-        except AgentUnreachable as exc:
-            self.notify(str(exc), title="Void", severity="error")
+        receipt = await self.ask("Void", self.gh.api.void_sale(sale_id, reason))
+        if receipt is None:
             return
         pay = receipt.get("payment") or {}
         back = ""
@@ -286,13 +281,8 @@ class SellScreen(AgentScreen):
 
     @work(exclusive=True, group="sale-action")
     async def reprint(self, sale_id: str) -> None:
-        try:
-            answer = await self.gh.api.print_sale(sale_id)
-        except AgentRefused as exc:
-            self.gh.handle_refusal(exc, "Print")
-            return
-        except AgentUnreachable as exc:
-            self.notify(str(exc), title="Print", severity="error")
+        answer = await self.ask("Print", self.gh.api.print_sale(sale_id))
+        if answer is None:
             return
         self.notify(f"Printed {answer.get('printed')} ticket(s) — the same tickets")
 
@@ -320,13 +310,8 @@ class SellScreen(AgentScreen):
 
     @work(exclusive=True, group="lease")
     async def take_lease(self, ticket_type: int, count: int) -> None:
-        try:
-            lease = await self.gh.api.take_lease(ticket_type, count)
-        except AgentRefused as exc:
-            self.gh.handle_refusal(exc, "Lease")
-            return
-        except AgentUnreachable as exc:
-            self.notify(str(exc), title="Lease", severity="error")
+        lease = await self.ask("Lease", self.gh.api.take_lease(ticket_type, count))
+        if lease is None:
             return
         self.notify(f"Leased {lease.get('count')} seats (asked {count})", title="Lease")
         self.refresh_figures()
@@ -353,13 +338,8 @@ class SellScreen(AgentScreen):
     async def return_leases(self, lease_ids: list[str]) -> None:
         returned = 0
         for lease_id in lease_ids:
-            try:
-                answer = await self.gh.api.return_lease(lease_id)
-            except AgentRefused as exc:
-                self.gh.handle_refusal(exc, "Return")
-                break
-            except AgentUnreachable as exc:
-                self.notify(str(exc), title="Return", severity="error")
+            answer = await self.ask("Return", self.gh.api.return_lease(lease_id))
+            if answer is None:
                 break
             returned += int(answer.get("returned") or 0)
         self.notify(f"Returned {returned} unsold seats", title="Lease")
@@ -379,13 +359,7 @@ class SellScreen(AgentScreen):
 
     @work(exclusive=True, group="till")
     async def open_till(self, operator: str, float_cents: int) -> None:
-        try:
-            await self.gh.api.open_session(operator, float_cents)
-        except AgentRefused as exc:
-            self.gh.handle_refusal(exc, "Open till")
-            return
-        except AgentUnreachable as exc:
-            self.notify(str(exc), title="Open till", severity="error")
+        if await self.ask("Open till", self.gh.api.open_session(operator, float_cents)) is None:
             return
         self.refresh_figures()
 
@@ -405,13 +379,8 @@ class SellScreen(AgentScreen):
 
     @work(exclusive=True, group="till")
     async def close_till(self, counted_cents: int) -> None:
-        try:
-            answer = await self.gh.api.close_session(counted_cents)
-        except AgentRefused as exc:
-            self.gh.handle_refusal(exc, "Close till")
-            return
-        except AgentUnreachable as exc:
-            self.notify(str(exc), title="Close till", severity="error")
+        answer = await self.ask("Close till", self.gh.api.close_session(counted_cents))
+        if answer is None:
             return
         currency = str(self.figures.get("currency") or "")
         diff = int(answer.get("difference_cents") or 0)
