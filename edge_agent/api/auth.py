@@ -33,8 +33,8 @@ def requires(*roles: Role) -> Callable[[H], H]:
 
 def public(handler: H) -> H:
     """For the pairing exchange (the route a device uses before it has a token) and routes
-    that check the token themselves: the scan WebSocket, whose browser clients cannot send
-    the header and authenticate with a first message instead (``api/scan_ws.py``)."""
+    that check the token themselves: the WebSockets, whose browser clients cannot send
+    the header and authenticate with a first message instead (``api/socket_auth.py``)."""
     setattr(handler, _PUBLIC_ATTR, True)
     return handler
 
