@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from hardware.console_output import ConsoleOutput, ConsoleOutputOptions
 from hardware.errors import HardwareConfigError
@@ -30,25 +30,53 @@ from hardware.printer_backends import (
 )
 from hardware.signals import GateOutput
 
+D = TypeVar("D")
+
 
 @dataclass(frozen=True)
-class OutputBackend:
+class Backend(Generic[D]):
     """One ``type``: its frozen options dataclass and ``factory(id, options)``."""
 
     options: type[Any]
-    factory: Callable[[str, Any], GateOutput]
+    factory: Callable[[str, Any], D]
     description: str
 
 
-OUTPUTS: dict[str, OutputBackend] = {
-    "gpio": OutputBackend(
+OUTPUTS: dict[str, Backend[GateOutput]] = {
+    "gpio": Backend(
         GpioOutputOptions, GpioOutput, "lamps, buzzer and turnstile relay via gpiozero"
     ),
-    "fake": OutputBackend(FakeOutputOptions, FakeOutput, "records signals (tests, demo)"),
-    "console": OutputBackend(
+    "fake": Backend(FakeOutputOptions, FakeOutput, "records signals (tests, demo)"),
+    "console": Backend(
         ConsoleOutputOptions, ConsoleOutput, "prints a coloured line per signal (demo)"
     ),
 }
+
+PRINTERS: dict[str, Backend[ReceiptPrinter]] = {
+    "network": Backend(NetworkPrinterOptions, NetworkPrinter, "ESC/POS over raw TCP (port 9100)"),
+    "usb": Backend(UsbPrinterOptions, UsbPrinter, "ESC/POS over USB (libusb)"),
+    "dummy": Backend(DummyPrinterOptions, DummyPrinter, "keeps the bytes (tests, demo)"),
+}
+
+
+def _parse(
+    table: Mapping[str, Backend[Any]], what: str, device_id: str, type_: str,
+    raw: Mapping[str, object],
+) -> Any:  # fmt: skip
+    backend = table.get(type_)
+    if backend is None:
+        known = ", ".join(table)
+        raise HardwareConfigError(
+            device_id, "type", f"unknown {what} type {type_!r} (known: {known})"
+        )
+    return parse_options(backend.options, device_id, raw)
+
+
+def _build(table: Mapping[str, Backend[D]], device_id: str, type_: str, options: Any) -> D:
+    backend = table.get(type_)
+    if backend is None or not isinstance(options, backend.options):
+        raise HardwareConfigError(device_id, "type", f"options do not match type {type_!r}")
+    return backend.factory(device_id, options)
 
 
 def parse_output_options(device_id: str, type_: str, raw: Mapping[str, object]) -> Any:
@@ -57,53 +85,19 @@ def parse_output_options(device_id: str, type_: str, raw: Mapping[str, object]) 
     Raises :class:`~hardware.errors.HardwareConfigError` naming the key for an unknown
     type, unknown key, wrong value type or unsafe value.
     """
-    backend = OUTPUTS.get(type_)
-    if backend is None:
-        raise HardwareConfigError(
-            device_id, "type", f"unknown output type {type_!r} (known: {', '.join(OUTPUTS)})"
-        )
-    return parse_options(backend.options, device_id, raw)
+    return _parse(OUTPUTS, "output", device_id, type_, raw)
 
 
 def build_output(device_id: str, type_: str, options: Any) -> GateOutput:
     """Construct the device (claims pins). Raises ``HardwareError`` if it cannot."""
-    backend = OUTPUTS.get(type_)
-    if backend is None or not isinstance(options, backend.options):
-        raise HardwareConfigError(device_id, "type", f"options do not match type {type_!r}")
-    return backend.factory(device_id, options)
-
-
-@dataclass(frozen=True)
-class PrinterBackend:
-    """One printer ``type``: its frozen options dataclass and ``factory(id, options)``."""
-
-    options: type[Any]
-    factory: Callable[[str, Any], ReceiptPrinter]
-    description: str
-
-
-PRINTERS: dict[str, PrinterBackend] = {
-    "network": PrinterBackend(
-        NetworkPrinterOptions, NetworkPrinter, "ESC/POS over raw TCP (port 9100)"
-    ),
-    "usb": PrinterBackend(UsbPrinterOptions, UsbPrinter, "ESC/POS over USB (libusb)"),
-    "dummy": PrinterBackend(DummyPrinterOptions, DummyPrinter, "keeps the bytes (tests, demo)"),
-}
+    return _build(OUTPUTS, device_id, type_, options)
 
 
 def parse_printer_options(device_id: str, type_: str, raw: Mapping[str, object]) -> Any:
     """Like :func:`parse_output_options`, for ``PRINTERS``."""
-    backend = PRINTERS.get(type_)
-    if backend is None:
-        raise HardwareConfigError(
-            device_id, "type", f"unknown printer type {type_!r} (known: {', '.join(PRINTERS)})"
-        )
-    return parse_options(backend.options, device_id, raw)
+    return _parse(PRINTERS, "printer", device_id, type_, raw)
 
 
 def build_printer(device_id: str, type_: str, options: Any) -> ReceiptPrinter:
     """Construct the printer (no I/O yet: each job opens the device)."""
-    backend = PRINTERS.get(type_)
-    if backend is None or not isinstance(options, backend.options):
-        raise HardwareConfigError(device_id, "type", f"options do not match type {type_!r}")
-    return backend.factory(device_id, options)
+    return _build(PRINTERS, device_id, type_, options)
