@@ -19,7 +19,7 @@ system-deps:
 	@bash scripts/ensure-system-deps.sh
 
 demo: venv
-	$(BIN)/edge-agent demo
+	$(BIN)/gatehouse-demo
 
 test: venv
 	$(BIN)/python -m pytest -n 2 -q

@@ -38,11 +38,12 @@ import aiohttp
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from edge_agent.cli.control_client import control_request
-from edge_agent.config import Config, load_config
+from edge_agent.config.key_files import write_key_file
+from edge_agent.config.loading import load_config
+from edge_agent.config.sections import Config
 from edge_agent.domain.agent_certificate import b64url_encode
-from edge_agent.key_files import write_key_file
-from sync.reference_platform.admin_client import AdminClient
-from sync.reference_platform.data_dir import read_admin_token
+from reference_platform.admin_client import AdminClient
+from reference_platform.data_dir import read_admin_token
 
 BIN = Path(sys.executable).parent
 PLATFORM = str(BIN / "gatehouse-platform")

@@ -38,8 +38,8 @@ import threading
 import time
 
 from benchmarks._stack import percentile
+from demo.event import EVENT_ID, issue, make_demo_event
 from edge_agent.cli.manifest_cmd import import_manifest
-from edge_agent.demo_event import EVENT_ID, issue, make_demo_event
 from edge_agent.domain.decide import decide
 from edge_agent.domain.reasons import Direction, ReasonCode
 from edge_agent.domain.ticket_codec import parse_gh1

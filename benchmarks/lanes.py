@@ -32,9 +32,9 @@ import time
 from collections.abc import Awaitable, Callable
 
 from benchmarks._stack import percentile
+from demo.event import make_demo_event
 from edge_agent.cli.manifest_cmd import import_manifest
-from edge_agent.config import load_config
-from edge_agent.demo_event import make_demo_event
+from edge_agent.config.loading import load_config
 from edge_agent.devices.registry import Device
 from edge_agent.devices.roles import Role
 from edge_agent.devices.tokens import new_token, token_hash

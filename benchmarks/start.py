@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from demo.event import make_demo_event
 from edge_agent.cli.manifest_cmd import import_manifest
-from edge_agent.demo_event import make_demo_event
 from edge_agent.ids import uuid7
 from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.health import check_ledger

@@ -55,7 +55,7 @@ from typing import Any
 import aiohttp
 
 from benchmarks._stack import Agent, Platform
-from edge_agent.config import Config
+from edge_agent.config.sections import Config
 from edge_agent.ids import uuid7
 from edge_agent.ledger.records import ScanRow
 from edge_agent.ledger.writer import LedgerWriter

@@ -3,6 +3,8 @@ tell a bad config from a corrupt ledger by type."""
 
 from __future__ import annotations
 
+import os
+
 from edge_agent.domain.sale_codes import SaleCode
 
 
@@ -23,6 +25,16 @@ class ConfigError(GatehouseError):
         self.problem = problem
         where = f"{file}: {key}" if key else file
         super().__init__(f"{where}: {problem}")
+
+
+class FileAccessError(GatehouseError):
+    """A file the agent reads or writes is missing, unreadable, unwritable or not what it
+    claims; the message names the file and the problem."""
+
+    def __init__(self, path: str | os.PathLike[str], problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
 
 
 class LedgerError(GatehouseError):

@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from edge_agent import __version__
 from edge_agent.boxoffice.desk import Hooks
 from edge_agent.boxoffice.service import BoxOffice
-from edge_agent.chain_signer import ChainSigner
-from edge_agent.config import Config
+from edge_agent.config.key_files import KeyFile, load_or_create_agent_key, read_keyring_file
+from edge_agent.config.sections import Config
 from edge_agent.devices.pairing import AttemptLimiter, PairingCodes
 from edge_agent.devices.registry import Device, DeviceRegistry
 from edge_agent.devices.roles import Role
@@ -38,7 +38,7 @@ from edge_agent.gate.live_manifest import LiveManifest, effective_keyring
 from edge_agent.gate.pipeline import ScanPipeline
 from edge_agent.gate.state import GateState
 from edge_agent.gc_tuning import freeze_after_start, freeze_survivors_forever
-from edge_agent.key_files import KeyFile, load_or_create_agent_key, read_keyring_file
+from edge_agent.ledger.chain_signer import ChainSigner
 from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.health import LedgerReport, check_ledger
 from edge_agent.ledger.lock import DataDirLock
@@ -51,7 +51,7 @@ from edge_agent.ledger.queries import (
 )
 from edge_agent.ledger.sync_tables import read_sync_state
 from edge_agent.ledger.writer import LedgerWriter
-from edge_agent.sync_service import AgentSync
+from edge_agent.platform_link.service import AgentSync
 from hardware.printer import ReceiptPrinter
 from hardware.registry import build_printer
 from scanner.wedge import EvdevSource

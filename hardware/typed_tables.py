@@ -1,6 +1,6 @@
 """One strict TOML-table-to-dataclass builder for every config table Gatehouse reads.
 
-The agent's own sections (``edge_agent/config_toml.py``), each scanner input's options
+The agent's own sections (``edge_agent/config/tables.py``), each scanner input's options
 (``scanner/options.py``) and each output device's options (``hardware/options.py``) make
 the same promise to a venue tech: an unknown key, a missing required key or a value of the
 wrong type stops the agent with the key's name and what was expected — a typo is never

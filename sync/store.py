@@ -2,7 +2,7 @@
 
 Sync never opens the ledger itself (an import-linter contract keeps it so): the agent
 passes in a ``SyncStore`` (durable state: the ledger, through its single writer) and a
-``GateUpdates`` (the gate's live in-memory state). ``edge_agent/sync_store.py`` holds
+``GateUpdates`` (the gate's live in-memory state). ``edge_agent/platform_link/store.py`` holds
 the real implementations; tests may pass their own of the same shape.
 """
 

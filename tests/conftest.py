@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from demo.event import DemoEvent, make_demo_event
 from edge_agent.api.app import create_app
 from edge_agent.cli.manifest_cmd import import_manifest
-from edge_agent.demo_event import DemoEvent, make_demo_event
 from edge_agent.devices.roles import Role
 from tests.helpers import AiohttpClient, pair
 

@@ -1,6 +1,6 @@
 """A real reference platform for tests: ``async with running_platform(tmp_path) as p``.
 
-Starts ``sync.reference_platform`` on 127.0.0.1 (in-process aiohttp server on a free
+Starts ``reference_platform`` on 127.0.0.1 (in-process aiohttp server on a free
 port, or a real ``gatehouse-platform serve`` subprocess with ``subprocess=True``) on a
 fresh temp data dir, and sets up event 1001 through the admin API: ticket types 0–3
 (the demo's names, capacity 1000 each) and ``gh1`` + ``plain`` issued tickets in orders
@@ -37,9 +37,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from edge_agent.domain.agent_certificate import b64url_encode
-from sync.reference_platform.admin_client import AdminClient
-from sync.reference_platform.data_dir import init_data_dir, read_admin_token
-from sync.reference_platform.server import RunningPlatform, start_platform
+from reference_platform.admin_client import AdminClient
+from reference_platform.data_dir import init_data_dir, read_admin_token
+from reference_platform.server import RunningPlatform, start_platform
 
 EVENT_ID = 1001
 TICKET_TYPES = {0: "General admission", 1: "VIP", 2: "Student", 3: "Backstage"}

@@ -25,7 +25,7 @@ from edge_agent.api.page_routes import page_routes
 from edge_agent.api.routes import routes
 from edge_agent.api.scan_ws import ws_routes
 from edge_agent.api.tickets import ticket_routes
-from edge_agent.config import Config
+from edge_agent.config.sections import Config
 from edge_agent.gate.claims import AdmissionClaimer
 from edge_agent.runtime import AgentRuntime
 from scanner.wedge import EvdevSource

@@ -31,8 +31,8 @@ from edge_agent.api.views import iso_ms, verdict_json
 from edge_agent.devices.roles import Role
 from edge_agent.domain.gate_policy import AdmissionRecord
 from edge_agent.domain.text_rules import has_non_text
-from edge_agent.evidence.render_html import conclusion_lines, render_html
-from edge_agent.evidence_export import export_pack
+from edge_agent.evidence.core.render_html import conclusion_lines, render_html
+from edge_agent.evidence.export import export_pack
 from edge_agent.gate.pipeline import OverrideRefused
 from edge_agent.ledger.queries import scans_for_ticket
 from edge_agent.ledger.records import StoredScan

@@ -17,7 +17,7 @@ from typing import Any
 
 from edge_agent.boxoffice.changes import ChangeListeners
 from edge_agent.boxoffice.write_context import Context
-from edge_agent.config import Config
+from edge_agent.config.sections import Config
 from edge_agent.domain.sale_codes import SaleCode
 from edge_agent.errors import BoxOfficeError, LedgerError
 from edge_agent.ledger import box_office_tables as t

@@ -19,6 +19,7 @@ from edge_agent.boxoffice.leasing import Leasing
 from edge_agent.boxoffice.sale_request import SaleRequest
 from edge_agent.boxoffice.sale_writes import SaleInput, mark_printed, record_sale
 from edge_agent.boxoffice.void_writes import record_void
+from edge_agent.config.key_files import KeyFile
 from edge_agent.domain.reasons import RevocationKind
 from edge_agent.domain.sale import Delivery, LineItem, refuse_card_numbers
 from edge_agent.domain.sale_codes import SaleCode
@@ -27,7 +28,6 @@ from edge_agent.domain.ticket_codec import encode_gh1
 from edge_agent.errors import BoxOfficeError, LedgerError
 from edge_agent.gate.state import GateState
 from edge_agent.ids import uuid7
-from edge_agent.key_files import KeyFile
 from edge_agent.ledger import box_office_tables as t
 from hardware.errors import PrinterError
 

@@ -19,10 +19,10 @@ from edge_agent.boxoffice.leasing import Leasing
 from edge_agent.boxoffice.sale_request import SaleRequest
 from edge_agent.boxoffice.selling import Selling
 from edge_agent.boxoffice.tills import Tills
-from edge_agent.config import Config
+from edge_agent.config.key_files import KeyFile
+from edge_agent.config.sections import Config
 from edge_agent.gate.pipeline import ScanResult
 from edge_agent.gate.state import GateState
-from edge_agent.key_files import KeyFile
 from edge_agent.ledger import box_office_tables as t
 from edge_agent.ledger.writer import LedgerWriter
 

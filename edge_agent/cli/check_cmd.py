@@ -7,9 +7,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from edge_agent.config import Config, load_config
+from edge_agent.config.key_files import read_keyring_file, read_token_file
+from edge_agent.config.loading import load_config
+from edge_agent.config.sections import Config
 from edge_agent.errors import GatehouseError
-from edge_agent.key_files import read_keyring_file, read_token_file
 from edge_agent.ledger.health import check_ledger
 from edge_agent.ledger.lock import DataDirLock
 from edge_agent.runtime import policy_from_config

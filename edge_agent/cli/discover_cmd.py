@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from edge_agent.discovery import DEFAULT_BROWSE_S
+from edge_agent.api.discovery import DEFAULT_BROWSE_S
 
 
 def add_discovery_args(p: argparse.ArgumentParser) -> None:
@@ -36,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
-    from edge_agent.discovery import browse
+    from edge_agent.api.discovery import browse
 
     found = asyncio.run(browse(args.on, args.seconds))
     for agent in found:

@@ -14,11 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from edge_agent.config import load_config
-from edge_agent.evidence.verify import verify_pack
-from edge_agent.evidence_export import export_pack
-from edge_agent.evidence_files import read_pack_files, write_pack_files
-from edge_agent.key_files import read_json_file, read_key_file
+from edge_agent.config.key_files import read_json_file, read_key_file
+from edge_agent.config.loading import load_config
+from edge_agent.evidence.core.verify import verify_pack
+from edge_agent.evidence.export import export_pack
+from edge_agent.evidence.files import read_pack_files, write_pack_files
 from edge_agent.runtime import wall_clock_ms
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")

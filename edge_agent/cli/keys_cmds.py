@@ -15,6 +15,14 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from edge_agent.config.key_files import (
+    KeyFile,
+    KeyFileError,
+    read_json_file,
+    read_key_file,
+    write_json_file,
+    write_key_file,
+)
 from edge_agent.domain.agent_certificate import U32_MAX, b64url_encode, issue_certificate
 from edge_agent.domain.errors import KeyringError
 from edge_agent.domain.keyring import (
@@ -24,14 +32,6 @@ from edge_agent.domain.keyring import (
     load_keyring,
 )
 from edge_agent.errors import GatehouseError
-from edge_agent.key_files import (
-    KeyFile,
-    KeyFileError,
-    read_json_file,
-    read_key_file,
-    write_json_file,
-    write_key_file,
-)
 
 
 class KeysUsageError(GatehouseError):

@@ -10,7 +10,6 @@ from edge_agent import __version__
 from edge_agent.cli import (
     check_cmd,
     decode_cmd,
-    demo_cmd,
     discover_cmd,
     evidence_cmd,
     keys_cmds,
@@ -36,7 +35,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for module in (
         run_cmd,
-        demo_cmd,
         check_cmd,
         pair_cmd,
         manifest_cmd,

@@ -7,7 +7,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from edge_agent.config import Config, load_config
+from edge_agent.config.loading import load_config
+from edge_agent.config.sections import Config
 from edge_agent.errors import ConfigError
 from edge_agent.ledger.lock import DataDirLock
 from edge_agent.ledger.manifest_store import (
@@ -16,7 +17,7 @@ from edge_agent.ledger.manifest_store import (
     upsert_ticket_types,
 )
 from edge_agent.ledger.writer import LedgerWriter
-from edge_agent.manifest_file import Manifest, read_manifest_file
+from edge_agent.platform_link.manifest_file import Manifest, read_manifest_file
 from edge_agent.runtime import wall_clock_ms
 
 

@@ -16,13 +16,14 @@ from aiohttp import web
 
 from edge_agent.api.app import create_app, create_control_app
 from edge_agent.api.keys import RUNTIME_KEY
-from edge_agent.config import Config, load_config
+from edge_agent.config.loading import load_config
+from edge_agent.config.sections import Config
 from edge_agent.errors import GatehouseError, LedgerError
 from edge_agent.logs import setup_logging
 from edge_agent.runtime import AgentRuntime
 
 if TYPE_CHECKING:
-    from edge_agent.discovery import Announcer
+    from edge_agent.api.discovery import Announcer
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ async def start_agent(config: Config) -> RunningAgent:
             os.umask(old_umask)
         announcer = None
         if config.discovery.announce:  # zeroconf is imported only by boxes that announce
-            from edge_agent.discovery import Announcer
+            from edge_agent.api.discovery import Announcer
 
             announcer = await Announcer.start(config, urls)
     except BaseException:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from edge_agent.cli.control_client import control_call
-from edge_agent.config import load_config
+from edge_agent.config.loading import load_config
 
 
 def add_parser(sub: argparse._SubParsersAction[Any]) -> None:

@@ -20,12 +20,12 @@ from typing import Any
 import segno
 
 from edge_agent.cli.keys_cmds import u32
+from edge_agent.config.key_files import read_key_file, read_keyring_file
 from edge_agent.domain.ticket import TicketBody
 from edge_agent.domain.ticket_codec import encode_gh1
 from edge_agent.domain.trusted_key import Keyring
 from edge_agent.domain.verification import inspect_code
-from edge_agent.errors import GatehouseError
-from edge_agent.key_files import KeyFileError, read_key_file, read_keyring_file
+from edge_agent.errors import FileAccessError, GatehouseError
 
 #: Upper bound for one ``issue`` run; more is a typo, not a test.
 MAX_ISSUE_COUNT = 100_000
@@ -124,7 +124,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
         try:
             png_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise KeyFileError(png_dir, f"cannot create PNG directory: {exc.strerror}") from None
+            raise FileAccessError(png_dir, f"cannot create PNG directory: {exc.strerror}") from None
     for _ in range(args.count):
         body = TicketBody(
             key_id=key.key_id,
@@ -151,4 +151,4 @@ def write_qr_png(code: str, path: Path) -> None:
     try:
         make_qr(code).save(str(path), kind="png", scale=8, border=4)
     except OSError as exc:
-        raise KeyFileError(path, f"cannot write PNG: {exc.strerror}") from None
+        raise FileAccessError(path, f"cannot write PNG: {exc.strerror}") from None

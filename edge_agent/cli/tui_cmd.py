@@ -48,13 +48,13 @@ def agent_url(args: argparse.Namespace) -> str:
     if args.discover:
         import asyncio
 
-        from edge_agent.discovery import browse, choose
+        from edge_agent.api.discovery import browse, choose
 
         agent = choose(asyncio.run(browse(args.on, args.seconds)), args.agent_id)
         print(f"edge-agent tui: found {agent.describe()}", file=sys.stderr)
         return agent.url
     if args.config is not None:
-        from edge_agent.config import load_config
+        from edge_agent.config.loading import load_config
 
         config = load_config(args.config)
         host = config.api.listen[0]

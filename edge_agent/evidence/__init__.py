@@ -1,9 +1,9 @@
-"""Chargeback evidence (``docs/evidence.md``): signed chain checkpoints, the evidence
-pack's canonical form, its builder, verifier and printable renderings.
+"""Chargeback evidence (``docs/evidence.md``).
 
-Everything in this package is pure (values in, values out: no files, no database, no
-clock), so the agent's exporter, the reference platform and ``edge-agent evidence
-verify`` share one definition of what a pack is and what it proves. Reading the ledger
-or the platform's tables happens at the edges (``edge_agent/ledger/chain_checkpoints.py``,
-``sync/reference_platform/evidence_data.py``, ``edge_agent/cli/evidence_cmd.py``).
+``core/`` is pure (values in, values out: no files, no database, no clock): signed chain
+checkpoints, the pack's canonical form, its builder and input types, the verifier and
+the printable renderings, so the agent's exporter, the reference platform and
+``edge-agent evidence verify`` share one definition of what a pack is and what it
+proves (an import-linter contract keeps it pure). Beside it sit the agent's edges:
+``export`` reads the agent's own ledger into a pack, ``files`` writes a pack to disk.
 """

@@ -22,8 +22,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from edge_agent.config import Config
-from edge_agent.config_lanes import LaneSection
+from edge_agent.config.lanes import LaneSection
+from edge_agent.config.sections import Config
 from edge_agent.devices.registry import DeviceRegistry
 from edge_agent.devices.roles import Role
 from edge_agent.devices.tokens import token_hash

@@ -15,7 +15,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from edge_agent.domain.agent_certificate import b64url_decode, b64url_encode
-from edge_agent.evidence.checkpoint import Checkpoint, sign_checkpoint
+from edge_agent.evidence.core.checkpoint import Checkpoint, sign_checkpoint
 from edge_agent.ledger.records import SCAN_FIELDS, genesis_chain
 
 _COLUMNS = "number, through_seq, chain, at_ms, clock_offset_ms, clock_rtt_ms, key_id, signature"

@@ -26,10 +26,10 @@ from typing import Any, TypeVar
 
 from edge_agent.errors import LedgerError, LedgerWriteFailed
 from edge_agent.ledger.canonical_fast import canonical_values
-from edge_agent.ledger.checkpointer import WalCheckpointer
 from edge_agent.ledger.connection import ledger_error
 from edge_agent.ledger.opening import open_for_writing
 from edge_agent.ledger.records import ScanRow, StoredScan
+from edge_agent.ledger.wal_checkpointer import WalCheckpointer
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

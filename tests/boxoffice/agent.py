@@ -9,8 +9,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from edge_agent.config import Config
-from edge_agent.key_files import load_or_create_agent_key
+from edge_agent.config.key_files import load_or_create_agent_key
+from edge_agent.config.sections import Config
 from tests.platform_fixture import PlatformFixture
 from tests.sync_agent.agent_setup import config_text, write_agent_files
 

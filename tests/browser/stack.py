@@ -27,8 +27,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from playwright.async_api import Browser, Page, async_playwright
 
 from edge_agent.cli.control_client import control_request
-from edge_agent.config import Config
-from edge_agent.key_files import write_key_file
+from edge_agent.config.key_files import write_key_file
+from edge_agent.config.sections import Config
 from tests.integration.agent_process import AgentProcess
 from tests.platform_fixture import PlatformFixture, running_platform
 from tests.sync_agent.agent_setup import config_text, write_agent_files

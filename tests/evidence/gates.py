@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from edge_agent.api.app import create_app
-from edge_agent.config import Config
+from edge_agent.config.sections import Config
 from edge_agent.devices.roles import Role
 from edge_agent.domain.gate_policy import AdmissionRecord
 from edge_agent.gate.claims import ClaimResult

@@ -15,9 +15,9 @@ from edge_agent.domain.keyring import (
     keyring_entry_for_agent,
     keyring_entry_for_platform,
 )
-from edge_agent.evidence.canonical import PackSignature, canonical_json, sign_pack
-from edge_agent.evidence.checkpoint import Checkpoint, sign_checkpoint
-from edge_agent.evidence.pack import (
+from edge_agent.evidence.core.canonical import PackSignature, canonical_json, sign_pack
+from edge_agent.evidence.core.checkpoint import Checkpoint, sign_checkpoint
+from edge_agent.evidence.core.pack import (
     AgentEvidence,
     Assembler,
     EventFacts,
@@ -28,7 +28,7 @@ from edge_agent.evidence.pack import (
     build_pack,
     plan_segments,
 )
-from edge_agent.evidence.sale_entry import SaleRow
+from edge_agent.evidence.core.sale_entry import SaleRow
 from edge_agent.ledger.records import ScanRow, canonical_scan_bytes, genesis_chain, next_chain
 from edge_agent.ledger.sale_records import canonical_sale_bytes, sale_values, tickets_text
 

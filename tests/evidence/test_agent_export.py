@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.evidence.canonical import canonical_json
-from edge_agent.evidence.verify import verify_pack
-from edge_agent.evidence_export import export_pack
-from edge_agent.key_files import read_key_file
+from edge_agent.config.key_files import read_key_file
+from edge_agent.evidence.core.canonical import canonical_json
+from edge_agent.evidence.core.verify import verify_pack
+from edge_agent.evidence.export import export_pack
 from edge_agent.ledger.chain_checkpoints import head_seq, last_checkpoint
 from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.records import SCAN_FIELDS

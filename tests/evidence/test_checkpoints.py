@@ -13,14 +13,14 @@ import aiohttp
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from edge_agent.chain_signer import ChainSigner
-from edge_agent.evidence.checkpoint import (
+from edge_agent.evidence.core.checkpoint import (
     Checkpoint,
     CheckpointError,
     checkpoint_verifies,
     sign_checkpoint,
 )
 from edge_agent.ledger.chain_checkpoints import all_checkpoints, checkpoints_for_upload, sign_head
+from edge_agent.ledger.chain_signer import ChainSigner
 from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.writer import LedgerWriter
 from tests.helpers import scan_row

@@ -14,8 +14,8 @@ import pytest
 
 from edge_agent.api.app import create_app
 from edge_agent.devices.roles import Role
-from edge_agent.evidence.canonical import PackSignature, canonical_json, parse_canonical
-from edge_agent.evidence_files import write_pack_files
+from edge_agent.evidence.core.canonical import PackSignature, canonical_json, parse_canonical
+from edge_agent.evidence.files import write_pack_files
 from tests.boxoffice.agent import box_office_config, call, cash_sale
 from tests.evidence.test_platform_packs import platform_trust
 from tests.evidence.tools import BIN, html_conclusions, run_cli

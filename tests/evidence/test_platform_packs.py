@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from edge_agent.evidence.canonical import parse_canonical
-from edge_agent.evidence.verify import verify_pack
-from sync.reference_platform.admin_client import AdminApiError
+from edge_agent.evidence.core.canonical import parse_canonical
+from edge_agent.evidence.core.verify import verify_pack
+from reference_platform.admin_client import AdminApiError
 from tests.evidence.gates import SharedClaims, one_ticket_order, start_gate
 from tests.evidence.tools import BIN, html_conclusions, pdf_text, run_cli
 from tests.helpers import AiohttpClient

@@ -14,11 +14,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from edge_agent.domain.agent_certificate import b64url_encode, issue_certificate
 from edge_agent.domain.keyring import keyring_entry_for_agent, keyring_entry_for_platform
-from edge_agent.evidence.canonical import canonical_json, sign_pack
-from edge_agent.evidence.checkpoint import sign_checkpoint
-from edge_agent.evidence.conclusion import conclude
-from edge_agent.evidence.sale_entry import payment_text
-from edge_agent.evidence.verify import verify_pack
+from edge_agent.evidence.core.canonical import canonical_json, sign_pack
+from edge_agent.evidence.core.checkpoint import sign_checkpoint
+from edge_agent.evidence.core.conclusion import conclude
+from edge_agent.evidence.core.sale_entry import payment_text
+from edge_agent.evidence.core.verify import verify_pack
 from edge_agent.ledger.records import SCAN_FIELDS
 from tests.evidence.packs import AGENT, EVENT, Built, build
 

@@ -14,6 +14,16 @@ from typing import Any
 CLI = [sys.executable, "-m", "edge_agent.cli.main"]
 
 
+DEMO = [sys.executable, "-m", "demo"]
+
+
+def demo_cli(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    """``gatehouse-demo ARGS`` as a child process."""
+    return subprocess.run(
+        [*DEMO, *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
 def cli(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*CLI, *args], capture_output=True, text=True, timeout=timeout, check=False

@@ -8,8 +8,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from edge_agent.config import Config, load_config
-from edge_agent.demo_event import DemoEvent
+from demo.event import DemoEvent
+from edge_agent.config.loading import load_config
+from edge_agent.config.sections import Config
 from edge_agent.runtime import AgentRuntime
 from hardware.fake_output import FakeOutput
 

@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from edge_agent.demo_event import DemoEvent
+from demo.event import DemoEvent
 from edge_agent.ledger.health import check_ledger
 from tests.integration.agent_process import AgentProcess, cli
 

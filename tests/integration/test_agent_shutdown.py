@@ -11,7 +11,7 @@ import time
 import aiohttp
 import pytest
 
-from edge_agent.demo_event import DemoEvent
+from demo.event import DemoEvent
 from tests.integration.agent_process import AgentProcess
 
 pytestmark = pytest.mark.slow

@@ -16,14 +16,14 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from demo.event import DemoEvent
 from edge_agent.api.app import create_control_app
 from edge_agent.api.card_guard import CODE
 from edge_agent.cli.manifest_cmd import import_manifest
-from edge_agent.demo_event import DemoEvent
 from edge_agent.devices.roles import Role
 from edge_agent.domain.card_numbers import holds_card_number, luhn_ok
 from edge_agent.domain.ticket_codec import parse_gh1
-from edge_agent.manifest_file import parse_manifest
+from edge_agent.platform_link.manifest_file import parse_manifest
 from edge_agent.runtime import wall_clock_ms
 from tests.helpers import AiohttpClient, pair, runtime_of
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from edge_agent.demo_event import DemoEvent
+from demo.event import DemoEvent
 
 ALLOWED = {200, 400, 403, 413, 415, 422, 429}
 ATOMS: list[Any] = [

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from demo.event import DemoEvent
 from edge_agent.api.app import create_app
-from edge_agent.demo_event import DemoEvent
 from edge_agent.ledger.health import check_ledger
 from tests.helpers import AiohttpClient, pair, runtime_of
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from edge_agent.demo_event import DemoEvent
+from demo.event import DemoEvent
 from edge_agent.devices.roles import Role
 from edge_agent.ledger.health import check_ledger
 from edge_agent.ledger.rows import ManifestTicketRow

@@ -11,8 +11,8 @@ import aiohttp
 from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient
 
+from demo.event import DemoEvent
 from edge_agent.api.boxoffice_ws import CLOSE_UNAUTHORIZED
-from edge_agent.demo_event import DemoEvent
 from edge_agent.devices.roles import Role
 from tests.helpers import pair
 

@@ -1,4 +1,4 @@
-"""The newcomer's first minute (`edge-agent demo`) and the shipped systemd unit."""
+"""The newcomer's first minute (`gatehouse-demo`) and the shipped systemd unit."""
 
 from __future__ import annotations
 
@@ -10,15 +10,14 @@ from pathlib import Path
 import pytest
 
 from edge_agent.cli.main import build_parser
-from tests.integration.agent_process import cli
+from tests.integration.agent_process import cli, demo_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
 def test_demo_runs_end_to_end_and_leaves_a_verified_ledger(tmp_path: Path) -> None:
-    out = cli(
-        "demo",
+    out = demo_cli(
         "--dir",
         str(tmp_path / "demo"),
         "--scans",
@@ -89,7 +88,7 @@ def test_demo_runs_end_to_end_and_leaves_a_verified_ledger(tmp_path: Path) -> No
     # the commands the demo suggests work as printed
     check = cli("check", "--config", str(tmp_path / "demo" / "config.toml"))
     assert check.returncode == 0, check.stdout
-    again = cli("demo", "--dir", str(tmp_path / "demo"), "--scans", "5", timeout=60)
+    again = demo_cli("--dir", str(tmp_path / "demo"), "--scans", "5", timeout=60)
     assert again.returncode == 2 and "not empty" in again.stderr
 
 

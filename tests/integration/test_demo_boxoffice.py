@@ -1,4 +1,4 @@
-"""``edge-agent demo --stay``: the printed pairing link works, the page sells, Ctrl-C ends."""
+"""``gatehouse-demo --stay``: the printed pairing link works, the page sells, Ctrl-C ends."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 async def test_demo_stays_up_and_its_pairing_code_sells_a_ticket(tmp_path: Path) -> None:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "edge_agent.cli.main", "demo", "--dir", str(tmp_path / "demo"),
+        sys.executable, "-m", "demo", "--dir", str(tmp_path / "demo"),
         "--scans", "3", "--rate", "0", "--no-camera", "--stay",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},

@@ -10,12 +10,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from demo.event import DemoEvent
+from edge_agent.api.discovery import DiscoveryError, FoundAgent, browse, choose
 from edge_agent.cli.main import build_parser
 from edge_agent.cli.run_cmd import start_agent
 from edge_agent.cli.tui_cmd import agent_url
-from edge_agent.config import Config, DiscoverySection
-from edge_agent.demo_event import DemoEvent
-from edge_agent.discovery import DiscoveryError, FoundAgent, browse, choose
+from edge_agent.config.sections import Config, DiscoverySection
 
 LOOPBACK = ["127.0.0.1"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from edge_agent.demo_event import DemoEvent
+from demo.event import DemoEvent
 from edge_agent.runtime import AgentRuntime
 from scanner.render import render_code_frames
 from tests.integration.lane_helpers import config_with, fake_output, scan_rows, signals

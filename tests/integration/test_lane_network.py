@@ -11,9 +11,9 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
+from demo.event import DemoEvent
 from edge_agent.api.app import create_app
 from edge_agent.api.auth import is_public
-from edge_agent.demo_event import DemoEvent
 from edge_agent.devices.roles import Role
 from scanner.tcp_input import TcpInput
 from tests.helpers import AiohttpClient, pair, runtime_of

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.demo_event import DemoEvent
+from demo.event import DemoEvent
 from edge_agent.runtime import AgentRuntime
 from scanner.serial_input import SerialInput
 from tests.integration.lane_helpers import config_with, eventually, fake_output, scan_rows, signals

@@ -12,7 +12,7 @@ import logging
 
 import pytest
 
-from edge_agent.demo_event import DemoEvent
+from demo.event import DemoEvent
 from edge_agent.runtime import AgentRuntime
 from scanner.fake_evdev import FakeEvdevBus, FakeEvdevDevice
 from scanner.wedge import WedgeInput

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from demo.event import DemoEvent
 from edge_agent.api.app import create_app
 from edge_agent.cli.check_cmd import cmd_check
-from edge_agent.demo_event import DemoEvent
 from edge_agent.devices.roles import Role
 from edge_agent.domain.reasons import Direction
 from edge_agent.gate.lanes import GateLanes, Lane

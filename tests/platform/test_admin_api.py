@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from edge_agent.domain.agent_certificate import b64url_encode
-from sync.reference_platform.admin_client import AdminApiError
+from reference_platform.admin_client import AdminApiError
 from tests.platform_fixture import EVENT_ID, PlatformFixture, order_body
 
 

@@ -17,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from edge_agent.domain.agent_certificate import b64url_encode
-from sync.reference_platform.cli import main
+from reference_platform.cli import main
 from tests.platform.ledger_rows import ledger_rows, upload
 from tests.platform_fixture import EVENT_ID, running_platform
 

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from sync.reference_platform.admin_client import AdminApiError
+from reference_platform.admin_client import AdminApiError
 from tests.platform_fixture import EVENT_ID, PlatformFixture, order_body, running_platform
 
 LIMITED = 7  # a ticket type with room for 10, 3 of them sold by the platform

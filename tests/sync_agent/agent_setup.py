@@ -7,8 +7,9 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from edge_agent.config import Config, load_config
-from edge_agent.key_files import write_key_file
+from edge_agent.config.key_files import write_key_file
+from edge_agent.config.loading import load_config
+from edge_agent.config.sections import Config
 from tests.platform_fixture import PlatformFixture
 
 CONFIG = """\

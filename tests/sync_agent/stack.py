@@ -23,8 +23,8 @@ from edge_agent.gate.state import GateState
 from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.queries import lookup_plain_code
 from edge_agent.ledger.writer import LedgerWriter
+from edge_agent.platform_link.store import LedgerSyncStore
 from edge_agent.runtime import wall_clock_ms
-from edge_agent.sync_store import LedgerSyncStore
 from sync.client import PlatformClient
 from sync.clock import ClockEstimator
 from sync.manifest import ManifestSync

@@ -10,13 +10,13 @@ import pytest
 from aiohttp.test_utils import TestServer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from edge_agent.demo_event import issue, raw_public
+from demo.event import issue, raw_public
 from edge_agent.domain.keyring import dump_keyring, keyring_entry_for_platform
 from edge_agent.domain.reasons import ReasonCode
 from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.schema import MANIFEST_TICKET_INDEXES
 from edge_agent.ledger.sync_tables import find_manifest_tickets
-from edge_agent.sync_store import LedgerSyncStore
+from edge_agent.platform_link.store import LedgerSyncStore
 from sync.errors import CursorUnknown, ProtocolError, ServerError
 from tests.sync_agent.scripted import ScriptedPlatform, error
 from tests.sync_agent.stack import EVENT, TOKEN, Stack, sha, sync_stack

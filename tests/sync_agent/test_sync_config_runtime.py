@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from demo.event import DemoEvent
 from edge_agent.api.app import create_app
-from edge_agent.config import load_config
-from edge_agent.demo_event import DemoEvent
+from edge_agent.config.key_files import KeyFileError, read_token_file
+from edge_agent.config.loading import load_config
 from edge_agent.devices.roles import Role
-from edge_agent.key_files import KeyFileError, read_token_file
 from edge_agent.runtime import AgentRuntime
 from tests.helpers import AiohttpClient, pair
 

@@ -12,7 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from edge_agent.api.app import create_app
-from edge_agent.config import Config
+from edge_agent.config.sections import Config
 from edge_agent.devices.roles import Role
 from edge_agent.ledger.connection import open_read_connection
 from tests.helpers import AiohttpClient, pair, runtime_of

@@ -10,7 +10,7 @@ from typing import Any
 from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.sync_tables import scans_for_upload
 from edge_agent.ledger.writer import LedgerWriter
-from edge_agent.sync_store import LedgerSyncStore
+from edge_agent.platform_link.store import LedgerSyncStore
 from tests.helpers import scan_row
 
 REASONS = [None, "x", "é" * 300, "😀" * 500, "line", "\u00a0" * 40, "y" * 3000]

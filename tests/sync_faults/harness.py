@@ -24,8 +24,8 @@ from aiohttp.test_utils import TestClient
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from edge_agent.api.app import create_app
-from edge_agent.config import Config
-from edge_agent.key_files import read_token_file
+from edge_agent.config.key_files import read_token_file
+from edge_agent.config.sections import Config
 from edge_agent.ledger.canonical_fast import canonical_values
 from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.records import SCAN_FIELDS, genesis_chain, next_chain

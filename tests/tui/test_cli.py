@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from demo.event import DemoEvent
 from edge_agent.cli.main import build_parser
 from edge_agent.cli.tui_cmd import DEFAULT_URL, agent_url
-from edge_agent.demo_event import DemoEvent
 
 
 def args(*argv: str) -> argparse.Namespace:

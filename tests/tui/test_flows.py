@@ -18,8 +18,8 @@ from aiohttp.test_utils import TestClient
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from textual.widgets import DataTable, Input, Static
 
+from demo.event import DemoEvent
 from edge_agent.api.app import create_app
-from edge_agent.demo_event import DemoEvent
 from edge_agent.devices.roles import Role
 from edge_agent.runtime import wall_clock_ms
 from tests.evidence.tools import BIN, run_cli

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from edge_agent.demo_event import DemoEvent
+from demo.event import DemoEvent
 from edge_agent.devices.roles import Role
 from tests.helpers import pair
 from tests.integration.test_api_tickets_devices import add_holders

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.config import load_config
-from edge_agent.key_files import KeyFileError, load_or_create_agent_key
+from edge_agent.config.key_files import KeyFileError, load_or_create_agent_key
+from edge_agent.config.loading import load_config
 
 
 def test_first_start_makes_a_private_key_file(tmp_path: Path) -> None:

@@ -15,9 +15,9 @@ import segno
 
 from edge_agent.cli.main import main
 from edge_agent.cli.ticket_cmds import make_qr
+from edge_agent.config.key_files import read_key_file
 from edge_agent.domain.agent_certificate import b64url_decode
 from edge_agent.domain.ticket_codec import parse_gh1
-from edge_agent.key_files import read_key_file
 
 T0, T1 = 1767225600, 1767312000
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.config import Config, load_config
-from edge_agent.config_lanes import LaneSection
+from edge_agent.config.lanes import LaneSection
+from edge_agent.config.loading import load_config
+from edge_agent.config.sections import Config
 from edge_agent.errors import ConfigError
 from hardware.registry import OUTPUTS, PRINTERS
 from scanner.registry import BACKENDS as INPUTS

@@ -8,7 +8,7 @@ from datetime import UTC
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from edge_agent.demo_event import issue, raw_public
+from demo.event import issue, raw_public
 from edge_agent.domain.credential import MalformedCredential, PlainCredential
 from edge_agent.domain.decide import Decision, decide, next_admission
 from edge_agent.domain.gate_policy import AdmissionRecord, GatePolicy, PlainTicket
@@ -111,7 +111,7 @@ def test_malformed_and_unknown_plain_codes(platform, keyring) -> None:
 def test_unknown_key_and_bad_signature(platform, keyring) -> None:
     stranger = Ed25519PrivateKey.generate()
     assert judge(issue(stranger, EVENT, 0), keyring).reason is ReasonCode.UNKNOWN_KEY
-    from edge_agent.demo_event import forge
+    from demo.event import forge
 
     assert judge(forge(issue(platform, EVENT, 0)), keyring).reason is ReasonCode.BAD_SIGNATURE
 

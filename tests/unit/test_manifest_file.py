@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from edge_agent.errors import ConfigError
-from edge_agent.manifest_file import parse_manifest
+from edge_agent.platform_link.manifest_file import parse_manifest
 
 GOOD: dict[str, Any] = {
     "event_id": 1001,

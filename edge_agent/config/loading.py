@@ -1,0 +1,162 @@
+"""Reading and checking the agent's TOML config: ``load_config`` and its rules.
+
+The sections are declared in ``config/sections.py``; this module parses a file into them
+(strictly: unknown keys and wrong types name the file and the dotted key), resolves
+relative paths against the file, and checks the values a type cannot express (ranges,
+URLs, addresses) with the same kind of error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from edge_agent.config.lanes import (
+    DEVICE_SECTIONS,
+    device_from_toml,
+    lanes_from_toml,
+    validate_lanes,
+)
+from edge_agent.config.sections import BoxOfficeSection, Config, SyncSection
+from edge_agent.config.tables import build_section, resolve
+from edge_agent.errors import ConfigError
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_FORMATS = ("json", "text")
+
+
+def load_config(path: Path) -> Config:
+    """Read, type-check and validate a TOML config file."""
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(name, None, "file not found") from None
+    except OSError as exc:
+        raise ConfigError(name, None, f"cannot read: {exc.strerror}") from None
+    try:
+        doc = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(name, None, "not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(name, None, f"not valid TOML: {exc}") from None
+    return config_from_dict(doc, source=path)
+
+
+def config_from_dict(doc: dict[str, Any], source: Path = Path("<memory>")) -> Config:
+    """Build a Config from parsed TOML; relative paths resolve against the file."""
+    name = str(source)
+    base = source.parent if source.name != "<memory>" else Path.cwd()
+    devices = {k: doc[k] for k in DEVICE_SECTIONS if k in doc}
+    doc = {k: v for k, v in doc.items() if k not in DEVICE_SECTIONS}
+    cfg = build_section(Config, doc, name, prefix="", skip={"source"})  # device sections: below
+    cfg = dataclasses.replace(
+        cfg,
+        source=source,
+        agent=dataclasses.replace(cfg.agent, data_dir=resolve(base, cfg.agent.data_dir)),
+        event=dataclasses.replace(cfg.event, keyring=resolve(base, cfg.event.keyring)),
+        lanes=lanes_from_toml(devices.get("lanes", []), name, base),
+        printer=(
+            device_from_toml(devices["printer"], name, "printer", "printer", base)
+            if "printer" in devices
+            else None
+        ),
+    )
+    if cfg.agent.key_file:
+        key_file = str(resolve(base, Path(cfg.agent.key_file)))
+        cfg = dataclasses.replace(cfg, agent=dataclasses.replace(cfg.agent, key_file=key_file))
+    if cfg.sync.token_file:
+        token_file = str(resolve(base, Path(cfg.sync.token_file)))
+        cfg = dataclasses.replace(cfg, sync=dataclasses.replace(cfg.sync, token_file=token_file))
+    _validate(cfg, name)
+    validate_lanes(cfg.lanes, cfg.printer, cfg.api.port, name)
+    return cfg
+
+
+def _validate(cfg: Config, file: str) -> None:
+    def bad(key: str, problem: str) -> ConfigError:
+        return ConfigError(file, key, problem)
+
+    if not cfg.agent.agent_id or len(cfg.agent.agent_id) > 64:
+        raise bad("agent.agent_id", "expected 1 to 64 characters")
+    if not 0 <= cfg.event.event_id <= 0xFFFFFFFF:
+        raise bad("event.event_id", "expected an unsigned 32-bit integer")
+    for i, t in enumerate(cfg.gate.allowed_ticket_types):
+        if not 0 <= t <= 0xFFFF:
+            raise bad(f"gate.allowed_ticket_types[{i}]", "expected 0..65535")
+    if cfg.policy.clock_skew_grace_s < 0:
+        raise bad("policy.clock_skew_grace_s", "expected 0 or more seconds")
+    if not 0 <= cfg.api.port <= 65535:
+        raise bad("api.port", "expected 0..65535 (0 = pick a free port)")
+    if not cfg.api.listen:
+        raise bad("api.listen", "expected at least one address")
+    for i, host in enumerate(cfg.api.listen):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise bad(f"api.listen[{i}]", f"expected an IP address, got {host!r}") from None
+    if cfg.api.max_body_bytes < 1024:
+        raise bad("api.max_body_bytes", "expected at least 1024")
+    if cfg.api.pairing_attempts_per_minute < 1:
+        raise bad("api.pairing_attempts_per_minute", "expected at least 1")
+    if cfg.api.pairing_code_ttl_s < 30:
+        raise bad("api.pairing_code_ttl_s", "expected at least 30 seconds")
+    if not 1 <= cfg.ledger.max_batch <= 100_000:
+        raise bad("ledger.max_batch", "expected 1..100000")
+    if not 1 <= cfg.ledger.checkpoint_every_rows <= 1_000_000:
+        raise bad("ledger.checkpoint_every_rows", "expected 1..1000000")
+    if not 1 <= cfg.ledger.checkpoint_interval_s <= 86_400:
+        raise bad("ledger.checkpoint_interval_s", "expected 1..86400 seconds")
+    _validate_sync(cfg.sync, bad)
+    name = cfg.discovery.name
+    if len(name) > 63 or any(not c.isprintable() or c == "." for c in name):
+        raise bad("discovery.name", "expected at most 63 printable characters, no '.'")
+    _validate_box_office(cfg.box_office, bad)
+    if cfg.log.level not in LOG_LEVELS:
+        raise bad("log.level", f"expected one of {', '.join(LOG_LEVELS)}")
+    if cfg.log.format not in LOG_FORMATS:
+        raise bad("log.format", f"expected one of {', '.join(LOG_FORMATS)}")
+
+
+def _validate_box_office(b: BoxOfficeSection, bad: Callable[[str, str], ConfigError]) -> None:
+    if len(b.currency) != 3 or not b.currency.isascii() or not b.currency.isupper():
+        raise bad("box_office.currency", 'expected an ISO 4217 code such as "EUR"')
+    if not 0 <= b.lease_size <= 10_000:
+        raise bad("box_office.lease_size", "expected 0..10000")
+    if b.top_up_below < 0:
+        raise bad("box_office.top_up_below", "expected 0 or more")
+    if not 60 <= b.lease_ttl_s <= 604_800:
+        raise bad("box_office.lease_ttl_s", "expected 60..604800 seconds")
+    if b.expiry_margin_s < 0:
+        raise bad("box_office.expiry_margin_s", "expected 0 or more seconds")
+
+
+def _validate_sync(s: SyncSection, bad: Callable[[str, str], ConfigError]) -> None:
+    if s.platform_url:
+        parts = urlsplit(s.platform_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise bad("sync.platform_url", 'expected an http(s):// URL, or "" for no sync')
+        if parts.query or parts.fragment:
+            raise bad("sync.platform_url", "expected a base URL without ?query or #fragment")
+        if not s.token_file:
+            raise bad("sync.token_file", "required when sync.platform_url is set")
+    for key, value, low in (
+        ("manifest_interval_s", s.manifest_interval_s, 1),
+        ("upload_interval_s", s.upload_interval_s, 1),
+        ("timeout_s", s.timeout_s, 1),
+        ("backoff_max_s", s.backoff_max_s, 1),
+        ("batch_bytes", s.batch_bytes, 16_384),
+    ):
+        if value < low:
+            raise bad(f"sync.{key}", f"expected at least {low}")
+    if not 1 <= s.manifest_page_size <= 20_000:
+        raise bad("sync.manifest_page_size", "expected 1..20000")
+    if not 1 <= s.batch_rows <= 1000:
+        raise bad("sync.batch_rows", "expected 1..1000")
+    if s.batch_bytes > 1_048_576:
+        raise bad("sync.batch_bytes", "expected at most 1048576 (the platform's limit)")
