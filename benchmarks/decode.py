@@ -10,7 +10,7 @@ Images:
   README for the scoring rule).
 - ``gh1``: GH1 ticket codes made with the real codec (fixed key, seeded ticket ids)
   rendered at 640×480 and degraded with seeded blur, tilt, glare, noise, low light and
-  all-at-once (``scanner/render.py``).
+  all-at-once (``scanner/decoders/render.py``).
 
 Keys:
 - ``images``, ``raw_zxing_correct``, ``pipeline_correct``: over both sets (and per set in
@@ -45,10 +45,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from edge_agent.domain.ticket import TicketBody
 from edge_agent.domain.ticket_codec import encode_gh1
-from scanner.camera_input import CameraInput, CameraOptions
-from scanner.decode import Decoder, load_image, to_gray
+from scanner.decoders.decoder import Decoder
+from scanner.decoders.images import load_image, to_gray
+from scanner.decoders.render import Degradation, degrade, render_code_frames, render_frame
+from scanner.inputs.camera import CameraInput, CameraOptions
 from scanner.reads import CodeRead
-from scanner.render import Degradation, degrade, render_code_frames, render_frame
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "qr-corpus"
 

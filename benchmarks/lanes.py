@@ -40,9 +40,9 @@ from edge_agent.devices.roles import Role
 from edge_agent.devices.tokens import new_token, token_hash
 from edge_agent.runtime import AgentRuntime
 from hardware.fake_output import FakeOutput
-from scanner.fake_evdev import FakeEvdevBus, FakeEvdevDevice
-from scanner.serial_input import SerialInput
-from scanner.tcp_input import TcpInput
+from scanner.inputs.fake_evdev import FakeEvdevBus, FakeEvdevDevice
+from scanner.inputs.serial import SerialInput
+from scanner.inputs.tcp import TcpInput
 
 LANES = """
 [[lanes]]

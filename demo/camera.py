@@ -89,7 +89,7 @@ def camera_script(ev: DemoEvent) -> list[tuple[str, str]]:
 
 def add_camera_lane(ev: DemoEvent) -> list[tuple[str, str]]:
     """Render the camera's pictures and add its lane to the demo config."""
-    from scanner.render import render_code_frames  # OpenCV: only when the demo wants it
+    from scanner.decoders.render import render_code_frames  # OpenCV: only when the demo wants it
 
     script = camera_script(ev)
     frames = ev.root / "camera"

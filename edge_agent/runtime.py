@@ -54,7 +54,7 @@ from edge_agent.ledger.writer import LedgerWriter
 from edge_agent.platform_link.service import AgentSync
 from hardware.printer import ReceiptPrinter
 from hardware.registry import build_printer
-from scanner.wedge import EvdevSource
+from scanner.inputs.evdev_source import EvdevSource
 from sync.manifest_page import EventInfo
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 A camera lane only needs "give me the next picture" and "are you still there?", so every
 backend (OpenCV capture of a USB/CSI/IP camera, the file-replay camera used by tests and
 the demo) has the same three blocking methods. Blocking is deliberate: frame grabbing and
-decoding run in a worker thread of the camera input (``scanner/camera_input.py``), never
+decoding run in a worker thread of the camera input (``scanner/inputs/camera.py``), never
 on the event loop, so a slow or hung camera cannot delay a verdict at another lane.
 """
 

@@ -28,7 +28,7 @@ from edge_agent.api.tickets import ticket_routes
 from edge_agent.config.sections import Config
 from edge_agent.gate.claims import AdmissionClaimer
 from edge_agent.runtime import AgentRuntime
-from scanner.wedge import EvdevSource
+from scanner.inputs.evdev_source import EvdevSource
 
 
 def create_app(

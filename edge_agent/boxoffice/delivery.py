@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 #: names, and a GH1 code's bytes are a signature and random ids, so no mask is much
 #: worse than another: on 480 degraded camera frames per mask (blur, tilt, glare,
 #: noise, low light, 150 and 220 px) each fixed mask decoded within 1% as often as the
-#: chosen one, with ``scanner.decode``. Mask 3 had the lowest average penalty of the eight.
+#: chosen one, with ``scanner.decoders.decoder``. Mask 3 had the lowest average penalty
+#: of the eight.
 QR_MASK = 3
 
 #: Receipts kept drawn: a till lists at most 500 sales; a QR's SVG is about 3 kB.

@@ -1,7 +1,7 @@
 """``edge-agent decode-image FILE...``: decode image files exactly as a camera lane would.
 
 A venue tech with a photo of a ticket that "won't scan" runs this at a desk and gets the
-gate's answer: the same decode path (``scanner/decode.py``: first pass, then the repairs)
+gate's answer: the same decode path (``scanner/decoders/decoder.py``: first pass, then the repairs)
 with the same options a camera lane uses. One JSON object per file, in order:
 ``{"file", "text", "format", "ms"}`` (``text`` and ``format`` are ``null`` when no code was
 found; ``ms`` is the decode time, from the loaded picture to the text). A file that cannot
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from edge_agent.errors import GatehouseError
+from scanner.decoders.registry import BACKENDS as DECODE_BACKENDS
 
 EXIT_UNREADABLE = 1
 
@@ -35,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
     cmd.add_argument(
         "--decoder",
-        choices=("zxing", "zbar"),  # scanner.decode.BACKENDS (not imported: OpenCV is slow to load)
+        choices=tuple(DECODE_BACKENDS),  # the table only: no OpenCV or zxing loaded
         default="zxing",
         help="decode backend (default: zxing)",
     )
@@ -55,13 +56,9 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
 
 def cmd_decode_image(args: argparse.Namespace) -> int:
     # Imported here: OpenCV and zxing-cpp take ~0.2 s to load, which no other command needs.
-    from scanner.decode import (
-        DecodeOptions,
-        Decoder,
-        DecoderUnavailable,
-        UnreadableImage,
-        load_image,
-    )
+    from scanner.decoders.decoder import DecodeOptions, Decoder
+    from scanner.decoders.images import UnreadableImage, load_image
+    from scanner.decoders.interface import DecoderUnavailable
 
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     try:

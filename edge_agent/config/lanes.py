@@ -1,7 +1,7 @@
 """The ``[[lanes]]`` and ``[printer]`` parts of the agent's config.
 
 The loader reads each device table's ``id`` and ``type``; every other key belongs to the
-backend (``scanner.registry`` for inputs, ``hardware.registry`` for outputs and the
+backend (``scanner.inputs.registry`` for inputs, ``hardware.registry`` for outputs and the
 printer), which parses it strictly into its own frozen options dataclass, so a typo in a
 relay or scanner key stops the agent at start with the dotted key named.
 """
@@ -19,9 +19,9 @@ from hardware.errors import HardwareConfigError
 from hardware.registry import parse_output_options, parse_printer_options
 from hardware.typed_tables import type_name
 from scanner.errors import ScannerConfigError
-from scanner.registry import parse_input_options
-from scanner.tcp_input import TcpOptions
-from scanner.websocket_input import WebSocketOptions
+from scanner.inputs.registry import parse_input_options
+from scanner.inputs.tcp import TcpOptions
+from scanner.inputs.websocket import WebSocketOptions
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class DeviceSpec:
 
     #: Unique across the whole config; shown in the status and stored with each scan.
     id: str
-    #: Picks the backend (``scanner.registry`` for inputs, ``hardware.registry`` for the
+    #: Picks the backend (``scanner.inputs.registry`` for inputs, ``hardware.registry`` for the
     #: rest); every other key of the table belongs to it.
     type: str
     options: Any = None

@@ -36,10 +36,11 @@ from hardware.registry import build_output
 from hardware.signals import GateOutput, Signal
 from scanner.backoff import Backoff
 from scanner.debounce import Debouncer
+from scanner.inputs.context import InputContext
+from scanner.inputs.evdev_source import EvdevSource
+from scanner.inputs.registry import build_input
+from scanner.inputs.websocket import WebSocketInput
 from scanner.reads import CodeInput, CodeRead
-from scanner.registry import InputContext, build_input
-from scanner.websocket_input import WebSocketInput
-from scanner.wedge import EvdevSource
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ class Lane:
         await self.judge(read)
 
     async def answer(self, read: CodeRead, device_id: str) -> Mapping[str, object]:
-        """The :data:`scanner.network.Judge` given to network inputs: the reply's JSON."""
+        """The :data:`scanner.inputs.context.Judge` given to network inputs: the reply's JSON."""
         verdict = await self.judge(read, device_id)
         doc = answer_json(verdict.result)
         if verdict.repeat:

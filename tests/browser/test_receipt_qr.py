@@ -1,6 +1,6 @@
 """A sold ticket's ``qr_svg`` is an image on its own: shown from a data URL by a real
 browser (no page workaround), at screen size, at a small printed size and worn, the
-gate's decoder (``scanner.decode``) reads back the ticket's code."""
+gate's decoder (``scanner.decoders.decoder``) reads back the ticket's code."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from playwright.async_api import Page
 
-from scanner.decode import Decoder
+from scanner.decoders.decoder import Decoder
 from tests.browser.stack import box_office, ipad
 
 pytestmark = pytest.mark.slow

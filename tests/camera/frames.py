@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from edge_agent.domain.ticket import TicketBody
 from edge_agent.domain.ticket_codec import encode_gh1
-from scanner.decode import load_image
+from scanner.decoders.images import load_image
 
 #: The shared QR corpus (Apache-2.0, from the ZXing project), vendored so the accuracy tests
 #: always run: a skipped accuracy test could never fail in CI.

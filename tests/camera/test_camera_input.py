@@ -16,11 +16,12 @@ import pytest
 
 from hardware.camera import CameraError, Frame
 from hardware.camera_replay import ReplayCamera
-from scanner.camera_input import CameraInput, CameraOptions
+from scanner.decoders.render import render_code_frames, render_frame
 from scanner.errors import ScannerConfigError
+from scanner.inputs.camera import CameraInput, CameraOptions
+from scanner.inputs.context import InputContext
+from scanner.inputs.registry import build_input, parse_input_options
 from scanner.reads import CodeRead
-from scanner.registry import InputContext, build_input, parse_input_options
-from scanner.render import render_code_frames, render_frame
 from tests.camera.frames import gh1_codes
 
 

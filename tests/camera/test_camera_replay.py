@@ -11,7 +11,7 @@ import pytest
 from hardware.camera import CameraError
 from hardware.camera_opencv import OpenCVCamera, capture_source
 from hardware.camera_replay import ReplayCamera
-from scanner.render import render_code_frames, render_frame
+from scanner.decoders.render import render_code_frames, render_frame
 
 
 class FakeClock:

@@ -8,8 +8,9 @@ import pytest
 import zxingcpp
 
 from edge_agent.domain.ticket_codec import parse_gh1
-from scanner.decode import DecodeOptions, Decoder, to_gray
-from scanner.render import Degradation, degrade, render_frame
+from scanner.decoders.decoder import DecodeOptions, Decoder
+from scanner.decoders.images import to_gray
+from scanner.decoders.render import Degradation, degrade, render_frame
 from tests.camera.frames import corpus_images, gh1_codes
 
 

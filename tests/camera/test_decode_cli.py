@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from edge_agent.cli.main import main
-from scanner.render import Degradation, degrade, render_frame
+from scanner.decoders.render import Degradation, degrade, render_frame
 from tests.camera.frames import corpus_files, gh1_codes
 
 CLI = [sys.executable, "-m", "edge_agent.cli.main"]

@@ -10,9 +10,10 @@ from pathlib import Path
 import cv2
 import pytest
 
-from scanner.decode import DecodeOptions, Decoder, DecoderUnavailable
-from scanner.decode_zbar import LIBZBAR_HINT, zbar_available
-from scanner.render import render_frame
+from scanner.decoders.decoder import DecodeOptions, Decoder
+from scanner.decoders.interface import DecoderUnavailable
+from scanner.decoders.render import render_frame
+from scanner.decoders.zbar import LIBZBAR_HINT, zbar_available
 from tests.camera.frames import gh1_codes
 
 #: Runs the CLI with ctypes unable to find libzbar, exactly what pyzbar sees on a machine

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from demo.event import DemoEvent
 from edge_agent.runtime import AgentRuntime
-from scanner.render import render_code_frames
+from scanner.decoders.render import render_code_frames
 from tests.integration.lane_helpers import config_with, fake_output, scan_rows, signals
 
 LANE = """

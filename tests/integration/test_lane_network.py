@@ -15,7 +15,7 @@ from demo.event import DemoEvent
 from edge_agent.api.app import create_app
 from edge_agent.api.auth import is_public
 from edge_agent.devices.roles import Role
-from scanner.tcp_input import TcpInput
+from scanner.inputs.tcp import TcpInput
 from tests.helpers import AiohttpClient, pair, runtime_of
 from tests.integration.lane_helpers import config_with, fake_output, scan_rows
 

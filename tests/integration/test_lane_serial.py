@@ -15,7 +15,7 @@ import pytest
 
 from demo.event import DemoEvent
 from edge_agent.runtime import AgentRuntime
-from scanner.serial_input import SerialInput
+from scanner.inputs.serial import SerialInput
 from tests.integration.lane_helpers import config_with, eventually, fake_output, scan_rows, signals
 
 LANE = """
@@ -89,7 +89,7 @@ async def test_unplugged_serial_scanner_is_reported_and_reopened(
         await eventually(lambda: serial_input(rt).health.connected)
         os.write(master, event.valid[0].encode() + b"\r")
         await signals(lights, 1)
-        with caplog.at_level(logging.WARNING, logger="scanner.serial_input"):
+        with caplog.at_level(logging.WARNING, logger="scanner.inputs.serial"):
             os.close(master)  # the cable is pulled
             link.unlink()
             await eventually(lambda: not serial_input(rt).health.connected)

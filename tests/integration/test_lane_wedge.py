@@ -1,6 +1,6 @@
 """USB keyboard-wedge scanner lane: an evdev-shaped fake device → real verdicts in the ledger.
 
-/dev/uinput is absent here, so the device is ``scanner.fake_evdev`` behind the same
+/dev/uinput is absent here, so the device is ``scanner.inputs.fake_evdev`` behind the same
 ``EvdevSource`` interface the real python-evdev source implements; everything after the
 key events (translation, lane, debounce, pipeline, ledger, outputs) is the real code.
 """
@@ -14,8 +14,8 @@ import pytest
 
 from demo.event import DemoEvent
 from edge_agent.runtime import AgentRuntime
-from scanner.fake_evdev import FakeEvdevBus, FakeEvdevDevice
-from scanner.wedge import WedgeInput
+from scanner.inputs.fake_evdev import FakeEvdevBus, FakeEvdevDevice
+from scanner.inputs.wedge import WedgeInput
 from tests.integration.lane_helpers import config_with, eventually, fake_output, scan_rows, signals
 
 LANE = """
@@ -85,7 +85,7 @@ async def test_unplug_is_a_warning_and_replug_works(
         await eventually(lambda: first.grabbed)
         first.type_code(event.valid[1])
         await signals(lights, 1)
-        with caplog.at_level(logging.WARNING, logger="scanner.wedge"):
+        with caplog.at_level(logging.WARNING, logger="scanner.inputs.wedge"):
             first.type_code("GH1:HALF-TYPED", terminator=None)  # pulled out mid-code
             first.unplug()
             await eventually(lambda: wedge(rt).health.connected is False)

@@ -21,7 +21,7 @@ from edge_agent.gate.lanes import GateLanes, Lane
 from edge_agent.runtime import AgentRuntime
 from hardware.fake_output import FakeOutput
 from hardware.health import DeviceHealth
-from scanner.fake_input import FakeInput
+from scanner.inputs.fake import FakeInput
 from scanner.reads import CodeRead, Emit
 from tests.helpers import AiohttpClient, pair
 from tests.integration.lane_helpers import config_with, eventually, fake_output, scan_rows, signals

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from scanner.debounce import Debouncer
 from scanner.errors import ScannerConfigError
+from scanner.inputs.registry import BACKENDS, parse_input_options
+from scanner.inputs.serial_framing import Framer
 from scanner.options import parse_options
-from scanner.registry import BACKENDS, parse_input_options
-from scanner.serial_framing import Framer
 
 MS = 1_000_000
 

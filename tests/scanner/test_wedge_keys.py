@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edge_agent.domain.base45 import ALPHABET as B45_ALPHABET
-from scanner import wedge_layouts as kl
-from scanner.wedge_keys import KeyTranslator, Terminator
-from scanner.wedge_layouts import LAYOUTS, key_events_for
+from scanner.inputs import wedge_layouts as kl
+from scanner.inputs.wedge_keys import KeyTranslator, Terminator
+from scanner.inputs.wedge_layouts import LAYOUTS, key_events_for
 
 SHIFT = kl.KEY_LEFTSHIFT
 ALTGR = kl.KEY_RIGHTALT

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from scanner.inputs.evdev_source import RealEvdevSource
+from scanner.inputs.wedge import WedgeInput, WedgeOptions
 from scanner.reads import CodeRead
-from scanner.wedge import RealEvdevSource, WedgeInput, WedgeOptions
 
 
 def test_real_source_lists_event_nodes_and_fails_cleanly_on_a_missing_one(tmp_path: Path) -> None:

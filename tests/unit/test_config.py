@@ -15,7 +15,7 @@ from edge_agent.config.loading import load_config
 from edge_agent.config.sections import Config
 from edge_agent.errors import ConfigError
 from hardware.registry import OUTPUTS, PRINTERS
-from scanner.registry import BACKENDS as INPUTS
+from scanner.inputs.registry import BACKENDS as INPUTS
 
 ROOT = Path(__file__).resolve().parents[2]
 MINIMAL = """

@@ -7,7 +7,7 @@ delay verdicts at the other lanes. So the worker thread:
 
 - decodes at most ``decode_fps`` frames a second (newer frames replace older ones),
 - skips frames identical to the last decoded one (a frozen stream, a replayed image),
-- runs the expensive second pass (``scanner/decode.py``) at most ``second_pass_fps``
+- runs the expensive second pass (``scanner/decoders/decoder.py``) at most ``second_pass_fps``
   times a second, on frames where the first pass found nothing,
 - reads a code that stays in view once: it is read again only after it has been out of
   view for ``hold_ms`` (lane debounce still applies on top).
@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import cv2
 import numpy as np
@@ -37,11 +37,11 @@ from hardware.camera_opencv import OpenCVCamera
 from hardware.camera_replay import ReplayCamera
 from hardware.health import DeviceHealth
 from scanner.backoff import Backoff
-from scanner.decode import BACKENDS, DecodeOptions, Decoder, DecoderUnavailable
+from scanner.decoders.decoder import DecodeOptions, Decoder
+from scanner.decoders.interface import DecoderUnavailable
+from scanner.decoders.registry import BACKENDS
+from scanner.inputs.context import InputContext
 from scanner.reads import CodeRead, Emit
-
-if TYPE_CHECKING:
-    from scanner.registry import InputContext
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 ``/dev/uinput`` (which would let tests make real kernel input devices) is not available
 everywhere the tests run, so this fake stands in for ``evdev.InputDevice`` behind the same
-:class:`scanner.wedge.EvdevSource` interface: it yields the same ``InputEvent``-shaped
+:class:`scanner.inputs.wedge.EvdevSource` interface: it yields the same ``InputEvent``-shaped
 events from ``async_read_loop()``, refuses a second ``grab()`` with ``EBUSY`` and fails
 reads with ``ENODEV`` when unplugged — exactly what the real one does.
 """
@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from scanner.wedge_layouts import EV_KEY, EV_SYN, KEY_ENTER, LAYOUTS, key_events_for
+from scanner.inputs.wedge_layouts import EV_KEY, EV_SYN, KEY_ENTER, LAYOUTS, key_events_for
 
 
 class FakeInputEvent(NamedTuple):

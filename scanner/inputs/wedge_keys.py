@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from scanner.wedge_layouts import (
+from scanner.inputs.wedge_layouts import (
     ALTGR_KEY,
     CTRL_KEYS,
     ENTER_KEYS,

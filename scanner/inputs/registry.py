@@ -15,27 +15,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from scanner.errors import ScannerConfigError
-from scanner.network import Authenticate, Judge
+from scanner.inputs.context import InputContext
 from scanner.options import parse_options
 from scanner.reads import CodeInput
-from scanner.wedge import EvdevSource
-
-
-@dataclass(frozen=True)
-class InputContext:
-    """What the agent lends its inputs: network inputs answer with the verdict, so they get
-    ``judge`` and ``authenticate``; tests swap the evdev device source for a fake bus."""
-
-    judge: Judge | None = None
-    authenticate: Authenticate | None = None
-    #: ``None`` = the real ``/dev/input`` (python-evdev).
-    evdev_source: EvdevSource | None = None
-
 
 Factory = Callable[[str, Any, InputContext], CodeInput]
 
@@ -55,12 +41,12 @@ class Backend(NamedTuple):
 
 
 BACKENDS: dict[str, Backend] = {
-    "evdev": Backend("scanner.wedge", "WedgeOptions", "make_wedge_input"),
-    "serial": Backend("scanner.serial_input", "SerialOptions", "make_serial_input"),
-    "tcp": Backend("scanner.tcp_input", "TcpOptions", "make_tcp_input"),
-    "websocket": Backend("scanner.websocket_input", "WebSocketOptions", "make_websocket_input"),
-    "camera": Backend("scanner.camera_input", "CameraOptions", "make_camera_input"),
-    "fake": Backend("scanner.fake_input", "FakeInputOptions", "make_fake_input"),
+    "evdev": Backend("scanner.inputs.wedge", "WedgeOptions", "make_wedge_input"),
+    "serial": Backend("scanner.inputs.serial", "SerialOptions", "make_serial_input"),
+    "tcp": Backend("scanner.inputs.tcp", "TcpOptions", "make_tcp_input"),
+    "websocket": Backend("scanner.inputs.websocket", "WebSocketOptions", "make_websocket_input"),
+    "camera": Backend("scanner.inputs.camera", "CameraOptions", "make_camera_input"),
+    "fake": Backend("scanner.inputs.fake", "FakeInputOptions", "make_fake_input"),
 }
 
 

@@ -14,15 +14,12 @@ import contextlib
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hardware.health import DeviceHealth
-from scanner.network import Judge
-from scanner.network_health import NetworkHealth
+from scanner.inputs.context import InputContext, Judge
+from scanner.inputs.network_health import NetworkHealth
 from scanner.reads import CodeRead, Emit
-
-if TYPE_CHECKING:
-    from scanner.registry import InputContext
 
 
 @dataclass(frozen=True)

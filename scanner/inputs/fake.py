@@ -13,13 +13,11 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hardware.health import DeviceHealth
+from scanner.inputs.context import InputContext
 from scanner.reads import CodeRead, Emit
-
-if TYPE_CHECKING:
-    from scanner.registry import InputContext
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Any
 
 from hardware.camera import Frame
-from scanner.decode import Binarizer, Decoded, DecoderUnavailable
+from scanner.decoders.interface import Binarizer, Decoded, DecoderUnavailable
 
 #: The hint a venue tech needs when the shared library is not there.
 LIBZBAR_HINT = "apt-get install libzbar0"
@@ -99,6 +99,11 @@ class ZbarBackend:
             symbols.append(self._pyzbar.ZBarSymbol[ZBAR_SYMBOLS[key]])
         self._symbols = symbols
         self.symbol_seen = False
+
+    @staticmethod
+    def check_format(fmt: str) -> None:
+        if fmt.lower().replace(" ", "").replace("-", "") not in ZBAR_SYMBOLS:
+            raise ValueError(f"formats: zbar cannot read {fmt!r}")
 
     def read(self, gray: Frame, binarizer: Binarizer = Binarizer.LOCAL) -> list[Decoded]:
         results = self._pyzbar.decode(gray, symbols=self._symbols)

@@ -14,18 +14,16 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import serial
 import serial_asyncio_fast
 
 from hardware.health import DeviceHealth
 from scanner.backoff import Backoff
+from scanner.inputs.context import InputContext
+from scanner.inputs.serial_framing import Framer, check_framing
 from scanner.reads import CodeRead, Emit
-from scanner.serial_framing import Framer, check_framing
-
-if TYPE_CHECKING:
-    from scanner.registry import InputContext
 
 log = logging.getLogger(__name__)
 

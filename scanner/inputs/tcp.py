@@ -24,16 +24,13 @@ import socket
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hardware.health import DeviceHealth
 from scanner.backoff import Backoff
-from scanner.network import Authenticate, Judge
-from scanner.network_health import NetworkHealth
+from scanner.inputs.context import Authenticate, InputContext, Judge
+from scanner.inputs.network_health import NetworkHealth
 from scanner.reads import CodeRead, Emit
-
-if TYPE_CHECKING:
-    from scanner.registry import InputContext
 
 log = logging.getLogger(__name__)
 

@@ -19,51 +19,20 @@ case at a gate, and they always reach it); ``decode-image`` always runs both.
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 import cv2
 import numpy as np
-import zxingcpp
 
 from hardware.camera import Frame
-from scanner.errors import ScannerError
+from scanner.decoders.images import to_gray
+from scanner.decoders.interface import Binarizer, Decoded
+from scanner.decoders.registry import check_backend, make_backend
 
 #: Upscaling a picture bigger than this (longer side, px) costs more than it ever gains.
 UPSCALE_MAX_SIDE = 1200
-
-
-class Decoded(NamedTuple):
-    """One code found in a picture."""
-
-    text: str
-    format: str  # zxing-cpp's format name, e.g. "QRCode"
-    stage: str  # "first", or the second-pass repair that found it (e.g. "upscale")
-
-
-class DecoderUnavailable(ScannerError):
-    """A decode backend cannot run here (a library is missing); says how to install it."""
-
-
-class Binarizer(enum.StrEnum):
-    """How the backend turns gray into black/white (zxing-cpp only; zbar has its own)."""
-
-    LOCAL = "local"  # zxing-cpp LocalAverage: the default, good with uneven light
-    GLOBAL = "global"  # GlobalHistogram: better on clean, busy images
-    THRESHOLDED = "thresholded"  # the picture is already black/white (after our threshold)
-
-
-class DecodeBackend(Protocol):
-    """A barcode reader for one grayscale picture."""
-
-    name: str
-    symbol_seen: bool
-    """After ``read``: whether it saw a symbol at all, even one it could not decode."""
-
-    def read(self, gray: Frame, binarizer: Binarizer = Binarizer.LOCAL) -> list[Decoded]: ...
 
 
 @dataclass(frozen=True)
@@ -85,12 +54,7 @@ class DecodeOptions:
     def __post_init__(self) -> None:
         if not self.formats:
             raise ValueError("formats: give at least one barcode format")
-        if self.backend not in BACKENDS:
-            raise ValueError(
-                f"backend: expected one of {', '.join(BACKENDS)}, got {self.backend!r}"
-            )
-        for fmt in self.formats:
-            check_format(self.backend, fmt)
+        check_backend(self.backend, self.formats)
         if self.roi is not None:
             if len(self.roi) != 4:
                 raise ValueError("roi: expected [x, y, w, h] as fractions of the frame")
@@ -99,104 +63,6 @@ class DecodeOptions:
                 raise ValueError("roi: x, y, w, h must be fractions with x+w <= 1 and y+h <= 1")
         if self.max_side is not None and self.max_side < 64:
             raise ValueError("max_side: must be at least 64 pixels")
-
-
-def check_format(backend: str, fmt: str) -> None:
-    """Refuse a format name the backend cannot read (at config load, not at the gate)."""
-    if backend == "zbar":
-        from scanner.decode_zbar import ZBAR_SYMBOLS
-
-        if fmt.lower().replace(" ", "").replace("-", "") not in ZBAR_SYMBOLS:
-            raise ValueError(f"formats: zbar cannot read {fmt!r}")
-        return
-    try:
-        zxingcpp.barcode_format_from_str(fmt)
-    except ValueError:
-        raise ValueError(f"formats: {fmt!r} is not a barcode format zxing-cpp knows") from None
-
-
-class ZxingBackend:
-    """zxing-cpp, QR only by default. Rotation, inversion and its own downscaling stay on
-    (they are cheap and catch upside-down and dark-mode phone screens)."""
-
-    name = "zxing"
-
-    def __init__(self, formats: Sequence[str]) -> None:
-        try:
-            self._formats = zxingcpp.barcode_formats_from_str(",".join(formats))
-        except ValueError as exc:
-            raise DecoderUnavailable(f"formats: {exc}") from None
-        self._binarizers = {
-            Binarizer.LOCAL: zxingcpp.Binarizer.LocalAverage,
-            Binarizer.GLOBAL: zxingcpp.Binarizer.GlobalHistogram,
-            Binarizer.THRESHOLDED: zxingcpp.Binarizer.BoolCast,
-        }
-
-        self.symbol_seen = False
-
-    def read(self, gray: Frame, binarizer: Binarizer = Binarizer.LOCAL) -> list[Decoded]:
-        # return_errors: symbols that were found but failed to decode tell the decoder
-        # a code is there, which is what makes the expensive curved repair worth it.
-        found = zxingcpp.read_barcodes(
-            gray,
-            formats=self._formats,
-            text_mode=zxingcpp.TextMode.Plain,
-            binarizer=self._binarizers[binarizer],
-            return_errors=True,
-        )
-        self.symbol_seen = bool(found)
-        return [Decoded(b.text, b.format.name, "first") for b in found if b.valid]
-
-
-def make_backend(options: DecodeOptions) -> DecodeBackend:
-    if options.backend == "zbar":
-        from scanner.decode_zbar import ZbarBackend  # optional: imports pyzbar lazily
-
-        return ZbarBackend(options.formats)
-    return ZxingBackend(options.formats)
-
-
-BACKENDS = ("zxing", "zbar")
-
-
-def to_gray(frame: Frame) -> Frame:
-    """BGR, BGRA or gray → gray (the only thing the decoders look at)."""
-    if frame.ndim == 2:
-        return frame
-    channels = frame.shape[2]
-    if channels == 1:
-        return frame[:, :, 0]
-    code = cv2.COLOR_BGRA2GRAY if channels == 4 else cv2.COLOR_BGR2GRAY
-    gray: Frame = cv2.cvtColor(frame, code)
-    return gray
-
-
-class UnreadableImage(ScannerError):
-    """A file is missing, unreadable, or not an image OpenCV understands."""
-
-
-def load_image(path: Path) -> Frame:
-    """An image file as an 8-bit BGR or gray frame, ready for :meth:`Decoder.decode`.
-
-    Transparent pixels are put on white (a QR exported with a transparent background
-    would otherwise be black on black) and 16-bit images are scaled to 8 bits.
-    """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableImage(f"{path}: {exc.strerror or exc}") from None
-    image: Frame | None = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
-    if image is None:
-        raise UnreadableImage(f"{path}: not an image (PNG, JPEG, BMP, TIFF, WebP …)")
-    if image.dtype == np.uint16:
-        image = (image >> 8).astype(np.uint8)
-    elif image.dtype != np.uint8:
-        raise UnreadableImage(f"{path}: unsupported pixel type {image.dtype}")
-    if image.ndim == 3 and image.shape[2] == 4:
-        alpha = image[:, :, 3:4].astype(np.float32) / 255
-        flat = image[:, :, :3].astype(np.float32) * alpha + 255 * (1 - alpha)
-        image = flat.astype(np.uint8)
-    return image
 
 
 _KERNEL = np.ones((3, 3), np.uint8)
@@ -264,7 +130,7 @@ class Decoder:
 
     def __init__(self, options: DecodeOptions | None = None) -> None:
         self.options = options or DecodeOptions()
-        self.backend = make_backend(self.options)
+        self.backend = make_backend(self.options.backend, self.options.formats)
         self._qr = any(f.lower().replace(" ", "") == "qrcode" for f in self.options.formats)
         self._curved = cv2.QRCodeDetector() if self._qr else None
 

@@ -8,7 +8,7 @@ warning and ``connected: false`` in the status; the input keeps looking for it (
 retries, then every few seconds) and carries on when it comes back.
 
 /dev/uinput is absent where the tests run, so they drive this exact code with an
-evdev-shaped fake device (``scanner.fake_evdev``) behind :class:`EvdevSource`.
+evdev-shaped fake device (``scanner.inputs.fake_evdev``) behind :class:`EvdevSource`.
 """
 
 from __future__ import annotations
@@ -19,18 +19,16 @@ import errno
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import Any
 
 from hardware.health import DeviceHealth
 from scanner.backoff import Backoff
+from scanner.inputs.context import InputContext
+from scanner.inputs.evdev_source import EvdevDevice, EvdevSource, InputEventLike, RealEvdevSource
+from scanner.inputs.wedge_keys import KeyTranslator, Terminator
+from scanner.inputs.wedge_layouts import EV_KEY, KEY_A, LAYOUTS
 from scanner.reads import CodeRead, Emit
-from scanner.wedge_keys import KeyTranslator, Terminator
-from scanner.wedge_layouts import EV_KEY, KEY_A, LAYOUTS
-
-if TYPE_CHECKING:
-    from scanner.registry import InputContext
 
 log = logging.getLogger(__name__)
 
@@ -76,59 +74,6 @@ class WedgeOptions:
             raise ValueError("max_length: expected 1..65536")
         if not 1 <= self.reconnect_min_ms <= self.reconnect_max_ms <= 600_000:
             raise ValueError("reconnect_min_ms/reconnect_max_ms: expected 1 <= min <= max")
-
-
-class InputEventLike(Protocol):
-    """What evdev's ``InputEvent`` carries that we use."""
-
-    type: int
-    code: int
-    value: int
-
-
-class DeviceInfoLike(Protocol):
-    vendor: int
-    product: int
-
-
-class EvdevDevice(Protocol):
-    """The part of ``evdev.InputDevice`` the wedge uses (the fake has the same shape)."""
-
-    path: str
-    name: str
-    info: DeviceInfoLike
-
-    def capabilities(self) -> Mapping[int, Sequence[int]]: ...
-
-    def grab(self) -> None: ...
-
-    def ungrab(self) -> None: ...
-
-    def close(self) -> None: ...
-
-    def async_read_loop(self) -> AsyncIterator[InputEventLike]: ...
-
-
-class EvdevSource(Protocol):
-    """Where devices come from: the real ``/dev/input``, or a fake bus in tests."""
-
-    def list_paths(self) -> list[str]: ...
-
-    def open(self, path: str) -> EvdevDevice: ...
-
-
-class RealEvdevSource:
-    """python-evdev on this machine's ``/dev/input`` (needs read access: group ``input``)."""
-
-    def list_paths(self) -> list[str]:
-        import evdev
-
-        return sorted(evdev.list_devices())
-
-    def open(self, path: str) -> EvdevDevice:
-        import evdev
-
-        return cast(EvdevDevice, evdev.InputDevice(path))
 
 
 def _wall_ms() -> int:
