@@ -12,23 +12,43 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from edge_agent.api.auth import auth_middleware
-from edge_agent.api.boxoffice_routes import boxoffice_routes
-from edge_agent.api.boxoffice_ws import boxoffice_ws_routes
 from edge_agent.api.card_guard import card_number_middleware
-from edge_agent.api.conflict_routes import conflict_routes
-from edge_agent.api.device_routes import device_routes
 from edge_agent.api.errors import error_middleware
 from edge_agent.api.keys import RUNTIME_APP_KEY, RUNTIME_KEY
 from edge_agent.api.open_sockets import close_sockets_on_shutdown
-from edge_agent.api.openapi import openapi_routes
-from edge_agent.api.page_routes import page_routes
-from edge_agent.api.routes import routes
-from edge_agent.api.scan_ws import ws_routes
-from edge_agent.api.tickets import ticket_routes
+from edge_agent.api.routes import (
+    boxoffice,
+    boxoffice_ws,
+    control,
+    devices,
+    openapi,
+    pages,
+    pairing,
+    scans,
+    scans_ws,
+    status,
+    sync,
+    tickets,
+)
 from edge_agent.config.sections import Config
 from edge_agent.gate.claims import AdmissionClaimer
 from edge_agent.runtime import AgentRuntime
 from scanner.inputs.evdev_source import EvdevSource
+
+#: Every route module of the LAN app (``control`` is the Unix socket's, below).
+LAN_ROUTES = (
+    scans,
+    scans_ws,
+    status,
+    pairing,
+    devices,
+    tickets,
+    sync,
+    boxoffice,
+    boxoffice_ws,
+    pages,
+    openapi,
+)
 
 
 def create_app(
@@ -41,15 +61,8 @@ def create_app(
         middlewares=[error_middleware, auth_middleware, card_number_middleware],
         client_max_size=config.api.max_body_bytes,
     )
-    app.add_routes(routes)
-    app.add_routes(ws_routes)
-    app.add_routes(ticket_routes)
-    app.add_routes(device_routes)
-    app.add_routes(conflict_routes)
-    app.add_routes(openapi_routes)
-    app.add_routes(boxoffice_routes)
-    app.add_routes(boxoffice_ws_routes)
-    app.add_routes(page_routes)
+    for module in LAN_ROUTES:
+        app.add_routes(module.routes)
     close_sockets_on_shutdown(app)  # the WebSockets' (scans, box office)
 
     async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -70,11 +83,9 @@ def create_control_app(runtime_app: web.Application) -> web.Application:
     File permissions are its authentication: whoever can open the socket is the venue
     tech on the box (``edge-agent pair``). It never listens on a network interface.
     """
-    from edge_agent.api.control import control_routes
-
-    control = web.Application(
+    app = web.Application(
         middlewares=[error_middleware, card_number_middleware], client_max_size=16384
     )
-    control[RUNTIME_APP_KEY] = runtime_app
-    control.add_routes(control_routes)
-    return control
+    app[RUNTIME_APP_KEY] = runtime_app
+    app.add_routes(control.routes)
+    return app

@@ -23,7 +23,7 @@ from typing import Any
 from aiohttp import web
 
 from edge_agent.api.errors import ApiError, Handler
-from edge_agent.api.route_spec import operation_of
+from edge_agent.api.schema.route_spec import operation_of
 from edge_agent.domain.card_numbers import holds_card_number, text_has_card_number
 
 CODE = "card_number_refused"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from edge_agent.api.response_types import DiskView, ManifestView, Status, SyncView
+from edge_agent.api.schema.responses import DiskView, ManifestView, Status, SyncView
 from edge_agent.gate.verdict_json import iso_ms, verdict_json
 from edge_agent.runtime import AgentRuntime, wall_clock_ms
 

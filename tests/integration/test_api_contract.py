@@ -19,8 +19,8 @@ from openapi_spec_validator import validate
 from demo.event import DemoEvent
 from edge_agent.api.app import create_app
 from edge_agent.api.auth import is_public, roles_of
-from edge_agent.api.openapi import api_routes
-from edge_agent.api.route_spec import operation_of
+from edge_agent.api.schema.openapi import api_routes
+from edge_agent.api.schema.route_spec import operation_of
 from edge_agent.config.loading import load_config
 from edge_agent.devices.roles import Role
 from tests.helpers import pair

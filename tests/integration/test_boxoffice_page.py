@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from edge_agent.api.page_routes import PAGE_FILES, STATIC_DIR
+from edge_agent.api.routes.pages import PAGE_FILES, STATIC_DIR
 from edge_agent.devices.roles import Role
 from edge_agent.runtime import wall_clock_ms
 from tests.helpers import runtime_of
@@ -42,8 +42,8 @@ async def test_the_page_and_its_files_are_public(client: TestClient[Any, Any]) -
 async def test_only_the_listed_files_are_served(client: TestClient[Any, Any]) -> None:
     for path in (
         "/boxoffice/nope.js",
-        "/boxoffice/..%2fpage_routes.py",
-        "/boxoffice/%2e%2e/page_routes.py",
+        "/boxoffice/..%2f..%2froutes%2fpages.py",
+        "/boxoffice/%2e%2e/%2e%2e/app.py",
         "/boxoffice/static",
     ):
         resp = await client.get(path)

@@ -12,7 +12,7 @@ from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient
 
 from demo.event import DemoEvent
-from edge_agent.api.boxoffice_ws import CLOSE_UNAUTHORIZED
+from edge_agent.api.routes.boxoffice_ws import CLOSE_UNAUTHORIZED
 from edge_agent.devices.roles import Role
 from tests.helpers import pair
 

@@ -8,8 +8,8 @@ from typing import Literal
 import pytest
 
 from edge_agent.api.errors import ApiError
-from edge_agent.api.schema_types import Rules, parse, parse_query, rules
-from edge_agent.api.schemas import OverrideRequest, ScanRequest, TicketQuery
+from edge_agent.api.schema.requests import OverrideRequest, ScanRequest, TicketQuery
+from edge_agent.api.schema.schema_types import Rules, parse, parse_query, rules
 from edge_agent.domain.reasons import Direction
 
 

@@ -14,7 +14,7 @@ import types
 import typing
 from typing import Any, Literal, NotRequired, Required, is_typeddict
 
-from edge_agent.api.schema_types import NO_RULES, Rules, fields_of, is_schema, tag_of
+from edge_agent.api.schema.schema_types import NO_RULES, Rules, fields_of, is_schema, tag_of
 
 JsonSchema = dict[str, Any]
 

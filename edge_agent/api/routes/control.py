@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from edge_agent.api.device_routes import devices_json, issue_pairing_code, revoke
 from edge_agent.api.keys import RUNTIME_APP_KEY, RUNTIME_KEY
-from edge_agent.api.routes import sync_now_response
-from edge_agent.api.schemas import PairingCodeRequest, read_body
+from edge_agent.api.routes.devices import devices_json, issue_pairing_code, revoke
+from edge_agent.api.routes.sync import sync_now_response
+from edge_agent.api.schema.requests import PairingCodeRequest, read_body
 from edge_agent.api.views import status_json
 from edge_agent.runtime import AgentRuntime
 
-control_routes = web.RouteTableDef()
+routes = web.RouteTableDef()
 
 
 def _runtime(request: web.Request) -> AgentRuntime:
@@ -19,27 +19,27 @@ def _runtime(request: web.Request) -> AgentRuntime:
     return app[RUNTIME_KEY]
 
 
-@control_routes.post("/control/pairing-codes")
+@routes.post("/control/pairing-codes")
 async def post_pairing_code(request: web.Request) -> web.Response:
     body = await read_body(request, PairingCodeRequest)
     return web.json_response(issue_pairing_code(_runtime(request), body), status=201)
 
 
-@control_routes.get("/control/devices")
+@routes.get("/control/devices")
 async def get_devices(request: web.Request) -> web.Response:
     return web.json_response(devices_json(_runtime(request)))
 
 
-@control_routes.post("/control/devices/{device_id}/revoke")
+@routes.post("/control/devices/{device_id}/revoke")
 async def post_revoke(request: web.Request) -> web.Response:
     return web.json_response(await revoke(_runtime(request), request.match_info["device_id"]))
 
 
-@control_routes.post("/control/sync/now")
+@routes.post("/control/sync/now")
 async def post_sync_now(request: web.Request) -> web.Response:
     return await sync_now_response(_runtime(request))
 
 
-@control_routes.get("/control/status")
+@routes.get("/control/status")
 async def get_status(request: web.Request) -> web.Response:
     return web.json_response(status_json(_runtime(request)))

@@ -16,17 +16,16 @@ from typing import Any
 from aiohttp import web
 
 from edge_agent import __version__
-from edge_agent.api.auth import is_public, public, roles_of
+from edge_agent.api.auth import is_public, roles_of
 from edge_agent.api.card_guard import CODE as CARD_CODE
-from edge_agent.api.json_schema import JsonSchema, SchemaSet
-from edge_agent.api.response_types import ErrorBody
-from edge_agent.api.route_spec import Operation, operation_of, spec
-from edge_agent.api.schema_types import fields_of
+from edge_agent.api.schema.json_schema import JsonSchema, SchemaSet
+from edge_agent.api.schema.responses import ErrorBody
+from edge_agent.api.schema.route_spec import Operation, operation_of
+from edge_agent.api.schema.schema_types import fields_of
 from edge_agent.devices.roles import ANY_ROLE
 
 API_PREFIX = "/api/v1"
 
-openapi_routes = web.RouteTableDef()
 
 _BODY_ERRORS = (
     (400, "invalid_json"),
@@ -168,11 +167,3 @@ def _error_schema(error_ref: JsonSchema, codes: list[str]) -> JsonSchema:
             {"properties": {"error": {"properties": {"code": {"enum": codes}}}}},
         ]
     }
-
-
-@openapi_routes.get(f"{API_PREFIX}/openapi.json")
-@public  # the contract holds no secrets; a client reads it before it is paired
-@spec(response=dict[str, Any])
-async def get_openapi(request: web.Request) -> web.Response:
-    """This document: the LAN API in OpenAPI 3.1, generated from the routes' declarations."""
-    return web.json_response(openapi_document(request.app))

@@ -1,4 +1,5 @@
-"""``GET /api/v1/sync/conflicts``: the platform's cross-agent conflicts report, fetched
+"""The platform link for supervisors: ``POST /api/v1/sync/now`` runs a sync round at once,
+and ``GET /api/v1/sync/conflicts`` fetches the platform's cross-agent conflicts report
 through the agent's own sync client (the TUI never talks to the platform itself)."""
 
 from __future__ import annotations
@@ -8,17 +9,17 @@ from aiohttp import web
 from edge_agent.api.auth import requires
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import runtime_of
-from edge_agent.api.response_types import ConflictReport
-from edge_agent.api.route_spec import spec
-from edge_agent.api.views import iso_ms
+from edge_agent.api.schema.responses import ConflictReport, SyncNow
+from edge_agent.api.schema.route_spec import spec
+from edge_agent.api.views import iso_ms, sync_json
 from edge_agent.devices.roles import Role
-from edge_agent.runtime import wall_clock_ms
+from edge_agent.runtime import AgentRuntime, wall_clock_ms
 from sync.errors import PlatformError, SyncError
 
-conflict_routes = web.RouteTableDef()
+routes = web.RouteTableDef()
 
 
-@conflict_routes.get("/api/v1/sync/conflicts")
+@routes.get("/api/v1/sync/conflicts")
 @requires(Role.SUPERVISOR)
 @spec(
     response=ConflictReport,
@@ -58,3 +59,26 @@ async def get_conflicts(request: web.Request) -> web.Response:
         ],
     }
     return web.json_response(answer)
+
+
+@routes.post("/api/v1/sync/now")
+@requires(Role.SUPERVISOR)
+@spec(response=SyncNow, also=[202], errors=[(409, "sync_disabled")])
+async def post_sync_now(request: web.Request) -> web.Response:
+    """Run a sync round at once (manifest + uploads, skipping any backoff wait)."""
+    return await sync_now_response(runtime_of(request))
+
+
+#: How long ``sync now`` waits for the round before answering 202 (it keeps running).
+SYNC_NOW_WAIT_S = 10.0
+
+
+async def sync_now_response(rt: AgentRuntime) -> web.Response:
+    """Shared by the LAN route and the control socket."""
+    if rt.sync is None:
+        raise ApiError(
+            409, "sync_disabled", "sync is off on this agent (sync.platform_url is empty)"
+        )
+    completed = await rt.sync.worker.sync_now(SYNC_NOW_WAIT_S)
+    body: SyncNow = {"completed": completed, "sync": sync_json(rt, wall_clock_ms())}
+    return web.json_response(body, status=200 if completed else 202)

@@ -1,4 +1,4 @@
-"""``GET /boxoffice/``: the iPad sales page, and ``GET /api/v1/pair?code=…`` that opens it.
+"""``GET /boxoffice/``: the iPad sales page (``GET /api/v1/pair?code=…`` opens it: ``pairing``).
 
 The page is static (HTML, JS, CSS, manifest, icons in ``api/static/boxoffice/``, package
 data) and public: it holds no secret, and a browser must load it before it has a token.
@@ -12,21 +12,16 @@ iPad opens the page with ``#pair=CODE`` (a fragment, so the code never reaches a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 from aiohttp import web
 
 from edge_agent.api.auth import public
 from edge_agent.api.errors import ApiError
-from edge_agent.api.route_spec import spec
-from edge_agent.api.schema_types import rules
-from edge_agent.api.schemas import read_query
 
-page_routes = web.RouteTableDef()
+routes = web.RouteTableDef()
 
-STATIC_DIR = Path(__file__).resolve().parent / "static" / "boxoffice"
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static" / "boxoffice"
 
 #: Every file the page is made of, with its media type.
 PAGE_FILES: dict[str, str] = {
@@ -48,13 +43,13 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-@page_routes.get("/boxoffice")
+@routes.get("/boxoffice")
 @public
 async def get_page_root(request: web.Request) -> web.StreamResponse:
     raise web.HTTPPermanentRedirect("/boxoffice/")
 
 
-@page_routes.get("/boxoffice/{name:[^/]*}")
+@routes.get("/boxoffice/{name:[^/]*}")
 @public
 async def get_page_file(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"] or "index.html"
@@ -73,31 +68,3 @@ async def get_page_file(request: web.Request) -> web.StreamResponse:
         },
     )
     return response
-
-
-@dataclass(frozen=True, slots=True)
-class PairLinkQuery:
-    """``GET /api/v1/pair?code=…``: the one-time code of the TUI's pairing QR."""
-
-    code: str = field(
-        metadata=rules(
-            min_len=1,
-            max_len=32,
-            pattern=r"^[A-Za-z0-9-]+$",
-            strip=True,
-            description="a one-time pairing code (edge-agent pair, the TUI's Devices screen)",
-        )
-    )
-
-
-@page_routes.get("/api/v1/pair")
-@public  # the code is not redeemed here: the page does that with POST /api/v1/pair
-@spec(query=PairLinkQuery, status=302, redirect=True, errors=[(422, "invalid_request")])
-async def get_pair_link(request: web.Request) -> web.StreamResponse:
-    """Open the iPad sales page with a pairing code (the URL the TUI's pairing QR encodes).
-
-    Redirects to /boxoffice/#pair=CODE; the page exchanges the code with POST /api/v1/pair
-    and keeps the token. The code moves into the fragment, which no server or log sees.
-    """
-    code = read_query(request, PairLinkQuery).code
-    raise web.HTTPFound(f"/boxoffice/#pair={quote(code, safe='')}")

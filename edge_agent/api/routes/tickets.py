@@ -16,7 +16,8 @@ from aiohttp import web
 from edge_agent.api.auth import requires
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import device_of, runtime_of
-from edge_agent.api.response_types import (
+from edge_agent.api.schema.requests import OverrideRequest, TicketQuery, read_body, read_query
+from edge_agent.api.schema.responses import (
     AdmissionView,
     OverrideVerdict,
     ScanHistoryEntry,
@@ -25,8 +26,7 @@ from edge_agent.api.response_types import (
     TicketSearch,
     TicketView,
 )
-from edge_agent.api.route_spec import spec
-from edge_agent.api.schemas import OverrideRequest, TicketQuery, read_body, read_query
+from edge_agent.api.schema.route_spec import spec
 from edge_agent.api.views import iso_ms, verdict_json
 from edge_agent.devices.roles import Role
 from edge_agent.domain.gate_policy import AdmissionRecord
@@ -40,7 +40,7 @@ from edge_agent.ledger.rows import ManifestTicketRow
 from edge_agent.ledger.sync_tables import find_manifest_tickets, manifest_ticket
 from edge_agent.runtime import AgentRuntime, wall_clock_ms
 
-ticket_routes = web.RouteTableDef()
+routes = web.RouteTableDef()
 
 _TICKET_ID = re.compile(r"[0-9a-fA-F]{32}")
 #: Most tickets a search answers with (the TUI shows one screen of them).
@@ -126,7 +126,7 @@ def _unknown(ticket_id: str) -> ApiError:
     )
 
 
-@ticket_routes.get("/api/v1/tickets")
+@routes.get("/api/v1/tickets")
 @requires(Role.BOX_OFFICE, Role.SUPERVISOR)
 @spec(query=TicketQuery, response=TicketSearch)
 async def get_tickets(request: web.Request) -> web.Response:
@@ -142,7 +142,7 @@ async def get_tickets(request: web.Request) -> web.Response:
     return web.json_response(answer)
 
 
-@ticket_routes.get("/api/v1/tickets/{ticket_id}")
+@routes.get("/api/v1/tickets/{ticket_id}")
 @requires(Role.BOX_OFFICE, Role.SUPERVISOR)
 @spec(response=TicketDetail, errors=[(404, "unknown_ticket"), (422, "invalid_request")])
 async def get_ticket(request: web.Request) -> web.Response:
@@ -165,7 +165,7 @@ async def get_ticket(request: web.Request) -> web.Response:
     return web.json_response(answer)
 
 
-@ticket_routes.post("/api/v1/tickets/{ticket_id}/override")
+@routes.post("/api/v1/tickets/{ticket_id}/override")
 @requires(Role.SUPERVISOR)
 @spec(
     body=OverrideRequest,
@@ -223,7 +223,7 @@ async def post_override(request: web.Request) -> web.Response:
     return web.json_response(answer, status=201)
 
 
-@ticket_routes.get("/api/v1/tickets/{ticket_id}/evidence")
+@routes.get("/api/v1/tickets/{ticket_id}/evidence")
 @requires(Role.SUPERVISOR)
 @spec(response=TicketEvidence, errors=[(404, "unknown_ticket"), (422, "invalid_request")])
 async def get_ticket_evidence(request: web.Request) -> web.Response:

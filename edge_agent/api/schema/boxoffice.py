@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, NotRequired, TypedDict
 
-from edge_agent.api.schema_types import Rules, rules
+from edge_agent.api.schema.schema_types import Rules, rules
 from edge_agent.domain.sale import MAX_CENTS, MAX_TICKETS_PER_SALE, Delivery
 
 _TEXT = 64

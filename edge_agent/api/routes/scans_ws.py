@@ -26,9 +26,9 @@ from edge_agent.api.card_guard import refuse_card_number, scanned_code_fields
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import runtime_of
 from edge_agent.api.open_sockets import open_socket
-from edge_agent.api.route_spec import spec
-from edge_agent.api.schema_types import parse
-from edge_agent.api.schemas import ScanRequest, ScanSocketQuery, read_query
+from edge_agent.api.schema.requests import ScanRequest, ScanSocketQuery, read_query
+from edge_agent.api.schema.route_spec import spec
+from edge_agent.api.schema.schema_types import parse
 from edge_agent.api.socket_auth import (
     SocketAuth,
     authenticate,
@@ -44,7 +44,7 @@ from edge_agent.runtime import AgentRuntime
 
 log = logging.getLogger(__name__)
 
-ws_routes = web.RouteTableDef()
+routes = web.RouteTableDef()
 
 LaneAnswer = Callable[[str, str], Awaitable[Mapping[str, object]]]
 
@@ -58,7 +58,7 @@ _AUTH = SocketAuth(
 )
 
 
-@ws_routes.get("/api/v1/scans/ws")
+@routes.get("/api/v1/scans/ws")
 @public  # authenticates itself: the header, or a first message (see the module docstring)
 @spec(
     query=ScanSocketQuery,

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from edge_agent.api.errors import ApiError
-from edge_agent.api.schema_types import parse, parse_query, rules
+from edge_agent.api.schema.schema_types import parse, parse_query, rules
 from edge_agent.domain.reasons import Direction
 
 T = TypeVar("T")

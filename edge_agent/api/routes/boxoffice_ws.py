@@ -26,7 +26,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from edge_agent.api.auth import public
 from edge_agent.api.keys import runtime_of
 from edge_agent.api.open_sockets import open_socket
-from edge_agent.api.route_spec import spec
+from edge_agent.api.schema.route_spec import spec
 from edge_agent.api.socket_auth import CLOSE_UNAUTHORIZED as CLOSE_UNAUTHORIZED
 from edge_agent.api.socket_auth import (
     SocketAuth,
@@ -41,7 +41,7 @@ from edge_agent.runtime import AgentRuntime
 
 log = logging.getLogger(__name__)
 
-boxoffice_ws_routes = web.RouteTableDef()
+routes = web.RouteTableDef()
 
 BOX_OFFICE_ROLES = frozenset({Role.BOX_OFFICE, Role.SUPERVISOR})
 #: Coalescing: after a push, changes are gathered for this long before the next one.
@@ -56,7 +56,7 @@ _AUTH = SocketAuth(
 )
 
 
-@boxoffice_ws_routes.get("/api/v1/boxoffice/ws")
+@routes.get("/api/v1/boxoffice/ws")
 @public  # authenticates itself: the header, or a first message (see the module docstring)
 @spec(websocket=True, checks_roles=BOX_OFFICE_ROLES, status=101, errors=[(401, "unauthorized")])
 async def boxoffice_ws(request: web.Request) -> web.StreamResponse:

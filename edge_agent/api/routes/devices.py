@@ -9,15 +9,15 @@ from aiohttp import web
 from edge_agent.api.auth import requires
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import device_of, runtime_of
-from edge_agent.api.response_types import DeviceList, DeviceView, PairingCode, Revoked
-from edge_agent.api.route_spec import spec
-from edge_agent.api.schemas import PairingCodeRequest, read_body
+from edge_agent.api.schema.requests import PairingCodeRequest, read_body
+from edge_agent.api.schema.responses import DeviceList, DeviceView, PairingCode, Revoked
+from edge_agent.api.schema.route_spec import spec
 from edge_agent.api.views import iso_ms
 from edge_agent.devices.roles import Role
 from edge_agent.ledger.device_store import revoke_device
 from edge_agent.runtime import AgentRuntime, wall_clock_ms
 
-device_routes = web.RouteTableDef()
+routes = web.RouteTableDef()
 
 
 def issue_pairing_code(rt: AgentRuntime, body: PairingCodeRequest) -> PairingCode:
@@ -58,7 +58,7 @@ async def revoke(rt: AgentRuntime, device_id: str) -> Revoked:
     return {"device_id": device_id, "revoked_at": iso_ms(now)}
 
 
-@device_routes.post("/api/v1/pairing-codes")
+@routes.post("/api/v1/pairing-codes")
 @requires(Role.SUPERVISOR)
 @spec(body=PairingCodeRequest, response=PairingCode, status=201, errors=[(422, "invalid_role")])
 async def post_pairing_code(request: web.Request) -> web.Response:
@@ -67,7 +67,7 @@ async def post_pairing_code(request: web.Request) -> web.Response:
     return web.json_response(issue_pairing_code(runtime_of(request), body), status=201)
 
 
-@device_routes.get("/api/v1/devices")
+@routes.get("/api/v1/devices")
 @requires(Role.SUPERVISOR)
 @spec(response=DeviceList)
 async def get_devices(request: web.Request) -> web.Response:
@@ -76,7 +76,7 @@ async def get_devices(request: web.Request) -> web.Response:
     return web.json_response(answer)
 
 
-@device_routes.post("/api/v1/devices/{device_id}/revoke")
+@routes.post("/api/v1/devices/{device_id}/revoke")
 @requires(Role.SUPERVISOR)
 @spec(response=Revoked, errors=[(404, "unknown_device"), (409, "own_device")])
 async def post_revoke(request: web.Request) -> web.Response:

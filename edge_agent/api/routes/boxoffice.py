@@ -10,7 +10,9 @@ from typing import Any
 from aiohttp import web
 
 from edge_agent.api.auth import requires
-from edge_agent.api.boxoffice_schemas import (
+from edge_agent.api.errors import ApiError
+from edge_agent.api.keys import device_of, runtime_of
+from edge_agent.api.schema.boxoffice import (
     CashBody,
     CloseAnswer,
     CloseSessionBody,
@@ -29,11 +31,9 @@ from edge_agent.api.boxoffice_schemas import (
     SessionView,
     VoidBody,
 )
-from edge_agent.api.errors import ApiError
-from edge_agent.api.keys import device_of, runtime_of
-from edge_agent.api.route_spec import spec
-from edge_agent.api.schema_types import parse
-from edge_agent.api.schemas import read_json_object, read_query
+from edge_agent.api.schema.requests import read_json_object, read_query
+from edge_agent.api.schema.route_spec import spec
+from edge_agent.api.schema.schema_types import parse
 from edge_agent.boxoffice.sale_request import SaleRequest, request_sha256
 from edge_agent.boxoffice.service import BoxOffice
 from edge_agent.devices.roles import Role
@@ -47,7 +47,7 @@ from edge_agent.domain.sale import (
 from edge_agent.domain.sale_codes import SaleCode
 from edge_agent.errors import BoxOfficeError
 
-boxoffice_routes = web.RouteTableDef()
+routes = web.RouteTableDef()
 
 #: The HTTP status of each refusal (``docs/api.md``).
 STATUS: dict[SaleCode, int] = {
@@ -92,7 +92,7 @@ def _json(doc: Any, status: int = 200) -> web.Response:
     return web.json_response(doc, status=status)
 
 
-@boxoffice_routes.get("/api/v1/boxoffice")
+@routes.get("/api/v1/boxoffice")
 @requires(*_TILL)
 @spec(response=FiguresView)
 async def get_figures(request: web.Request) -> web.Response:
@@ -100,7 +100,7 @@ async def get_figures(request: web.Request) -> web.Response:
     return _json(await _office(request).figures(device_of(request).device_id))
 
 
-@boxoffice_routes.post("/api/v1/boxoffice/sessions")
+@routes.post("/api/v1/boxoffice/sessions")
 @requires(*_TILL)
 @spec(body=OpenSessionBody, response=SessionView, status=201, errors=[(409, "session_open")])
 async def post_session(request: web.Request) -> web.Response:
@@ -115,7 +115,7 @@ async def post_session(request: web.Request) -> web.Response:
     return _json(session, 201)
 
 
-@boxoffice_routes.post("/api/v1/boxoffice/sessions/current/close")
+@routes.post("/api/v1/boxoffice/sessions/current/close")
 @requires(*_TILL)
 @spec(body=CloseSessionBody, response=CloseAnswer, errors=[(409, "no_session")])
 async def post_session_close(request: web.Request) -> web.Response:
@@ -139,7 +139,7 @@ def _payment(body: SaleBody) -> Payment:
     return TerminalPayment(p.brand, p.last4, p.auth_ref, p.terminal_id)
 
 
-@boxoffice_routes.post("/api/v1/boxoffice/sales")
+@routes.post("/api/v1/boxoffice/sales")
 @requires(*_TILL)
 @spec(
     body=SaleBody,
@@ -185,7 +185,7 @@ async def post_sale(request: web.Request) -> web.Response:
     return _json(receipt, 201 if created else 200)
 
 
-@boxoffice_routes.get("/api/v1/boxoffice/sales")
+@routes.get("/api/v1/boxoffice/sales")
 @requires(*_TILL)
 @spec(query=SalesQuery, response=SalesList)
 async def get_sales(request: web.Request) -> web.Response:
@@ -195,7 +195,7 @@ async def get_sales(request: web.Request) -> web.Response:
     return _json({"sales": office.receipts(device_of(request).device_id, query.limit)})
 
 
-@boxoffice_routes.get("/api/v1/boxoffice/sales/{sale_id}")
+@routes.get("/api/v1/boxoffice/sales/{sale_id}")
 @requires(*_TILL)
 @spec(response=ReceiptView, errors=[(404, "unknown_sale")])
 async def get_sale(request: web.Request) -> web.Response:
@@ -206,7 +206,7 @@ async def get_sale(request: web.Request) -> web.Response:
         raise api_error(exc) from None
 
 
-@boxoffice_routes.post("/api/v1/boxoffice/sales/{sale_id}/void")
+@routes.post("/api/v1/boxoffice/sales/{sale_id}/void")
 @requires(*_TILL)
 @spec(
     body=VoidBody,
@@ -226,7 +226,7 @@ async def post_void(request: web.Request) -> web.Response:
     return _json(receipt)
 
 
-@boxoffice_routes.post("/api/v1/boxoffice/sales/{sale_id}/print")
+@routes.post("/api/v1/boxoffice/sales/{sale_id}/print")
 @requires(*_TILL)
 @spec(
     body=PrintBody,
@@ -244,7 +244,7 @@ async def post_print(request: web.Request) -> web.Response:
     return _json({"printed": printed})
 
 
-@boxoffice_routes.post("/api/v1/boxoffice/leases")
+@routes.post("/api/v1/boxoffice/leases")
 @requires(Role.SUPERVISOR)
 @spec(
     body=LeaseBody,
@@ -262,7 +262,7 @@ async def post_lease(request: web.Request) -> web.Response:
     return _json(lease, 201)
 
 
-@boxoffice_routes.post("/api/v1/boxoffice/leases/{lease_id}/return")
+@routes.post("/api/v1/boxoffice/leases/{lease_id}/return")
 @requires(Role.SUPERVISOR)
 @spec(response=ReturnAnswer, errors=[(404, "unknown_lease"), (503, "platform_unreachable")])
 async def post_lease_return(request: web.Request) -> web.Response:
