@@ -5,7 +5,7 @@ The writer encodes every row it commits, inside the transaction, so the cost of
 Here the C encoder that ``json.dumps`` itself uses is built once and reused. The
 output is the same by construction (same encoder, same options; the circular-reference
 check it skips cannot change the bytes of a flat tuple of scalars), and
-``tests/integration/test_ledger_writer.py`` pins it against ``canonical_scan_bytes``.
+``tests/edge_agent/ledger/test_ledger_writer.py`` pins it against ``canonical_scan_bytes``.
 """
 
 from __future__ import annotations

@@ -21,6 +21,8 @@ from hardware.gate_patterns import Part
 from hardware.gpio_output import GpioOutput, GpioOutputOptions
 from hardware.signals import Signal
 
+pytestmark = pytest.mark.integration
+
 GREEN, RED, AMBER, BUZZER, RELAY = 17, 27, 22, 23, 24
 
 FAST = GpioOutputOptions(

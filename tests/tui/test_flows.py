@@ -22,12 +22,12 @@ from demo.event import DemoEvent
 from edge_agent.api.app import create_app
 from edge_agent.devices.roles import Role
 from edge_agent.runtime import wall_clock_ms
-from tests.evidence.tools import BIN, run_cli
+from tests.edge_agent.api.test_api_tickets_devices import add_holders
+from tests.edge_agent.evidence.tools import BIN, run_cli
+from tests.edge_agent.platform_link.agent_setup import enrolled_config
 from tests.helpers import AiohttpClient, pair, runtime_of, scan_row
-from tests.integration.test_api_tickets_devices import add_holders
-from tests.platform.ledger_rows import ledger_rows, upload
 from tests.platform_fixture import PlatformFixture, running_platform
-from tests.sync_agent.agent_setup import enrolled_config
+from tests.reference_platform.ledger_rows import ledger_rows, upload
 from tests.tui.conftest import MakeApp, agent_url, paired_token
 from tui.app import GatehouseApp
 from tui.client import HttpAgentClient
@@ -36,6 +36,8 @@ from tui.screens.modals import OverrideScreen, PairDeviceScreen
 from tui.screens.pairing import PairScreen
 from tui.screens.sync import SyncScreen
 from tui.token_store import read_token
+
+pytestmark = pytest.mark.integration
 
 Client = TestClient[Any, Any]
 SIZE = (80, 24)

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from demo.event import DemoEvent
 from edge_agent.devices.roles import Role
+from tests.edge_agent.api.test_api_tickets_devices import add_holders
 from tests.helpers import pair
-from tests.integration.test_api_tickets_devices import add_holders
 from tests.tui.replay import DEVICES, PAIRING_CODE, STATUS, TICKET_DETAIL, TICKETS
+
+pytestmark = pytest.mark.integration
 
 #: Maps keyed by data (outcomes, reasons, lanes), not by field names.
 DATA_KEYED = ("by_outcome", "by_reason", "by_lane")

@@ -16,7 +16,7 @@ from textual.widgets import Input, Select
 
 from edge_agent.api.app import create_app
 from edge_agent.devices.roles import Role
-from tests.boxoffice.agent import box_office_config, call
+from tests.edge_agent.boxoffice.agent import box_office_config, call
 from tests.helpers import AiohttpClient, pair, runtime_of
 from tests.platform_fixture import PlatformFixture, running_platform
 from tests.tui.conftest import agent_url, paired_token
@@ -36,6 +36,8 @@ from tui.screens.sell_modals import (
     ReceiptScreen,
 )
 from tui.token_store import StoredToken
+
+pytestmark = pytest.mark.integration
 
 SIZE = (100, 32)
 
