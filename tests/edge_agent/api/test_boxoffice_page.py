@@ -1,6 +1,6 @@
 """The iPad page is served by the agent itself: public, self-contained, installable.
 
-The browser drives it in ``tests/browser/``; these check what the agent serves.
+The browser drives it in ``tests/edge_agent/api/browser/``; these check what the agent serves.
 """
 
 from __future__ import annotations
