@@ -34,6 +34,7 @@ from reference_platform import catalog
 from reference_platform.checkpoints import agent_checkpoints
 from reference_platform.enrolment import event_keyring
 from reference_platform.errors import NotFound
+from reference_platform.ingest import named_row
 from reference_platform.orders import get_order
 
 PLATFORM_OMITTED = (
@@ -119,8 +120,7 @@ def _sales(conn: sqlite3.Connection, order_id: str) -> list[SaleRow]:
         " WHERE instr(s.row_json, ?) > 0 ORDER BY s.agent_id, s.seq",
         (json.dumps(order_id),),
     ):
-        value = json.loads(row_json)  # the canonical array; an object in older stores
-        by_name = value if fields is None else dict(zip(json.loads(fields), value, strict=True))
+        by_name = named_row(fields, json.loads(row_json))
         if by_name.get("order_id") == order_id and by_name.get("kind") in ORDER_KINDS:
             values = tuple(by_name.get(name) for name in SALE_FIELDS)
             out.append(SaleRow(values, chain, received_at_ms))
@@ -137,10 +137,12 @@ def _segment(
         " WHERE s.agent_id = ? AND s.seq BETWEEN ? AND ? ORDER BY s.seq",
         (agent_id, first, last),
     ):
-        by_name = dict(zip(json.loads(fields), json.loads(row_json), strict=True))
+        by_name = named_row(fields, json.loads(row_json))
+        ext = by_name.get("ext")
         rows.append(
             LedgerRow(
-                values=tuple(by_name[name] for name in SCAN_FIELDS),
+                values=tuple(by_name[name] for name in SCAN_FIELDS)
+                + (() if ext is None else (ext,)),
                 chain=chain,
                 received_at_ms=received_at_ms,
                 upload_clock=json.loads(clock),

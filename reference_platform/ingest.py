@@ -33,7 +33,14 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from edge_agent.ledger.canonical_fast import canonical_values
-from edge_agent.ledger.records import SCAN_FIELDS, genesis_chain, next_chain
+from edge_agent.ledger.records import (
+    SCAN_FIELDS,
+    decode_ext,
+    encode_ext,
+    genesis_chain,
+    next_chain,
+    with_ext,
+)
 from edge_agent.ledger.sale_records import SALE_FIELDS, SALE_TYPES
 from reference_platform import door_sales
 from reference_platform.errors import Conflict, Invalid, TooLarge
@@ -79,9 +86,16 @@ class Stream:
     fields: tuple[str, ...]
     #: JSON types of the fields it knows (others: string/integer/null).
     types: Mapping[str, tuple[type, ...]]
+    #: The stream's rows may carry an extension (``records.encode_ext``): the key
+    #: ``ext`` (a JSON object, or null), hashed as the canonical array's last element.
+    extensible: bool = False
 
     def canonical(self, row: Mapping[str, Any]) -> bytes:
-        return canonical_values(tuple([row[name] for name in self.fields]))
+        plain = canonical_values(tuple([row[name] for name in self.fields]))
+        return with_ext(plain, encode_ext(row["ext"])) if self.row_ext(row) else plain
+
+    def row_ext(self, row: Mapping[str, Any]) -> bool:
+        return self.extensible and row.get("ext") is not None
 
     def stored_text(self, row: Mapping[str, Any], canonical: bytes) -> str:
         """What goes into ``row_json``: the canonical array (names are kept once per
@@ -89,7 +103,7 @@ class Stream:
         return canonical.decode("utf-8")
 
 
-SCANS = Stream("scans", "scan_id", SCAN_FIELDS, _SCAN_TYPES)
+SCANS = Stream("scans", "scan_id", SCAN_FIELDS, _SCAN_TYPES, extensible=True)
 SALES = Stream("sales", "entry_id", SALE_FIELDS, SALE_TYPES)
 
 
@@ -117,6 +131,8 @@ def prepare_rows(stream: Stream, agent_id: str, rows: object) -> list[PreparedRo
         raise TooLarge(f"at most {MAX_ROWS_PER_BATCH} rows per batch, got {len(rows)}")
     fields = stream.fields
     exact_keys = frozenset((*fields, "chain"))
+    # an extensible stream's row may add ``ext`` (older agents never send it)
+    ext_keys = exact_keys | {"ext"} if stream.extensible else exact_keys
     checks = [(name, stream.types.get(name, _SCALAR)) for name in fields]
     values_of = itemgetter(*fields)
     allowed_sets = [frozenset(allowed) for _, allowed in checks]
@@ -124,7 +140,7 @@ def prepare_rows(stream: Stream, agent_id: str, rows: object) -> list[PreparedRo
     for index, row in enumerate(rows):
         if not isinstance(row, dict):
             raise _bad_row(None, f"rows[{index}]", "must be a JSON object")
-        if row.keys() != exact_keys:
+        if row.keys() != exact_keys and row.keys() != ext_keys:
             _explain_fields(stream, row)
         values = values_of(row)
         # One C-level pass over the types; the loop below only names the culprit.
@@ -150,6 +166,11 @@ def prepare_rows(stream: Stream, agent_id: str, rows: object) -> list[PreparedRo
             canonical = canonical_values(values)
         except (UnicodeEncodeError, TypeError, ValueError):
             raise _bad_row(seq, "?", "holds a value with no canonical form") from None
+        if stream.row_ext(row):
+            try:
+                canonical = with_ext(canonical, encode_ext(decode_ext(row["ext"])))
+            except ValueError as exc:
+                raise _bad_row(seq, "ext", f"is not a valid extension: {exc}") from None
         if stream is SALES:
             problem = door_sales.row_problem(row)
             if problem is not None:
@@ -168,8 +189,9 @@ def _explain_fields(stream: Stream, row: Mapping[str, Any]) -> None:
     for name in (*stream.fields, "chain"):
         if name not in row:
             raise _bad_row(seq, name, "is missing")
+    optional = ("chain", "ext") if stream.extensible else ("chain",)
     for name in row:
-        if name != "chain" and name not in stream.fields:
+        if name not in optional and name not in stream.fields:
             raise _bad_row(seq, name, "is not a field of this stream")
 
 
@@ -327,6 +349,18 @@ def _reused_id(conn: sqlite3.Connection, stream: Stream, rows: Sequence[Prepared
     return Invalid("a row could not be stored", code="bad_row")
 
 
+def named_row(fields_json: str | None, value: Any) -> dict[str, Any]:
+    """A stored row by field name: its canonical array zipped with the batch's field list
+    (plus ``ext`` when the array carries an extension), or the object older stores kept."""
+    if fields_json is None:
+        return dict(value)
+    fields = json.loads(fields_json)
+    row = dict(zip(fields, value[: len(fields)], strict=True))
+    if len(value) == len(fields) + 1:
+        row["ext"] = value[-1]
+    return row
+
+
 def stored_rows(
     conn: sqlite3.Connection, stream: Stream, agent_id: str, after_seq: int, limit: int
 ) -> list[dict[str, Any]]:
@@ -338,8 +372,7 @@ def stored_rows(
         " WHERE s.agent_id = ? AND s.seq > ? ORDER BY s.seq LIMIT ?",
         (agent_id, after_seq, limit),
     ):
-        value = json.loads(stored_text)
-        row = value if fields is None else dict(zip(json.loads(fields), value, strict=True))
+        row = named_row(fields, json.loads(stored_text))
         row["chain"] = chain
         out.append({"row": row, "received_at_ms": received_at_ms, "clock": json.loads(clock)})
     return out

@@ -8,6 +8,7 @@ the head and recording the checkpoint.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -112,15 +113,18 @@ def checkpoints_for_upload(
 def rows_between(
     conn: sqlite3.Connection, first: int, last: int
 ) -> list[tuple[tuple[Any, ...], str]]:
-    """Scan rows ``first..last`` as (values in ``SCAN_FIELDS`` order, chain)."""
+    """Scan rows ``first..last`` as (their canonical array's values: ``SCAN_FIELDS``
+    order, then the extension object if the row has one; chain)."""
     columns = ", ".join(SCAN_FIELDS)
-    return [
-        (tuple(r[:-1]), str(r[-1]))
-        for r in conn.execute(
-            f"SELECT {columns}, chain FROM scans WHERE seq BETWEEN ? AND ? ORDER BY seq",  # noqa: S608
-            (first, last),
-        )
-    ]
+    out: list[tuple[tuple[Any, ...], str]] = []
+    for r in conn.execute(
+        f"SELECT {columns}, ext, chain FROM scans WHERE seq BETWEEN ? AND ? ORDER BY seq",  # noqa: S608
+        (first, last),
+    ):
+        ext = r[-2]
+        values = tuple(r[:-2]) if ext is None else (*r[:-2], json.loads(ext))
+        out.append((values, str(r[-1])))
+    return out
 
 
 def chain_before(conn: sqlite3.Connection, agent_id: str, seq: int) -> str:

@@ -18,21 +18,29 @@ from pathlib import Path
 from edge_agent.errors import LedgerError
 from edge_agent.ledger.box_office_tables import first_broken_sale
 from edge_agent.ledger.connection import open_read_connection
-from edge_agent.ledger.records import SCAN_FIELDS, ScanRow, canonical_scan_bytes, genesis_chain
+from edge_agent.ledger.records import (
+    SCAN_FIELDS,
+    ScanRow,
+    canonical_scan_bytes,
+    genesis_chain,
+    with_ext,
+)
 
 _MOVE_ASIDE = (
     "keep this file for investigation, move it aside (with its -wal and -shm files), "
     "and start with a new data dir"
 )
 
-# SQLite builds each row's canonical JSON itself (json_array); Python only hashes. Any
+# SQLite builds each row's canonical JSON itself (json_array); Python only splices in the
+# extension (never parsed here: a damaged one must fail the chain, not the query) and
+# hashes. Any
 # row whose SQLite JSON does not reproduce the stored chain is re-encoded with
 # records.canonical_scan_bytes before it is called broken, so the verdict is always the
 # contract's, and SQLite's encoder only ever speeds up the common case.
 # Column names come from the SCAN_FIELDS constant, never from input.
 _COLUMNS = ", ".join(SCAN_FIELDS)
-_CHAIN_SQL = f"SELECT seq, chain, CAST(json_array({_COLUMNS}) AS BLOB) FROM scans ORDER BY seq"  # noqa: S608
-_ROW_SQL = f"SELECT {_COLUMNS} FROM scans WHERE seq = ?"  # noqa: S608
+_CHAIN_SQL = f"SELECT seq, chain, CAST(json_array({_COLUMNS}) AS BLOB), ext FROM scans ORDER BY seq"  # noqa: S608
+_ROW_SQL = f"SELECT {_COLUMNS}, ext FROM scans WHERE seq = ?"  # noqa: S608
 
 
 #: Copies of the platform's manifest, re-downloadable, left out of the start-up check
@@ -251,7 +259,8 @@ def _verify_chain(conn: sqlite3.Connection, agent_id: str, found: _Found) -> Non
     sha256 = hashlib.sha256
     chain = genesis_chain(agent_id)
     expected_seq = 1
-    for seq, stored, js in conn.execute(_CHAIN_SQL):
+    for seq, stored, plain, ext in conn.execute(_CHAIN_SQL):
+        js = plain if ext is None else with_ext(plain, ext)
         if seq != expected_seq:  # ORDER BY an INTEGER PRIMARY KEY: only a gap is possible
             found.chain_ok = False
             found.first_bad_seq = expected_seq
@@ -287,5 +296,5 @@ def _verify_chain(conn: sqlite3.Connection, agent_id: str, found: _Found) -> Non
 def _exact_canonical(conn: sqlite3.Connection, seq: int) -> bytes:
     """``records.canonical_scan_bytes`` of row ``seq`` as it is stored now."""
     values = conn.execute(_ROW_SQL, (seq,)).fetchone()
-    row = ScanRow(values[1], *values[3:])
+    row = ScanRow(values[1], *values[3:])  # the SCAN_FIELDS values, then ext
     return canonical_scan_bytes(int(values[0]), str(values[2]), row)

@@ -70,7 +70,7 @@ def list_devices(conn: sqlite3.Connection) -> list[DeviceRow]:
 def scans_for_ticket(conn: sqlite3.Connection, ticket_id: str) -> list[StoredScan]:
     """Every recorded scan of one ticket, in seq order (uses the ticket_id index)."""
     rows = conn.execute(
-        f"SELECT {_SCAN_COLUMNS}, chain FROM scans WHERE ticket_id = ? ORDER BY seq",  # noqa: S608
+        f"SELECT {_SCAN_COLUMNS}, ext, chain FROM scans WHERE ticket_id = ? ORDER BY seq",  # noqa: S608
         (ticket_id,),
     )
     return [StoredScan(r[0], r[2], r[-1], ScanRow(r[1], *r[3:-1])) for r in rows]

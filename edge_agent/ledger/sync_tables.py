@@ -29,10 +29,13 @@ _STATE_COLUMNS = (
 )
 # Column names come from the SCAN_FIELDS constant, never from input.
 _UPLOAD_SQL = (
-    f"SELECT {', '.join(SCAN_FIELDS)}, chain FROM scans"  # noqa: S608
+    f"SELECT {', '.join(SCAN_FIELDS)}, ext, chain FROM scans"  # noqa: S608
     " WHERE seq > ? ORDER BY seq LIMIT ?"
 )
-_UPLOAD_KEYS = (*SCAN_FIELDS, "chain")
+#: Every ledger-v1 field, the extension and the chain value; ``ext`` (a JSON object) is
+#: left out of a row that has none, so such rows upload exactly as they always did.
+_UPLOAD_KEYS = (*SCAN_FIELDS, "ext", "chain")
+_EXT_INDEX = len(SCAN_FIELDS)
 _DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 #: What a row's JSON object adds to its JSON array of values: ``"key":`` per key.
 _KEYS_BYTES = sum(len(_DUMPS(k).encode("utf-8")) + 1 for k in _UPLOAD_KEYS)
@@ -280,6 +283,14 @@ def upload_cursors(conn: sqlite3.Connection) -> dict[str, int]:
     return dict(conn.execute("SELECT stream, uploaded_through_seq FROM upload_cursors"))
 
 
+def _upload_row(values: Sequence[Any]) -> dict[str, Any]:
+    row = dict(zip(_UPLOAD_KEYS, values, strict=True))
+    ext = row.pop("ext")
+    if ext is not None:
+        row["ext"] = json.loads(ext)  # stored canonical; the platform re-encodes it
+    return row
+
+
 def scans_for_upload(
     conn: sqlite3.Connection, after_seq: int, max_rows: int, max_bytes: int
 ) -> list[dict[str, Any]]:
@@ -291,13 +302,15 @@ def scans_for_upload(
     that fits (the usual case), row by row only when it does not: a row's JSON object
     is its JSON array of values plus ``"key":`` for each key."""
     values = conn.execute(_UPLOAD_SQL, (after_seq, max_rows)).fetchall()
+    # An extension counts as its stored text (a little more than its object): the
+    # bound is an estimate that errs on the small side.
     whole = len(_DUMPS(values).encode("utf-8")) + 1 + len(values) * _KEYS_BYTES
     if whole <= max_bytes:
-        return [dict(zip(_UPLOAD_KEYS, v, strict=True)) for v in values]
+        return [_upload_row(v) for v in values]
     out: list[dict[str, Any]] = []
     total = 2
     for v in values:
-        row = dict(zip(_UPLOAD_KEYS, v, strict=True))
+        row = _upload_row(v)
         size = len(_DUMPS(row).encode("utf-8")) + 1
         if out and total + size > max_bytes:
             break

@@ -37,8 +37,8 @@ log = logging.getLogger(__name__)
 _INSERT_SCAN = (
     "INSERT INTO scans(seq, scan_id, agent_id, at_ms, gate, lane, device_id, device_kind,"
     " direction, credential_kind, event_id, ticket_id, ticket_type, key_id, code_sha256,"
-    " outcome, reason, override_operator, override_reason, manifest_at_ms, chain)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " outcome, reason, override_operator, override_reason, manifest_at_ms, ext, chain)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 
 _sha256 = hashlib.sha256
@@ -269,9 +269,12 @@ class LedgerWriter:
             params: list[tuple[Any, ...]] = []
             stored: list[StoredScan | LedgerWriteFailed] = []
             for row, _ in scans:
-                values = (seq + 1, row[0], agent, *row[1:])  # records.scan_values, inlined
+                values = (seq + 1, row[0], agent, *row[1:-1])  # records.scan_values, inlined
+                ext = row[-1]
                 try:
                     canonical = canonical_values(values)
+                    if ext is not None:  # records.with_ext, inlined
+                        canonical = canonical[:-1] + b"," + ext.encode("utf-8") + b"]"
                 except (UnicodeEncodeError, TypeError, ValueError) as exc:
                     # This row alone cannot be stored (e.g. a lone surrogate in a name):
                     # it gets no seq and fails by itself; the rest of the batch commits.
@@ -280,7 +283,7 @@ class LedgerWriter:
                 seq += 1
                 chain = _sha256(chain + canonical).digest()
                 chain_hex = chain.hex()
-                params.append((*values, chain_hex))
+                params.append((*values, ext, chain_hex))
                 stored.append(StoredScan(seq, agent, chain_hex, row))
             if params:
                 conn.executemany(_INSERT_SCAN, params)

@@ -1,6 +1,6 @@
 """Scan rows exactly as an agent produces them: written through the real
 ``LedgerWriter`` into a temp ledger and read back with their chain values, then shaped
-as upload rows (every ``SCAN_FIELDS`` field plus ``chain``)."""
+as upload rows (every ``SCAN_FIELDS`` field plus ``chain``, and ``ext`` where a row has one)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from typing import Any
 import aiohttp
 
 from edge_agent.ledger.connection import open_read_connection
-from edge_agent.ledger.records import SCAN_FIELDS, ScanRow
+from edge_agent.ledger.records import ScanRow
+from edge_agent.ledger.sync_tables import scans_for_upload
 from edge_agent.ledger.writer import LedgerWriter
 from tests.helpers import scan_row
 from tests.platform_fixture import PlatformFixture
@@ -28,10 +29,8 @@ async def ledger_rows(
     finally:
         await writer.close()
     conn = open_read_connection(path)
-    try:
-        columns = ", ".join(SCAN_FIELDS)
-        cursor = conn.execute(f"SELECT {columns}, chain FROM scans ORDER BY seq")
-        return [dict(zip((*SCAN_FIELDS, "chain"), row, strict=True)) for row in cursor]
+    try:  # shaped by the agent's own upload code
+        return scans_for_upload(conn, 0, count, 1 << 30)
     finally:
         conn.close()
 

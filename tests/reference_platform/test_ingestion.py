@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from edge_agent.ledger.records import encode_ext
 from tests.helpers import scan_row
 from tests.platform_fixture import PlatformFixture
 from tests.reference_platform.ledger_rows import batch, ledger_rows, upload
@@ -209,3 +210,30 @@ async def test_gzip_bodies_and_the_size_limit(
         async with session.post(url, json=too_many, headers=platform.agent_headers(token)) as resp:
             assert resp.status == 413
     assert len(await stored(platform)) == 100
+
+
+async def test_the_platform_stores_extensions_and_recomputes_their_chain(
+    tmp_path: Path, platform: PlatformFixture, agent_key: Ed25519PrivateKey
+) -> None:
+    token = await platform.enrol("gate-a", agent_key)
+    rows = await ledger_rows(
+        tmp_path / "gate-a.sqlite3",
+        "gate-a",
+        6,
+        lambda i: scan_row(i, ext=encode_ext({"claim": "unconfirmed"}) if i % 2 else None),
+    )
+    assert rows[0]["ext"] == {"claim": "unconfirmed"} and "ext" not in rows[1]
+    async with aiohttp.ClientSession() as session:
+        tampered = [dict(r) for r in rows]
+        tampered[2]["ext"] = {"claim": "confirmed"}  # not what the agent hashed
+        status, answer = await upload(session, platform, token, "gate-a", tampered)
+        assert (status, answer["error"]["code"]) == (409, "chain_mismatch")
+        bad = [dict(r) for r in rows]
+        bad[0]["ext"] = {"Claim": "x"}
+        status, answer = await upload(session, platform, token, "gate-a", bad)
+        assert (status, answer["error"]["code"]) == (422, "bad_row")
+        assert "ext" in answer["error"]["message"]
+        status, answer = await upload(session, platform, token, "gate-a", rows)
+        assert status == 200 and answer["stored_through_seq"] == 6
+    kept = await platform.admin.stored_rows("gate-a", limit=100)
+    assert [k["row"] for k in kept] == rows

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from edge_agent.evidence.core.pack import LedgerRow, PackInput, TicketInfo
 
 FIELD_INDEX: dict[str, int] = {name: i for i, name in enumerate(SCAN_FIELDS)}
+#: Where a row's extension object sits in its values, when it has one.
+_EXT = len(SCAN_FIELDS)
 
 #: Uploaded within this long of the door time: the gate was online.
 ONLINE_WITHIN_MS = 120_000
@@ -70,6 +72,9 @@ def scan_entry(
         "code_sha256": fields["code_sha256"],
         "key_id": fields["key_id"],
         "signature_check": signature_check(fields),
+        # what a later feature recorded beside the ledger-v1 fields (docs/ledger.md,
+        # "Extensions"): e.g. {"claim": "unconfirmed"} for a mesh claim made alone
+        "extension": row.values[_EXT] if len(row.values) > _EXT else None,
         "chain": row.chain,
         "proof": None
         if checkpoint is None

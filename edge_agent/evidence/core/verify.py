@@ -33,7 +33,14 @@ from edge_agent.evidence.core.conclusion import conclude
 from edge_agent.evidence.core.scan_entry import FIELD_INDEX
 from edge_agent.evidence.core.timefmt import utc_text
 from edge_agent.evidence.core.verify_sales import check_sales
-from edge_agent.ledger.records import SCAN_FIELDS, ScanRow, canonical_scan_bytes, genesis_chain
+from edge_agent.ledger.records import (
+    SCAN_FIELDS,
+    ScanRow,
+    canonical_scan_bytes,
+    decode_ext,
+    encode_ext,
+    genesis_chain,
+)
 from edge_agent.ledger.records import next_chain as chain_step
 
 #: Types a scan field may hold (ledger-v1; None where the column is nullable).
@@ -47,6 +54,8 @@ _NULLABLE = {
     "manifest_at_ms",
 }
 _INT_FIELDS = {"seq", "at_ms", "event_id", "ticket_type", "manifest_at_ms"}
+#: A row's canonical array with an extension object after the ledger-v1 fields.
+_WITH_EXT = len(SCAN_FIELDS) + 1
 
 
 @dataclass
@@ -250,13 +259,21 @@ def _check_segment(
 
 
 def _row_problem(values: object, agent_id: str, seq: int) -> str | None:
-    if not isinstance(values, list) or len(values) != len(SCAN_FIELDS):
-        return f"row must be a list of the {len(SCAN_FIELDS)} ledger-v1 fields"
+    if not isinstance(values, list) or len(values) not in (len(SCAN_FIELDS), _WITH_EXT):
+        return (
+            f"row must be a list of the {len(SCAN_FIELDS)} ledger-v1 fields"
+            " (and at most an extension object after them)"
+        )
+    if len(values) == _WITH_EXT:
+        try:
+            decode_ext(values[-1])
+        except ValueError as exc:
+            return f"the row's extension is not valid: {exc}"
     if values[0] != seq:
         return f"row out of place: found seq {values[0]!r} (rows removed or reordered)"
     if values[FIELD_INDEX["agent_id"]] != agent_id:
         return f"row names agent {values[FIELD_INDEX['agent_id']]!r}"
-    for name, value in zip(SCAN_FIELDS, values, strict=True):
+    for name, value in zip(SCAN_FIELDS, values[: len(SCAN_FIELDS)], strict=True):
         if value is None and name in _NULLABLE:
             continue
         wanted: type = int if name in _INT_FIELDS else str
@@ -266,7 +283,10 @@ def _row_problem(values: object, agent_id: str, seq: int) -> str | None:
 
 
 def _canonical(values: list[Any]) -> bytes:
-    return canonical_scan_bytes(values[0], values[2], ScanRow(values[1], *values[3:]))
+    ext = encode_ext(values[-1]) if len(values) == _WITH_EXT else None
+    fields = values[: len(SCAN_FIELDS)]
+    row = ScanRow(fields[1], *fields[3:])._replace(ext=ext)
+    return canonical_scan_bytes(fields[0], fields[2], row)
 
 
 def _check_scans(
@@ -292,6 +312,9 @@ def _check_scans(
             if shown != values[index]:
                 report.problems.append(f"{name}: field {field_name} differs from the ledger row")
                 break
+        ext = values[-1] if len(values) == _WITH_EXT else None
+        if scan.get("extension") != ext:
+            report.problems.append(f"{name}: extension differs from the ledger row")
         if scan["chain"] != chain:
             report.problems.append(f"{name}: chain differs from the ledger row")
         if scan["door_time_utc"] != utc_text(values[FIELD_INDEX["at_ms"]]):

@@ -4,6 +4,7 @@ signed checkpoints), for the verifier's tests: tamper with it and watch it fail.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +30,14 @@ from edge_agent.evidence.core.pack import (
     plan_segments,
 )
 from edge_agent.evidence.core.sale_entry import SaleRow
-from edge_agent.ledger.records import ScanRow, canonical_scan_bytes, genesis_chain, next_chain
+from edge_agent.ledger.records import (
+    ScanRow,
+    canonical_scan_bytes,
+    encode_ext,
+    genesis_chain,
+    next_chain,
+    scan_values,
+)
 from edge_agent.ledger.sale_records import canonical_sale_bytes, sale_values, tickets_text
 
 EVENT = 1001
@@ -49,8 +57,11 @@ class Built:
     keyring: dict[str, Any]
 
 
-def rows_for(agent_id: str, n: int, subject_at: set[int]) -> list[LedgerRow]:
-    """``n`` chained rows; the ones in ``subject_at`` scan SUBJECT (admit, exit, …)."""
+def rows_for(
+    agent_id: str, n: int, subject_at: set[int], ext_at: Mapping[int, dict[str, Any]] | None = None
+) -> list[LedgerRow]:
+    """``n`` chained rows; the ones in ``subject_at`` scan SUBJECT (admit, exit, …); the
+    ones in ``ext_at`` carry that extension (``records.encode_ext``)."""
     chain = genesis_chain(agent_id)
     out = []
     for seq in range(1, n + 1):
@@ -64,8 +75,10 @@ def rows_for(agent_id: str, n: int, subject_at: set[int]) -> list[LedgerRow]:
             hashlib.sha256(f"code-{ticket}".encode()).hexdigest(), outcome, reason,
             None, None, T0 - 60_000,
         )  # fmt: skip
+        ext = (ext_at or {}).get(seq)
+        row = row._replace(ext=encode_ext(ext) if ext else None)
         chain = next_chain(chain, canonical_scan_bytes(seq, agent_id, row))
-        values = (seq, row.scan_id, agent_id, *row[1:])
+        values = scan_values(seq, agent_id, row) + ((ext,) if ext else ())
         out.append(LedgerRow(values, chain.hex(), T0 + seq * 1000 + 500, None, "0.1.0"))
     return out
 
@@ -109,6 +122,7 @@ def build(
     checkpoint_every: int = 4,
     door_sale: bool = False,
     voided: bool = False,
+    ext_at: Mapping[int, dict[str, Any]] | None = None,
 ) -> Built:
     platform_key = Ed25519PrivateKey.generate()
     agent_key = Ed25519PrivateKey.generate()
@@ -126,7 +140,7 @@ def build(
             keyring_entry_for_agent(cert),
         ]
     )
-    rows = rows_for(AGENT, n, set(subject_at))
+    rows = rows_for(AGENT, n, set(subject_at), ext_at)
     checkpoints: dict[int, Checkpoint] = {}
     for number, through in enumerate(range(checkpoint_every, n + 1, checkpoint_every), start=1):
         checkpoints[through] = sign_checkpoint(

@@ -235,7 +235,7 @@ async def test_a_new_ledger_starts_at_genesis(ledger_path: Path) -> None:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         columns = [r[1] for r in conn.execute("PRAGMA table_info(scans)")]
-        assert columns == [*SCAN_FIELDS, "chain"]
+        assert columns == [*SCAN_FIELDS, "chain", "ext"]  # ext: migration 5, appended
     finally:
         conn.close()
 
