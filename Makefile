@@ -37,6 +37,7 @@ bench: venv
 	$(BIN)/python benchmarks/lanes.py --json --short
 	$(BIN)/python benchmarks/sync.py --json --short
 	$(BIN)/python benchmarks/boxoffice.py --json --short
+	$(BIN)/python benchmarks/api_schema.py --json --short
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build *.egg-info

@@ -1,10 +1,11 @@
 """Box-office routes (``/api/v1/boxoffice``): figures, sessions, sales, voids, reprints,
-leases. Thin: check the body (``boxoffice_schemas``), call ``runtime.boxoffice``, shape
+leases. Thin: check the body (``schema/boxoffice.py``), call ``runtime.boxoffice``, shape
 the answer. Each ``BoxOfficeError`` code maps to one HTTP status here, and only here.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiohttp import web
@@ -31,9 +32,8 @@ from edge_agent.api.schema.boxoffice import (
     SessionView,
     VoidBody,
 )
-from edge_agent.api.schema.requests import read_json_object, read_query
+from edge_agent.api.schema.decoding import read_body, read_query
 from edge_agent.api.schema.route_spec import spec
-from edge_agent.api.schema.schema_types import parse
 from edge_agent.boxoffice.sale_request import SaleRequest, request_sha256
 from edge_agent.boxoffice.service import BoxOffice
 from edge_agent.devices.roles import Role
@@ -105,7 +105,7 @@ async def get_figures(request: web.Request) -> web.Response:
 @spec(body=OpenSessionBody, response=SessionView, status=201, errors=[(409, "session_open")])
 async def post_session(request: web.Request) -> web.Response:
     """Open this device's till with an operator name and a cash float."""
-    body = parse(OpenSessionBody, await read_json_object(request))
+    body = await read_body(request, OpenSessionBody)
     try:
         session = await _office(request).open_session(
             device_of(request).device_id, body.operator, body.float_cents
@@ -120,7 +120,7 @@ async def post_session(request: web.Request) -> web.Response:
 @spec(body=CloseSessionBody, response=CloseAnswer, errors=[(409, "no_session")])
 async def post_session_close(request: web.Request) -> web.Response:
     """Close this device's till with the counted cash; answers the difference."""
-    body = parse(CloseSessionBody, await read_json_object(request))
+    body = await read_body(request, CloseSessionBody)
     try:
         answer = await _office(request).close_session(
             device_of(request).device_id, body.counted_cents
@@ -163,8 +163,8 @@ async def post_sale(request: web.Request) -> web.Response:
 
     The tickets are GH1 codes signed with the agent's certified key, taken from this
     agent's leases; a print failure is a warning, never a failed sale."""
-    doc = await read_json_object(request)
-    body = parse(SaleBody, doc)
+    body = await read_body(request, SaleBody)
+    doc = json.loads(await request.read())  # valid JSON: msgspec has just read it
     device = device_of(request)
     if isinstance(body.payment, CompBody) and device.role is not Role.SUPERVISOR:
         raise ApiError(403, "comp_needs_supervisor", "a comp needs a supervisor's device")
@@ -216,7 +216,7 @@ async def get_sale(request: web.Request) -> web.Response:
 async def post_void(request: web.Request) -> web.Response:
     """Void a sale of an open session: its tickets are refused at this agent's gates at
     once (and on the platform after upload); its seats go back to the lease."""
-    body = parse(VoidBody, await read_json_object(request))
+    body = await read_body(request, VoidBody)
     try:
         receipt = await _office(request).void(
             device_of(request).device_id, request.match_info["sale_id"], body.reason
@@ -236,7 +236,7 @@ async def post_void(request: web.Request) -> web.Response:
 async def post_print(request: web.Request) -> web.Response:
     """Print (again) a sale's tickets: the same codes, never new tickets."""
     raw = await request.read()
-    body = parse(PrintBody, await read_json_object(request)) if raw.strip() else PrintBody()
+    body = await read_body(request, PrintBody) if raw.strip() else PrintBody()
     try:
         printed = await _office(request).reprint(request.match_info["sale_id"], body.ticket_id)
     except BoxOfficeError as exc:
@@ -254,7 +254,7 @@ async def post_print(request: web.Request) -> web.Response:
 )
 async def post_lease(request: web.Request) -> web.Response:
     """Take seats of a ticket type from the platform (the platform may grant fewer)."""
-    body = parse(LeaseBody, await read_json_object(request))
+    body = await read_body(request, LeaseBody)
     try:
         lease = await _office(request).take_lease(body.ticket_type, body.count)
     except BoxOfficeError as exc:

@@ -7,7 +7,8 @@ from aiohttp import web
 from edge_agent.api.keys import RUNTIME_APP_KEY, RUNTIME_KEY
 from edge_agent.api.routes.devices import devices_json, issue_pairing_code, revoke
 from edge_agent.api.routes.sync import sync_now_response
-from edge_agent.api.schema.requests import PairingCodeRequest, read_body
+from edge_agent.api.schema.decoding import read_body
+from edge_agent.api.schema.requests import PairingCodeRequest
 from edge_agent.api.views import status_json
 from edge_agent.runtime import AgentRuntime
 

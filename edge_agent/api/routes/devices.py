@@ -9,7 +9,8 @@ from aiohttp import web
 from edge_agent.api.auth import requires
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import device_of, runtime_of
-from edge_agent.api.schema.requests import PairingCodeRequest, read_body
+from edge_agent.api.schema.decoding import read_body
+from edge_agent.api.schema.requests import PairingCodeRequest
 from edge_agent.api.schema.responses import DeviceList, DeviceView, PairingCode, Revoked
 from edge_agent.api.schema.route_spec import spec
 from edge_agent.api.views import iso_ms

@@ -6,7 +6,7 @@ with the code in its fragment. Codes are issued by ``devices`` (and the control 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from typing import Annotated
 from urllib.parse import quote
 
 from aiohttp import web
@@ -14,10 +14,11 @@ from aiohttp import web
 from edge_agent.api.auth import public
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import runtime_of
-from edge_agent.api.schema.requests import PairRequest, read_body, read_query
+from edge_agent.api.schema.body_rules import Body, text
+from edge_agent.api.schema.decoding import read_body, read_query
+from edge_agent.api.schema.requests import PairRequest
 from edge_agent.api.schema.responses import PairAnswer
 from edge_agent.api.schema.route_spec import spec
-from edge_agent.api.schema.schema_types import rules
 from edge_agent.devices.registry import Device
 from edge_agent.devices.tokens import new_token, token_hash
 from edge_agent.errors import LedgerError
@@ -80,19 +81,19 @@ async def persist_device(request: web.Request, device: Device, token: str) -> No
     log.info("device paired", extra={"device_id": device.device_id, "role": device.role.value})
 
 
-@dataclass(frozen=True, slots=True)
-class PairLinkQuery:
+class PairLinkQuery(Body, frozen=True):
     """``GET /api/v1/pair?code=…``: the one-time code of the TUI's pairing QR."""
 
-    code: str = field(
-        metadata=rules(
+    code: Annotated[
+        str,
+        text(
             min_len=1,
             max_len=32,
-            pattern=r"^[A-Za-z0-9-]+$",
+            pattern=r"[A-Za-z0-9-]+",
             strip=True,
             description="a one-time pairing code (edge-agent pair, the TUI's Devices screen)",
-        )
-    )
+        ),
+    ]
 
 
 @routes.get("/api/v1/pair")

@@ -15,7 +15,6 @@ exactly like a POST (the message may then name ``lane`` and ``direction``).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -26,9 +25,9 @@ from edge_agent.api.card_guard import refuse_card_number, scanned_code_fields
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import runtime_of
 from edge_agent.api.open_sockets import open_socket
-from edge_agent.api.schema.requests import ScanRequest, ScanSocketQuery, read_query
+from edge_agent.api.schema.decoding import decode_json, read_query
+from edge_agent.api.schema.requests import ScanMessage, ScanSocketQuery
 from edge_agent.api.schema.route_spec import spec
-from edge_agent.api.schema.schema_types import parse
 from edge_agent.api.socket_auth import (
     SocketAuth,
     authenticate,
@@ -144,13 +143,12 @@ async def _answer(
     exempt: frozenset[str],
 ) -> Mapping[str, object]:
     refuse_card_number(data, exempt)  # before anything parses, judges or logs it
-    try:
-        doc = json.loads(data)
-    except ValueError:
-        raise ApiError(400, "invalid_json", 'send {"code": "…"} as JSON') from None
-    if not isinstance(doc, dict):
-        raise ApiError(422, "invalid_request", "each message must be a JSON object")
-    body = parse(ScanRequest, {"device_kind": "websocket", **doc})
+    body = decode_json(
+        data,
+        ScanMessage,
+        not_json='send {"code": "…"} as JSON',
+        not_object="each message must be a JSON object",
+    )
     if through_lane is not None:
         answer: Mapping[str, object] = await through_lane(body.code, device.device_id)
         return answer

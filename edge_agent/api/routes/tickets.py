@@ -16,7 +16,8 @@ from aiohttp import web
 from edge_agent.api.auth import requires
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import device_of, runtime_of
-from edge_agent.api.schema.requests import OverrideRequest, TicketQuery, read_body, read_query
+from edge_agent.api.schema.decoding import read_body, read_query
+from edge_agent.api.schema.requests import OverrideRequest, TicketQuery
 from edge_agent.api.schema.responses import (
     AdmissionView,
     OverrideVerdict,

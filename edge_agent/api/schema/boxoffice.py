@@ -1,125 +1,121 @@
-"""The box office's request bodies (``api/schema_types.py`` schemas) and answer shapes.
+"""The box office's request bodies (``Body`` structs, ``body_rules.py``) and answer shapes.
 
-Requests are frozen dataclasses checked by ``read_body``: unknown fields refused by
-name, every limit declared here (and so in the OpenAPI document). Answers are
-TypedDicts the OpenAPI generator reads. ``docs/api.md`` (box office) says the same.
+Requests are checked while msgspec decodes them (``decoding.read_body``): unknown fields
+refused by name, every limit declared here (and so in the OpenAPI document). A sale's
+``payment`` is a tagged union told apart by ``method``. Answers are TypedDicts that mypy
+checks the handlers against and the OpenAPI generator reads. ``docs/api.md`` (box
+office) says the same.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal, NotRequired, TypedDict
+from typing import Annotated, NotRequired, TypedDict
 
-from edge_agent.api.schema.schema_types import Rules, rules
+import msgspec
+from msgspec import Meta
+
+from edge_agent.api.schema.body_rules import Body, text
 from edge_agent.domain.sale import MAX_CENTS, MAX_TICKETS_PER_SALE, Delivery
 
 _TEXT = 64
 _REF = 64
 _REASON = 200
 
+Cents = Annotated[int, Meta(ge=0, le=MAX_CENTS)]
+TicketType = Annotated[int, Meta(ge=0, le=0xFFFF)]
 
-def _text(max_len: int, description: str, *, min_len: int = 1) -> dict[str, Rules]:
-    return rules(min_len=min_len, max_len=max_len, text=True, strip=True, description=description)
+
+def _text(max_len: int, description: str, *, min_len: int = 1) -> msgspec.Meta:
+    return text(
+        min_len=min_len, max_len=max_len, printable=True, strip=True, description=description
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class OpenSessionBody:
+class OpenSessionBody(Body, frozen=True):
     """Open this device's till."""
 
-    operator: str = field(metadata=_text(_TEXT, "who works the till"))
-    float_cents: int = field(
-        default=0, metadata=rules(minimum=0, maximum=MAX_CENTS, description="cash float")
-    )
+    operator: Annotated[str, _text(_TEXT, "who works the till")]
+    float_cents: Annotated[int, Meta(ge=0, le=MAX_CENTS, description="cash float")] = 0
 
 
-@dataclass(frozen=True, slots=True)
-class CloseSessionBody:
-    counted_cents: int = field(
-        metadata=rules(minimum=0, maximum=MAX_CENTS, description="cash counted in the drawer")
-    )
+class CloseSessionBody(Body, frozen=True):
+    counted_cents: Annotated[
+        int, Meta(ge=0, le=MAX_CENTS, description="cash counted in the drawer")
+    ]
 
 
-@dataclass(frozen=True, slots=True)
-class ItemBody:
-    ticket_type: int = field(metadata=rules(minimum=0, maximum=0xFFFF))
-    quantity: int = field(metadata=rules(minimum=1, maximum=MAX_TICKETS_PER_SALE))
+class ItemBody(Body, frozen=True):
+    ticket_type: TicketType
+    quantity: Annotated[int, Meta(ge=1, le=MAX_TICKETS_PER_SALE)]
 
 
-@dataclass(frozen=True, slots=True)
-class CashBody:
-    method: Literal["cash"]
-    tendered_cents: int = field(metadata=rules(minimum=0, maximum=MAX_CENTS))
+class CashBody(Body, frozen=True, tag_field="method", tag="cash"):
+    tendered_cents: Cents
 
 
-@dataclass(frozen=True, slots=True)
-class TerminalBody:
+class TerminalBody(Body, frozen=True, tag_field="method", tag="terminal"):
     """A card paid on the external terminal: its receipt data, never the card number."""
 
-    method: Literal["terminal"]
-    brand: str = field(metadata=_text(32, "card brand, e.g. visa"))
-    last4: str = field(metadata=rules(pattern=r"[0-9]{4}", description="exactly 4 digits"))
-    auth_ref: str = field(metadata=_text(_REF, "the terminal's authorisation reference"))
-    terminal_id: str = field(metadata=_text(_REF, "which terminal"))
+    brand: Annotated[str, _text(32, "card brand, e.g. visa")]
+    last4: Annotated[str, text(pattern=r"[0-9]{4}", description="exactly 4 digits")]
+    auth_ref: Annotated[str, _text(_REF, "the terminal's authorisation reference")]
+    terminal_id: Annotated[str, _text(_REF, "which terminal")]
 
 
-@dataclass(frozen=True, slots=True)
-class CompBody:
+class CompBody(Body, frozen=True, tag_field="method", tag="comp"):
     """A free ticket: needs a supervisor token, a reason and the supervisor's name."""
 
-    method: Literal["comp"]
-    reason: str = field(metadata=_text(_REASON, "why it is free"))
-    supervisor: str = field(metadata=_text(_TEXT, "who allowed it"))
+    reason: Annotated[str, _text(_REASON, "why it is free")]
+    supervisor: Annotated[str, _text(_TEXT, "who allowed it")]
 
 
-@dataclass(frozen=True, slots=True)
-class CustomerBody:
-    name: str | None = field(default=None, metadata=_text(_TEXT, "holder name", min_len=0))
-    email: str | None = field(
-        default=None,
-        metadata=rules(
-            max_len=254, strip=True, pattern=r"[^@\s]+@[^@\s]+\.[^@\s]+", description="e-mail"
-        ),
-    )
+class CustomerBody(Body, frozen=True):
+    name: Annotated[str, _text(_TEXT, "holder name", min_len=0)] | None = None
+    email: (
+        Annotated[
+            str,
+            text(
+                max_len=254, strip=True, pattern=r"[^@\s]+@[^@\s]+\.[^@\s]+", description="e-mail"
+            ),
+        ]
+        | None
+    ) = None
 
 
-@dataclass(frozen=True, slots=True)
-class SaleBody:
-    request_id: str = field(
-        metadata=rules(
+class SaleBody(Body, frozen=True):
+    request_id: Annotated[
+        str,
+        text(
             min_len=8,
             max_len=64,
             pattern=r"[A-Za-z0-9._:-]+",
             description="made by the client; a retry with the same id never sells twice",
-        )
-    )
-    items: list[ItemBody] = field(metadata=rules(min_items=1, max_items=10))
+        ),
+    ]
+    items: Annotated[list[ItemBody], Meta(min_length=1, max_length=10)]
     payment: CashBody | TerminalBody | CompBody
     delivery: Delivery = Delivery.SCREEN
     customer: CustomerBody | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class VoidBody:
-    reason: str = field(metadata=_text(_REASON, "why the sale is voided"))
+class VoidBody(Body, frozen=True):
+    reason: Annotated[str, _text(_REASON, "why the sale is voided")]
 
 
-@dataclass(frozen=True, slots=True)
-class PrintBody:
-    ticket_id: str | None = field(
-        default=None,
-        metadata=rules(pattern=r"[0-9a-f]{32}", description="one ticket; all if absent"),
-    )
+class PrintBody(Body, frozen=True):
+    ticket_id: (
+        Annotated[str, text(pattern=r"[0-9a-f]{32}", description="one ticket; all if absent")]
+        | None
+    ) = None
 
 
-@dataclass(frozen=True, slots=True)
-class LeaseBody:
-    ticket_type: int = field(metadata=rules(minimum=0, maximum=0xFFFF))
-    count: int = field(metadata=rules(minimum=1, maximum=10_000))
+class LeaseBody(Body, frozen=True):
+    ticket_type: TicketType
+    count: Annotated[int, Meta(ge=1, le=10_000)]
 
 
-@dataclass(frozen=True, slots=True)
-class SalesQuery:
-    limit: int = field(default=50, metadata=rules(minimum=1, maximum=500))
+class SalesQuery(Body, frozen=True):
+    limit: Annotated[int, Meta(ge=1, le=500)] = 50
 
 
 # ------------------------------------------------------------------------ answers

@@ -3,8 +3,10 @@
 Why generated: a hand-written document drifts. This walks the running app's router and
 reads what each handler declares — roles (``@requires``/``@public``), request, query and
 response types and error codes (``@spec``) — so a route is documented exactly as it is
-served. A route without ``@spec`` is left out, and a test fails for it. Public: it holds
-no secrets, and a client needs it before pairing.
+served. The schemas are msgspec's own JSON Schema of the very structs it decodes with and
+of the answers' TypedDicts (``msgspec.json.schema_components``), one named component
+each. A route without ``@spec`` is left out, and a test fails for it. Public: it holds no
+secrets, and a client needs it before pairing.
 """
 
 from __future__ import annotations
@@ -13,18 +15,20 @@ import re
 from collections import defaultdict
 from typing import Any
 
+import msgspec
 from aiohttp import web
 
 from edge_agent import __version__
 from edge_agent.api.auth import is_public, roles_of
 from edge_agent.api.card_guard import CODE as CARD_CODE
-from edge_agent.api.schema.json_schema import JsonSchema, SchemaSet
 from edge_agent.api.schema.responses import ErrorBody
 from edge_agent.api.schema.route_spec import Operation, operation_of
-from edge_agent.api.schema.schema_types import fields_of
 from edge_agent.devices.roles import ANY_ROLE
 
 API_PREFIX = "/api/v1"
+_REF = "#/components/schemas/{name}"
+
+JsonSchema = dict[str, Any]
 
 
 _BODY_ERRORS = (
@@ -52,15 +56,62 @@ def _path_of(route: web.AbstractRoute) -> str:
     return re.sub(r"\{(\w+):[^}]*\}", r"{\1}", canonical)  # {name:regex} → {name}
 
 
+class _Schemas:
+    """Every type the document names, turned into JSON Schema by msgspec in one call."""
+
+    def __init__(self, ops: list[Operation]) -> None:
+        types: list[Any] = [ErrorBody]
+        for op in ops:
+            types += [t for t in (op.body, op.query, op.response) if t is not None]
+        self.types = list(dict.fromkeys(types))  # each once, in order
+        refs, self.components = msgspec.json.schema_components(
+            self.types, schema_hook=_object_hook, ref_template=_REF
+        )
+        self.refs: dict[Any, JsonSchema] = dict(zip(self.types, refs, strict=True))
+        self.queries = {op.query for op in ops if op.query is not None}
+
+    def of(self, tp: Any) -> JsonSchema:
+        return self.refs[tp]
+
+    def query_parameters(self, query: type) -> list[dict[str, Any]]:
+        """A query struct's fields as OpenAPI parameters (its component then goes)."""
+        name = self.refs[query]["$ref"].rsplit("/", 1)[-1]
+        component = self.components[name]
+        required = set(component.get("required", ()))
+        params = []
+        for field, schema in component["properties"].items():
+            param = {"name": field, "in": "query", "required": field in required}
+            notes = [
+                s["description"] for s in (schema, *schema.get("anyOf", ())) if "description" in s
+            ]
+            if notes:  # (of ``X | None``: on the X)
+                param["description"] = notes[0]
+            params.append({**param, "schema": schema})
+        return params
+
+    def named(self) -> dict[str, JsonSchema]:
+        """The components a ``$ref`` points at: the query structs are parameters instead."""
+        queries = {self.refs[q]["$ref"].rsplit("/", 1)[-1] for q in self.queries}
+        return {n: s for n, s in sorted(self.components.items()) if n not in queries}
+
+
+def _object_hook(tp: Any) -> JsonSchema:
+    """``object`` in an answer (``dict[str, object]``): any JSON value (msgspec wants a
+    non-empty schema back, so it says so)."""
+    if tp is object:
+        return {"description": "any JSON value"}
+    raise NotImplementedError
+
+
 def openapi_document(app: web.Application) -> dict[str, Any]:
-    schemas = SchemaSet()
-    error_ref = schemas.ref(ErrorBody)
+    declared = [
+        (route, op) for route in api_routes(app) if (op := operation_of(route.handler)) is not None
+    ]
+    schemas = _Schemas([op for _, op in declared])
+    error_ref = schemas.of(ErrorBody)
     paths: dict[str, dict[str, Any]] = defaultdict(dict)
     ids: set[str] = set()
-    for route in api_routes(app):
-        op = operation_of(route.handler)
-        if op is None:
-            continue
+    for route, op in declared:
         path = _path_of(route)
         op_id = route.handler.__name__
         while op_id in ids:
@@ -77,7 +128,7 @@ def openapi_document(app: web.Application) -> dict[str, Any]:
         },
         "paths": dict(sorted(paths.items())),
         "components": {
-            "schemas": dict(sorted(schemas.components.items())),
+            "schemas": schemas.named(),
             "securitySchemes": {
                 "bearer": {
                     "type": "http",
@@ -95,7 +146,7 @@ def _operation(
     op: Operation,
     path: str,
     op_id: str,
-    schemas: SchemaSet,
+    schemas: _Schemas,
     error_ref: JsonSchema,
 ) -> dict[str, Any]:
     public_route = is_public(route.handler)
@@ -115,23 +166,14 @@ def _operation(
         for name in re.findall(r"\{(\w+)\}", path)
     ]
     if op.query is not None:
-        for s in fields_of(op.query):
-            param: dict[str, Any] = {
-                "name": s.name,
-                "in": "query",
-                "required": s.required,
-                "schema": schemas.schema(s.type, s.rules),
-            }
-            if s.rules.description:
-                param["description"] = s.rules.description
-            params.append(param)
+        params += schemas.query_parameters(op.query)
     if params:
         out["parameters"] = params
     errors = set(op.errors) | {(422, CARD_CODE)}
     if op.body is not None:
         out["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": schemas.schema(op.body)}},
+            "content": {"application/json": {"schema": schemas.of(op.body)}},
         }
         errors |= set(_BODY_ERRORS)
     if op.query is not None:
@@ -144,7 +186,7 @@ def _operation(
     if op.redirect:
         success["headers"] = {"Location": {"schema": {"type": "string"}}}
     if op.response is not None:
-        success["content"] = {"application/json": {"schema": schemas.schema(op.response)}}
+        success["content"] = {"application/json": {"schema": schemas.of(op.response)}}
     responses: dict[str, Any] = {str(op.status): success}
     for status in op.also:
         responses[str(status)] = {**success, "description": _SUCCESS.get(status, "success")}

@@ -1,7 +1,7 @@
 """Typed shapes of the LAN API's answers: the return types of the view builders.
 
 Why: mypy checks every view builder against these (a renamed or missing key is a type
-error), and the OpenAPI generator (``api/json_schema.py``) reads the same TypedDicts,
+error), and the OpenAPI generator (``openapi.py``, through msgspec) reads the same TypedDicts,
 so the document says what the code really sends. Keys marked ``NotRequired`` may be
 absent; the rest are always present (``None`` where the type allows it).
 """

@@ -1,6 +1,6 @@
 """What each ``/api/v1`` route takes and answers, recorded on its handler.
 
-Why: the OpenAPI document (``api/openapi.py``) is generated from the running app's router,
+Why: the OpenAPI document (``schema/openapi.py``) is generated from the running app's router,
 so the contract cannot drift from the code. Each handler carries, in one stack of
 decorators, its roles (``@requires``/``@public`` in ``api/auth.py``) and ``@spec(…)``:
 request schema, query schema, response type, success status and the error codes it may
@@ -15,11 +15,12 @@ for a route without a spec. Example::
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+
+import msgspec
 
 from edge_agent.devices.roles import Role
 
@@ -32,9 +33,9 @@ H = TypeVar("H", bound=Callable[..., object])
 class Operation:
     summary: str
     description: str
-    body: type | None
-    query: type | None
-    response: Any  # a TypedDict or dataclass type; None for no JSON body
+    body: type | None  # a ``Body`` struct (``body_rules.py``)
+    query: type | None  # a ``Body`` struct whose fields are the query parameters
+    response: Any  # a TypedDict (``responses.py``); None for no JSON body
     status: int
     #: Other success statuses with the same body (``sync/now``: 202 when still running).
     also: tuple[int, ...]
@@ -69,7 +70,9 @@ def spec(
     must never refuse a real ticket as a card; every other field is still checked.
     """
     exempt = frozenset(scanned_code_fields)
-    known = {f.name for f in dataclasses.fields(body)} if dataclasses.is_dataclass(body) else None
+    known = None
+    if isinstance(body, type) and issubclass(body, msgspec.Struct):
+        known = {f.name for f in msgspec.structs.fields(body)}
     if known is not None and not exempt <= known:
         raise TypeError(f"scanned_code_fields {sorted(exempt - known)} are not fields of {body}")
 

@@ -178,13 +178,36 @@ async def test_real_answers_match_their_documented_schemas(
 
 
 async def test_request_schemas_carry_their_limits(client: Client) -> None:
-    schemas = (await _document(client))["components"]["schemas"]
+    doc = await _document(client)
+    schemas = doc["components"]["schemas"]
+
+    def deref(schema: dict[str, Any]) -> dict[str, Any]:
+        ref = schema.get("$ref")
+        return schemas[ref.rsplit("/", 1)[-1]] if ref else schema
+
     scan = schemas["ScanRequest"]
     assert scan["required"] == ["code"] and scan["additionalProperties"] is False
     assert scan["properties"]["code"]["maxLength"] == 4096
-    assert scan["properties"]["direction"] == {
-        "enum": ["in", "out"],
-        "type": "string",
-        "default": "in",
-    }
-    assert schemas["OverrideRequest"]["properties"]["reason"]["minLength"] == 1
+    direction = scan["properties"]["direction"]
+    assert direction["default"] == "in"
+    assert deref(direction)["enum"] == ["in", "out"]
+    assert "null" not in str(direction)  # a default, but not nullable
+    lane = scan["properties"]["lane"]["anyOf"]
+    assert {"type": "null"} in lane and lane[0]["maxLength"] == 64
+    assert "printable text" in lane[0]["description"]
+    # stripped text: the limits apply after the strip, and the document still shows them
+    reason = schemas["OverrideRequest"]["properties"]["reason"]
+    assert (reason["minLength"], reason["maxLength"]) == (1, 200)
+    # a sale's payment: a tagged union told apart by "method"
+    payment = schemas["SaleBody"]["properties"]["payment"]
+    assert payment["discriminator"]["propertyName"] == "method"
+    assert set(payment["discriminator"]["mapping"]) == {"cash", "terminal", "comp"}
+    assert schemas["TerminalBody"]["properties"]["last4"]["pattern"] == "^(?:[0-9]{4})$"
+    # query structs are parameters, with their limits, not components
+    assert "SalesQuery" not in schemas
+    (limit,) = doc["paths"]["/api/v1/boxoffice/sales"]["get"]["parameters"]
+    assert (limit["name"], limit["in"], limit["required"]) == ("limit", "query", False)
+    assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, 500)
+    # answers: a NotRequired key is documented as optional
+    assert "closed_at_ms" not in schemas["SessionView"]["required"]
+    assert "session_id" in schemas["SessionView"]["required"]

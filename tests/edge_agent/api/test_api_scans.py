@@ -134,6 +134,8 @@ async def test_concurrent_scans_of_one_ticket_admit_exactly_once(client, scanner
             422,
             "invalid_request",
         ),
+        (b'"\\ud800"', {"Content-Type": "application/json"}, 422, "invalid_request"),
+        (b'{"\\ud800": 1}', {"Content-Type": "application/json"}, 422, "unknown_field"),
     ],
 )
 async def test_hostile_bodies_get_clear_errors(
@@ -144,6 +146,26 @@ async def test_hostile_bodies_get_clear_errors(
     assert (await resp.json())["error"]["code"] == code
     ok = await client.post("/api/v1/scans", json={"code": "still-alive"}, headers=scanner)
     assert ok.status == 200  # the agent keeps answering
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        # a required enum: null is not "absent" (it was taken as the default, "in")
+        (b'{"code": "x", "direction": null}', "field 'direction' must be one of: 'in', 'out'"),
+        # past Python's 4,300-digit int limit (json.loads raised ValueError: a 500)
+        (b'{"code": "x", "lane": ' + b"7" * 4301 + b"}", "field 'lane' must be a string"),
+        (b'{"code": ' + b"7" * 5000 + b"}", "field 'code' must be a string"),
+    ],
+    ids=["null-direction", "huge-int-lane", "huge-int-code"],
+)
+async def test_null_enums_and_huge_integers_are_refused_by_name(
+    client, scanner, body: bytes, message: str
+) -> None:
+    headers = {**scanner, "Content-Type": "application/json"}
+    resp = await client.post("/api/v1/scans", data=body, headers=headers)
+    assert resp.status == 422
+    assert (await resp.json())["error"] == {"code": "invalid_request", "message": message}
 
 
 async def test_unknown_route_and_method_use_the_error_shape(client, scanner) -> None:
