@@ -140,24 +140,10 @@ def next_admission(
     """The ticket's admission state after a decision (unchanged for refusals)."""
     if decision.outcome is Outcome.ADMIT:
         if previous is None:
-            return AdmissionRecord(True, at_ms, gate_name, at_ms, gate_name, 1)
-        return AdmissionRecord(
-            True,
-            previous.first_admit_ms,
-            previous.first_gate,
-            at_ms,
-            gate_name,
-            previous.entries + 1,
-        )
+            return AdmissionRecord.first(at_ms, gate_name)
+        return previous.entered(at_ms, gate_name)
     if decision.outcome is Outcome.EXIT and previous is not None:
-        return AdmissionRecord(
-            False,
-            previous.first_admit_ms,
-            previous.first_gate,
-            at_ms,
-            gate_name,
-            previous.entries,
-        )
+        return previous.left(at_ms, gate_name)
     return previous
 
 
