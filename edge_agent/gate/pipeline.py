@@ -23,6 +23,7 @@ from edge_agent.domain.trusted_key import Keyring
 from edge_agent.domain.verification import code_sha256, read_credential
 from edge_agent.errors import GatehouseError, LedgerError
 from edge_agent.gate.claims import AdmissionClaimer
+from edge_agent.gate.scan_listeners import ScanListener, ScanListeners
 from edge_agent.gate.state import GateState
 from edge_agent.gate.stats import GateStats
 from edge_agent.ids import uuid7
@@ -107,6 +108,12 @@ class ScanPipeline:
         self._writer = writer
         self._claimer = claimer
         self._clock_ms = clock_ms
+        self._listeners = ScanListeners()
+
+    def subscribe(self, listener: ScanListener) -> Callable[[], None]:
+        """Call ``listener`` with every judged scan and override (recorded or
+        ``not_recorded``), after it is counted; returns the function that unsubscribes."""
+        return self._listeners.add(listener)
 
     def replace_keyring(self, keyring: Keyring) -> None:
         """Judge from now on with ``keyring``; cached reads of the old one are dropped
@@ -261,4 +268,5 @@ class ScanPipeline:
                 decision, row.scan_id, at_ms, row.gate, lane, device_id, stored.seq, confirmed
             )
         self.stats.record(result)
+        self._listeners.notify(result)
         return result

@@ -45,3 +45,25 @@ async def test_a_scan_and_an_override_that_cannot_be_recorded_fail_alike(
         assert pipeline.stats.not_recorded == 2
     finally:
         await rt.stop()
+
+
+async def test_subscribers_hear_every_verdict_and_a_failing_one_is_skipped(
+    event: DemoEvent,
+) -> None:
+    rt = await AgentRuntime.start(event.config)
+    try:
+        heard: list[str] = []
+
+        def broken(_result: object) -> None:
+            raise RuntimeError("a listener bug")
+
+        rt.pipeline.subscribe(broken)
+        leave = rt.pipeline.subscribe(lambda r: heard.append(r.decision.reason))
+        await rt.pipeline.scan(event.valid[0], lane="l1", device_id="d1", device_kind="api")
+        await rt.pipeline.scan(event.valid[0], lane="l1", device_id="d1", device_kind="api")
+        leave()
+        await rt.pipeline.scan(event.valid[1], lane="l1", device_id="d1", device_kind="api")
+        assert heard == ["admitted", "already_admitted"]
+        assert rt.pipeline.stats.total == 3  # counted whatever the listeners do
+    finally:
+        await rt.stop()
