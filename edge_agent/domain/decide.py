@@ -102,7 +102,8 @@ def _judge_state(
 ) -> Decision:
     if direction is Direction.IN and state.event_cancelled():
         # Exits stay possible: people inside a cancelled event must be able to leave.
-        return _refuse(ReasonCode.CANCELLED, direction, kind, ticket)
+        # Its own reason: the ledger must tell a cancelled event from a cancelled ticket.
+        return _refuse(ReasonCode.EVENT_CANCELLED, direction, kind, ticket)
     revoked = state.revocation(ticket.ticket_id)
     if revoked is not None:
         return _refuse(revoked.reason, direction, kind, ticket)

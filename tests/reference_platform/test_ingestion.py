@@ -209,3 +209,18 @@ async def test_gzip_bodies_and_the_size_limit(
         async with session.post(url, json=too_many, headers=platform.agent_headers(token)) as resp:
             assert resp.status == 413
     assert len(await stored(platform)) == 100
+
+
+async def test_a_cancelled_event_and_a_cancelled_ticket_arrive_as_two_reasons(
+    platform: PlatformFixture, token: str, tmp_path: Path
+) -> None:
+    reasons = {1: "event_cancelled", 2: "cancelled"}
+    rows = await ledger_rows(
+        tmp_path / "gate-a.sqlite3",
+        "gate-a",
+        2,
+        lambda i: scan_row(i, outcome="refuse", reason=reasons[i]),
+    )
+    async with aiohttp.ClientSession() as session:
+        assert (await upload(session, platform, token, "gate-a", rows))[0] == 200
+    assert [k["row"]["reason"] for k in await stored(platform)] == list(reasons.values())

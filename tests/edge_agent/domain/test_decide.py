@@ -156,7 +156,14 @@ def test_a_cancelled_event_refuses_every_entry_but_lets_people_out(platform, key
     code = issue(platform, EVENT, 0)
     tid = read_credential(code, keyring).ticket.ticket_id_hex  # type: ignore[union-attr]
     d = judge(code, keyring, State(cancelled=True))
-    assert (d.outcome, d.reason, d.ticket_id) == (Outcome.REFUSE, ReasonCode.CANCELLED, tid)
+    assert (d.outcome, d.reason, d.ticket_id) == (Outcome.REFUSE, ReasonCode.EVENT_CANCELLED, tid)
+    assert d.message == "Event cancelled — no entry"
+    # a cancelled *ticket* keeps its own reason, so the ledger tells the two apart
+    ticket = judge(code, keyring, State(revocations={tid: RevocationKind.CANCELLED}))
+    assert (ticket.reason, ticket.message) == (
+        ReasonCode.CANCELLED,
+        "Cancelled ticket — send to box office",
+    )
     inside = State(cancelled=True, admissions={tid: admitted()})
     out = judge(code, keyring, inside, direction=Direction.OUT)
     assert out.outcome is Outcome.EXIT
