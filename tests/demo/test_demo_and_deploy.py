@@ -50,6 +50,9 @@ def test_demo_runs_end_to_end_and_leaves_a_verified_ledger(tmp_path: Path) -> No
         "not_inside",
     ):
         assert f" {reason} " in text, f"the demo never showed {reason}"
+    # a scan labelled "repeat" is of a code inside: the gate refuses it
+    repeats = [line.split() for line in text.splitlines() if " repeat " in line]
+    assert repeats and all(r[2:4] == ["REFUSE", "already_admitted"] for r in repeats), repeats
     # the camera lane: rendered tickets replayed through the real camera decode path
     camera = [line for line in text.splitlines() if line.startswith(" cam ")]
     assert [line.split()[3] for line in camera] == [
