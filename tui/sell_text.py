@@ -25,5 +25,9 @@ def capacity_text(t: TicketTypeFigures) -> str:
 
 
 def sellable_text(t: TicketTypeFigures) -> str:
-    """What is left to sell here; ``SOLD OUT`` when nothing is."""
-    return str(t.sellable) if t.sellable else "SOLD OUT"
+    """What is left to sell here, in a word when nothing is: ``SOLD OUT`` only when this
+    box holds a lease of the type and has sold all of it; ``no lease`` when it holds none
+    (never leased, returned or expired) — staff read SOLD OUT as "the event is full"."""
+    if t.sellable:
+        return str(t.sellable)
+    return "SOLD OUT" if t.leased else "no lease"

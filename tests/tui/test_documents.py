@@ -1,6 +1,6 @@
 """The agent's documents as the TUI reads them (``tui/documents``): the replayed answers
 read into their fields, a missing or odd field reads as its default instead of breaking
-a screen."""
+a screen, and the Sell screen's words for what is left to sell."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from tests.tui.replay import BOXOFFICE, RECEIPT, STATUS, TICKET_DETAIL, TICKETS
 from tui.documents.boxoffice import Figures, Sale
 from tui.documents.status import Status
 from tui.documents.tickets import TicketDetail, TicketsFound
+from tui.sell_text import sellable_text, till_line
 
 
 def test_the_replayed_answers_read_into_their_fields() -> None:
@@ -48,3 +49,17 @@ def test_missing_or_odd_fields_read_as_defaults() -> None:
     assert [lane.id for lane in status.lanes] == ["lane-9"]
     assert Figures.from_json("not an object").ticket_types == []
     assert Figures.from_json({}).online  # an agent that does not say is not called offline
+
+
+def test_sold_out_only_when_this_box_sold_all_it_leased() -> None:
+    general, vip = copy.deepcopy(BOXOFFICE["ticket_types"][:2])
+    assert vip["sellable"] == 0 and not vip["leases"][0]["closed"]
+    returned = dict(vip, leases=[dict(vip["leases"][0], closed=True)])
+    expired = dict(vip, leases=[dict(vip["leases"][0], expired=True)])
+    never = dict(vip, leases=[])
+    words = [
+        sellable_text(Figures.from_json({"ticket_types": [t]}).ticket_types[0])
+        for t in (general, vip, returned, expired, never)
+    ]
+    assert words == ["12", "SOLD OUT", "no lease", "no lease", "no lease"]
+    assert till_line(Figures.from_json({})).startswith("Till closed")
