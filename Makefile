@@ -15,13 +15,15 @@ $(STAMP): pyproject.toml scripts/ensure-system-deps.sh
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# Everything the tests need, the browser tests' chromium too (make venv/demo skip it).
 system-deps:
-	@bash scripts/ensure-system-deps.sh
+	@bash scripts/ensure-system-deps.sh --with-browser
 
 demo: venv
 	$(BIN)/gatehouse-demo
 
 test: venv
+	@bash scripts/ensure-system-deps.sh --with-browser
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: venv

@@ -129,14 +129,20 @@ def scan_script(ev: DemoEvent, n: int, rng: random.Random) -> list[tuple[str, st
         ("exit scan, never came in", v[3], "out"),
     ]
     out = tour[:n]
+    fresh = v[:-2]  # the last two are the camera lane's (``camera_script``)
+    reentry = ev.config.policy.reentry
+    inside = inside_after(out, set(v), reentry)
     used = 4
     while len(out) < n:
         roll = rng.random()
-        if roll < 0.70 and used < len(v):
-            out.append(("valid ticket", v[used], "in"))
+        if roll < 0.70 and used < len(fresh):
+            out.append(("valid ticket", fresh[used], "in"))
+            inside.append(fresh[used])
             used += 1
-        elif roll < 0.85:
-            out.append(("repeat", v[rng.randrange(max(1, used))], "in"))
+        elif roll < 0.85 and inside:
+            # a repeat is a code that is inside now; one that went out comes back in
+            # as a re-entry (the tour shows that), never as a "repeat"
+            out.append(("repeat", rng.choice(inside), "in"))
         elif roll < 0.90:
             out.append(("revoked", rng.choice(list(ev.revoked)), "in"))
         elif roll < 0.95:
@@ -144,6 +150,24 @@ def scan_script(ev: DemoEvent, n: int, rng: random.Random) -> list[tuple[str, st
         else:
             out.append(("other event", rng.choice(ev.wrong_event), "in"))
     return out
+
+
+def inside_after(script: list[tuple[str, str, str]], valid: set[str], reentry: bool) -> list[str]:
+    """The valid codes that are inside after ``script`` (in the order they came in): an
+    entry admits once, an exit takes a code that is inside out, and a code that went
+    out comes back only where the policy allows re-entry."""
+    inside: dict[str, None] = {}
+    left: set[str] = set()
+    for _, code, direction in script:
+        if code not in valid:
+            continue
+        if direction == "out":
+            if code in inside:
+                del inside[code]
+                left.add(code)
+        elif code not in left or reentry:
+            inside[code] = None
+    return list(inside)
 
 
 async def run_demo(

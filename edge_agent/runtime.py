@@ -337,7 +337,7 @@ class AgentRuntime:
         office = BoxOffice(
             self.config, self.writer, self.reader, self.state, self.agent_key, hooks, wall_clock_ms
         )
-        self.pipeline.stats.listeners.append(office.note_scan)
+        self.pipeline.subscribe(office.note_scan)
         return office
 
     async def stop(self) -> None:

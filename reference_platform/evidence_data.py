@@ -15,7 +15,8 @@ from typing import Any
 
 from edge_agent.evidence.core.canonical import PackSignature, canonical_json, sign_pack
 from edge_agent.evidence.core.checkpoint import Checkpoint
-from edge_agent.evidence.core.pack import (
+from edge_agent.evidence.core.pack import build_pack, plan_segments
+from edge_agent.evidence.core.pack_input import (
     AgentEvidence,
     Assembler,
     EventFacts,
@@ -23,8 +24,6 @@ from edge_agent.evidence.core.pack import (
     PackInput,
     Segment,
     TicketInfo,
-    build_pack,
-    plan_segments,
 )
 from edge_agent.evidence.core.sale_entry import ORDER_KINDS, SaleRow
 from edge_agent.evidence.core.timefmt import utc_text

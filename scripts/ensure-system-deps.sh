@@ -1,7 +1,20 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the venv and the tests need, only where they are missing.
 # Safe to run again: it checks before it installs.
+#
+#   ensure-system-deps.sh                 what the venv and the demo need (make venv/demo)
+#   ensure-system-deps.sh --with-browser  and Debian's chromium, for the browser tests
+#                                         (make test): a browser pulls in a few hundred
+#                                         MB of packages the agent itself never uses
 set -euo pipefail
+
+with_browser=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-browser) with_browser=1 ;;
+    *) echo "usage: $0 [--with-browser]" >&2; exit 2 ;;
+  esac
+done
 
 need=()
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
@@ -15,7 +28,9 @@ python3 -c 'import os, sysconfig, sys; sys.exit(not os.path.exists(os.path.join(
 /sbin/ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0' || need+=(libzbar0)
 # chromium: the browser tests (tests/browser/) drive Debian's build through Playwright
 # (never `playwright install`, which downloads a browser of its own).
-command -v chromium >/dev/null || need+=(chromium)
+if [ "$with_browser" -eq 1 ]; then
+  command -v chromium >/dev/null || need+=(chromium)
+fi
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -9,8 +9,8 @@ or failing, an old manifest.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from tui.documents.status import LaneStatus, Status, SyncStatus
 from tui.formatting import age_text, size_text
 
 #: |clock offset| from the platform above which door times are questionable.
@@ -35,77 +35,70 @@ class Alert:
         return f"{mark} {self.text}"
 
 
-def alerts_from_status(status: dict[str, Any]) -> list[Alert]:
+def alerts_from_status(status: Status) -> list[Alert]:
     """Every alert, errors first, in a stable order."""
     found = [
-        *_lane_alerts(status.get("lanes") or []),
+        *_lane_alerts(status.lanes),
         *_ledger_alerts(status),
-        *_disk_alerts(status.get("disk") or {}),
-        *_sync_alerts(status.get("sync") or {}),
-        *(Alert("warning", f"Keyring: {w}") for w in _keyring_warnings(status)),
+        *_disk_alerts(status),
+        *_sync_alerts(status.sync),
+        *(Alert("warning", f"Keyring: {w}") for w in status.keyring_warnings),
     ]
-    printer = status.get("printer")
-    if isinstance(printer, dict) and printer.get("connected") is False:
-        found.append(Alert("warning", f"Printer {printer.get('id', '')} not connected"))
+    printer = status.printer
+    if printer is not None and printer.connected is False:
+        found.append(Alert("warning", f"Printer {printer.id} not connected"))
     return sorted(found, key=lambda a: a.level != "error")
 
 
-def _keyring_warnings(status: dict[str, Any]) -> list[str]:
-    return [str(w) for w in (status.get("keyring") or {}).get("warnings", [])]
-
-
-def _lane_alerts(lanes: list[dict[str, Any]]) -> list[Alert]:
+def _lane_alerts(lanes: list[LaneStatus]) -> list[Alert]:
     out: list[Alert] = []
     for lane in lanes:
-        for part in (*lane.get("inputs", []), *lane.get("outputs", [])):
-            what = f"Lane {lane.get('id')}: {part.get('kind', 'device')} {part.get('id')}"
-            if part.get("connected") is False:
-                err = part.get("last_error")
+        for part in lane.parts:
+            what = f"Lane {lane.id}: {part.kind or 'device'} {part.id}"
+            if part.connected is False:
+                err = part.last_error
                 out.append(Alert("error", f"{what} unplugged" + (f" ({err})" if err else "")))
-            elif part.get("errors") and part.get("last_error"):
+            elif part.errors and part.last_error:
                 out.append(
-                    Alert("warning", f"{what}: {part['errors']} errors, last: {part['last_error']}")
+                    Alert("warning", f"{what}: {part.errors} errors, last: {part.last_error}")
                 )
     return out
 
 
-def _ledger_alerts(status: dict[str, Any]) -> list[Alert]:
+def _ledger_alerts(status: Status) -> list[Alert]:
     out: list[Alert] = []
-    check = str((status.get("ledger") or {}).get("start_check", ""))
+    check = status.start_check
     if check and not check.startswith("ledger OK"):
         out.append(Alert("error", f"Ledger check: {check.splitlines()[0]}"))
-    missed = int((status.get("scans") or {}).get("not_recorded", 0))
+    missed = status.scans.not_recorded
     if missed:
         out.append(Alert("error", f"{missed} scans NOT RECORDED (ledger write failed)"))
     return out
 
 
-def _disk_alerts(disk: dict[str, Any]) -> list[Alert]:
-    free, total = disk.get("data_dir_free_bytes"), disk.get("data_dir_total_bytes")
-    if not isinstance(free, int) or not isinstance(total, int) or total <= 0:
+def _disk_alerts(status: Status) -> list[Alert]:
+    free, total = status.disk_free_bytes, status.disk_total_bytes
+    if free is None or total is None or total <= 0:
         return []
     if free < DISK_FREE_ALERT_BYTES or free / total < DISK_FREE_ALERT_RATIO:
         return [Alert("error", f"Disk space low: {size_text(free)} free in the data dir")]
     return []
 
 
-def _sync_alerts(sync: dict[str, Any]) -> list[Alert]:
-    if not sync.get("enabled"):
+def _sync_alerts(sync: SyncStatus) -> list[Alert]:
+    if not sync.enabled:
         return []
     out: list[Alert] = []
-    for stream, box in (sync.get("outbox") or {}).items():
-        if box.get("halted"):
-            out.append(Alert("error", f"Upload of {stream} halted: {box['halted']}"))
-    failures = int(sync.get("failures_in_a_row") or 0)
+    for stream, box in sync.outbox.items():
+        if box.halted:
+            out.append(Alert("error", f"Upload of {stream} halted: {box.halted}"))
+    failures = sync.failures_in_a_row
     if failures >= SYNC_FAILURES_ALERT:
-        out.append(
-            Alert("error", f"Sync failing ({failures} in a row): {sync.get('last_error') or '?'}")
-        )
-    clock = sync.get("clock") or {}
-    offset = clock.get("offset_ms")
-    if isinstance(offset, int) and abs(offset) > CLOCK_OFFSET_ALERT_MS:
+        out.append(Alert("error", f"Sync failing ({failures} in a row): {sync.last_error or '?'}"))
+    offset = sync.clock_offset_ms
+    if offset is not None and abs(offset) > CLOCK_OFFSET_ALERT_MS:
         out.append(Alert("warning", f"Clock off by {offset / 1000:+.1f} s from the platform"))
-    age = (sync.get("manifest") or {}).get("age_s")
+    age = sync.manifest_age_s
     if age is None:
         out.append(Alert("warning", "No manifest from the platform yet"))
     elif age > MANIFEST_AGE_ALERT_S:

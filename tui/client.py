@@ -2,8 +2,9 @@
 
 ``AgentApi`` is the shape the screens use; ``HttpAgentClient`` is the real one (aiohttp,
 short timeouts so a dead agent shows as "unreachable" within seconds, never a frozen
-screen). Every call raises ``AgentUnreachable``, ``TokenRefused`` (401) or
-``AgentRefused`` (any other error body) — never a bare aiohttp exception.
+screen). Every answer is read into its typed document (``tui/documents``) here, so the
+screens never see raw JSON. Every call raises ``AgentUnreachable``, ``TokenRefused``
+(401) or ``AgentRefused`` (any other error body) — never a bare aiohttp exception.
 """
 
 from __future__ import annotations
@@ -14,6 +15,27 @@ from urllib.parse import quote
 
 import aiohttp
 
+from tui.documents.boxoffice import (
+    Figures,
+    LeaseTaken,
+    Printed,
+    Sale,
+    Sales,
+    SeatsReturned,
+    Session,
+    TillClosed,
+)
+from tui.documents.status import Conflicts, Status, SyncNowAnswer
+from tui.documents.tickets import (
+    Devices,
+    EvidenceAnswer,
+    Paired,
+    PairingCode,
+    Revoked,
+    TicketDetail,
+    TicketsFound,
+    Verdict,
+)
 from tui.errors import AgentRefused, AgentUnreachable, TokenRefused
 
 JsonDoc = dict[str, Any]
@@ -30,26 +52,26 @@ class AgentApi(Protocol):
     url: str
 
     def set_token(self, token: str | None) -> None: ...
-    async def pair(self, code: str, name: str) -> JsonDoc: ...
-    async def status(self) -> JsonDoc: ...
-    async def find_tickets(self, query: str) -> JsonDoc: ...
-    async def ticket(self, ticket_id: str) -> JsonDoc: ...
-    async def override(self, ticket_id: str, direction: str, reason: str) -> JsonDoc: ...
-    async def evidence(self, ticket_id: str) -> JsonDoc: ...
-    async def devices(self) -> JsonDoc: ...
-    async def pairing_code(self, role: str, name: str) -> JsonDoc: ...
-    async def revoke_device(self, device_id: str) -> JsonDoc: ...
-    async def sync_now(self) -> JsonDoc: ...
-    async def conflicts(self) -> JsonDoc: ...
-    async def boxoffice(self) -> JsonDoc: ...
-    async def open_session(self, operator: str, float_cents: int) -> JsonDoc: ...
-    async def close_session(self, counted_cents: int) -> JsonDoc: ...
-    async def sell(self, body: JsonDoc) -> JsonDoc: ...
-    async def sales(self, limit: int = 20) -> JsonDoc: ...
-    async def void_sale(self, sale_id: str, reason: str) -> JsonDoc: ...
-    async def print_sale(self, sale_id: str) -> JsonDoc: ...
-    async def take_lease(self, ticket_type: int, count: int) -> JsonDoc: ...
-    async def return_lease(self, lease_id: str) -> JsonDoc: ...
+    async def pair(self, code: str, name: str) -> Paired: ...
+    async def status(self) -> Status: ...
+    async def find_tickets(self, query: str) -> TicketsFound: ...
+    async def ticket(self, ticket_id: str) -> TicketDetail: ...
+    async def override(self, ticket_id: str, direction: str, reason: str) -> Verdict: ...
+    async def evidence(self, ticket_id: str) -> EvidenceAnswer: ...
+    async def devices(self) -> Devices: ...
+    async def pairing_code(self, role: str, name: str) -> PairingCode: ...
+    async def revoke_device(self, device_id: str) -> Revoked: ...
+    async def sync_now(self) -> SyncNowAnswer: ...
+    async def conflicts(self) -> Conflicts: ...
+    async def boxoffice(self) -> Figures: ...
+    async def open_session(self, operator: str, float_cents: int) -> Session: ...
+    async def close_session(self, counted_cents: int) -> TillClosed: ...
+    async def sell(self, body: JsonDoc) -> Sale: ...
+    async def sales(self, limit: int = 20) -> Sales: ...
+    async def void_sale(self, sale_id: str, reason: str) -> Sale: ...
+    async def print_sale(self, sale_id: str) -> Printed: ...
+    async def take_lease(self, ticket_type: int, count: int) -> LeaseTaken: ...
+    async def return_lease(self, lease_id: str) -> SeatsReturned: ...
     async def close(self) -> None: ...
 
 
@@ -106,82 +128,90 @@ class HttpAgentClient:
             raise AgentUnreachable(f"{self.url} answered with unexpected JSON")
         return doc
 
-    async def pair(self, code: str, name: str) -> JsonDoc:
-        return await self._call("POST", "/api/v1/pair", {"code": code, "name": name})
-
-    async def status(self) -> JsonDoc:
-        return await self._call("GET", "/api/v1/status")
-
-    async def find_tickets(self, query: str) -> JsonDoc:
-        return await self._call("GET", "/api/v1/tickets", params={"q": query})
-
-    async def ticket(self, ticket_id: str) -> JsonDoc:
-        return await self._call("GET", f"/api/v1/tickets/{quote(ticket_id, safe='')}")
-
-    async def override(self, ticket_id: str, direction: str, reason: str) -> JsonDoc:
-        return await self._call(
-            "POST",
-            f"/api/v1/tickets/{quote(ticket_id, safe='')}/override",
-            {"direction": direction, "reason": reason},
+    async def pair(self, code: str, name: str) -> Paired:
+        return Paired.from_json(
+            await self._call("POST", "/api/v1/pair", {"code": code, "name": name})
         )
 
-    async def evidence(self, ticket_id: str) -> JsonDoc:
-        """This agent's evidence pack for the ticket: ``evidence_json`` (the exact
-        signed text), ``signature``, ``html``, ``conclusion`` (``docs/evidence.md``)."""
+    async def status(self) -> Status:
+        return Status.from_json(await self._call("GET", "/api/v1/status"))
+
+    async def find_tickets(self, query: str) -> TicketsFound:
+        return TicketsFound.from_json(
+            await self._call("GET", "/api/v1/tickets", params={"q": query})
+        )
+
+    async def ticket(self, ticket_id: str) -> TicketDetail:
+        path = f"/api/v1/tickets/{quote(ticket_id, safe='')}"
+        return TicketDetail.from_json(await self._call("GET", path))
+
+    async def override(self, ticket_id: str, direction: str, reason: str) -> Verdict:
+        path = f"/api/v1/tickets/{quote(ticket_id, safe='')}/override"
+        body = {"direction": direction, "reason": reason}
+        return Verdict.from_json(await self._call("POST", path, body))
+
+    async def evidence(self, ticket_id: str) -> EvidenceAnswer:
+        """This agent's evidence pack for the ticket (``docs/evidence.md``)."""
         path = f"/api/v1/tickets/{quote(ticket_id, safe='')}/evidence"
-        return await self._call("GET", path, timeout_s=SYNC_NOW_TIMEOUT_S)
+        return EvidenceAnswer.from_json(await self._call("GET", path, timeout_s=SYNC_NOW_TIMEOUT_S))
 
-    async def devices(self) -> JsonDoc:
-        return await self._call("GET", "/api/v1/devices")
+    async def devices(self) -> Devices:
+        return Devices.from_json(await self._call("GET", "/api/v1/devices"))
 
-    async def pairing_code(self, role: str, name: str) -> JsonDoc:
-        return await self._call("POST", "/api/v1/pairing-codes", {"role": role, "name": name})
+    async def pairing_code(self, role: str, name: str) -> PairingCode:
+        body = {"role": role, "name": name}
+        return PairingCode.from_json(await self._call("POST", "/api/v1/pairing-codes", body))
 
-    async def revoke_device(self, device_id: str) -> JsonDoc:
-        return await self._call("POST", f"/api/v1/devices/{quote(device_id, safe='')}/revoke")
+    async def revoke_device(self, device_id: str) -> Revoked:
+        path = f"/api/v1/devices/{quote(device_id, safe='')}/revoke"
+        return Revoked.from_json(await self._call("POST", path))
 
-    async def sync_now(self) -> JsonDoc:
-        return await self._call("POST", "/api/v1/sync/now", timeout_s=SYNC_NOW_TIMEOUT_S)
+    async def sync_now(self) -> SyncNowAnswer:
+        answer = await self._call("POST", "/api/v1/sync/now", timeout_s=SYNC_NOW_TIMEOUT_S)
+        return SyncNowAnswer.from_json(answer)
 
-    async def conflicts(self) -> JsonDoc:
-        return await self._call("GET", "/api/v1/sync/conflicts", timeout_s=SYNC_NOW_TIMEOUT_S)
+    async def conflicts(self) -> Conflicts:
+        answer = await self._call("GET", "/api/v1/sync/conflicts", timeout_s=SYNC_NOW_TIMEOUT_S)
+        return Conflicts.from_json(answer)
 
     # -- box office (docs/boxoffice.md) ----------------------------------------------------
-    async def boxoffice(self) -> JsonDoc:
-        return await self._call("GET", "/api/v1/boxoffice")
+    async def boxoffice(self) -> Figures:
+        return Figures.from_json(await self._call("GET", "/api/v1/boxoffice"))
 
-    async def open_session(self, operator: str, float_cents: int) -> JsonDoc:
+    async def open_session(self, operator: str, float_cents: int) -> Session:
         body = {"operator": operator, "float_cents": float_cents}
-        return await self._call("POST", "/api/v1/boxoffice/sessions", body)
+        return Session.from_json(await self._call("POST", "/api/v1/boxoffice/sessions", body))
 
-    async def close_session(self, counted_cents: int) -> JsonDoc:
+    async def close_session(self, counted_cents: int) -> TillClosed:
         body = {"counted_cents": counted_cents}
-        return await self._call("POST", "/api/v1/boxoffice/sessions/current/close", body)
+        path = "/api/v1/boxoffice/sessions/current/close"
+        return TillClosed.from_json(await self._call("POST", path, body))
 
-    async def sell(self, body: JsonDoc) -> JsonDoc:
-        return await self._call("POST", "/api/v1/boxoffice/sales", body)
+    async def sell(self, body: JsonDoc) -> Sale:
+        return Sale.from_json(await self._call("POST", "/api/v1/boxoffice/sales", body))
 
-    async def sales(self, limit: int = 20) -> JsonDoc:
-        return await self._call("GET", "/api/v1/boxoffice/sales", params={"limit": str(limit)})
+    async def sales(self, limit: int = 20) -> Sales:
+        params = {"limit": str(limit)}
+        return Sales.from_json(await self._call("GET", "/api/v1/boxoffice/sales", params=params))
 
-    async def void_sale(self, sale_id: str, reason: str) -> JsonDoc:
+    async def void_sale(self, sale_id: str, reason: str) -> Sale:
         path = f"/api/v1/boxoffice/sales/{quote(sale_id, safe='')}/void"
-        return await self._call("POST", path, {"reason": reason})
+        return Sale.from_json(await self._call("POST", path, {"reason": reason}))
 
-    async def print_sale(self, sale_id: str) -> JsonDoc:
-        return await self._call(
-            "POST", f"/api/v1/boxoffice/sales/{quote(sale_id, safe='')}/print", {}
-        )
+    async def print_sale(self, sale_id: str) -> Printed:
+        path = f"/api/v1/boxoffice/sales/{quote(sale_id, safe='')}/print"
+        return Printed.from_json(await self._call("POST", path, {}))
 
-    async def take_lease(self, ticket_type: int, count: int) -> JsonDoc:
+    async def take_lease(self, ticket_type: int, count: int) -> LeaseTaken:
         body = {"ticket_type": ticket_type, "count": count}
-        return await self._call(
+        answer = await self._call(
             "POST", "/api/v1/boxoffice/leases", body, timeout_s=SYNC_NOW_TIMEOUT_S
         )
+        return LeaseTaken.from_json(answer)
 
-    async def return_lease(self, lease_id: str) -> JsonDoc:
+    async def return_lease(self, lease_id: str) -> SeatsReturned:
         path = f"/api/v1/boxoffice/leases/{quote(lease_id, safe='')}/return"
-        return await self._call("POST", path, timeout_s=SYNC_NOW_TIMEOUT_S)
+        return SeatsReturned.from_json(await self._call("POST", path, timeout_s=SYNC_NOW_TIMEOUT_S))
 
 
 def _unreachable_text(url: str, exc: BaseException) -> str:

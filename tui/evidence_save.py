@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+
+from tui.documents.tickets import EvidenceAnswer
 
 PACK_FILE = "evidence.json"
 SIGNATURE_FILE = "evidence.json.sig"
@@ -30,18 +31,14 @@ class EvidenceAnswerError(ValueError):
     """The agent's answer is not an evidence pack."""
 
 
-def write_pack(out_dir: Path, answer: dict[str, Any]) -> list[Path]:
+def write_pack(out_dir: Path, answer: EvidenceAnswer) -> list[Path]:
     """Write the three files; returns their paths. ``OSError`` when the disk refuses."""
-    pack_text, signature, html = (
-        answer.get("evidence_json"),
-        answer.get("signature"),
-        answer.get("html"),
-    )
-    if not isinstance(pack_text, str) or not isinstance(signature, dict):
+    pack_text, signature, html = answer.evidence_json, answer.signature, answer.html
+    if pack_text is None or signature is None:
         raise EvidenceAnswerError("the agent's answer holds no evidence pack")
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / PACK_FILE, out_dir / SIGNATURE_FILE, out_dir / HTML_FILE]
     paths[0].write_bytes(pack_text.encode("utf-8"))
     paths[1].write_text(json.dumps(signature, indent=2) + "\n", encoding="utf-8")
-    paths[2].write_text(str(html or ""), encoding="utf-8")
+    paths[2].write_text(html, encoding="utf-8")
     return paths

@@ -6,8 +6,8 @@ Verdicts never rely on colour alone: each carries a symbol and a word ("✔ ADMI
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
-from typing import Any
 
 #: outcome -> (symbol and word, CSS class for colour where the terminal has it)
 VERDICTS: dict[str, tuple[str, str]] = {
@@ -86,9 +86,8 @@ def short_id(value: str | None, n: int = 8) -> str:
     return value if len(value) <= n + 1 else value[:n] + "…"
 
 
-def counts_text(by_outcome: dict[str, Any]) -> str:
+def counts_text(by_outcome: Mapping[str, int]) -> str:
     """ "✔12 ✘3 ↩1" — admitted, refused, exited."""
     return (
-        f"✔{int(by_outcome.get('admit', 0))} ✘{int(by_outcome.get('refuse', 0))}"
-        f" ↩{int(by_outcome.get('exit', 0))}"
+        f"✔{by_outcome.get('admit', 0)} ✘{by_outcome.get('refuse', 0)} ↩{by_outcome.get('exit', 0)}"
     )

@@ -8,6 +8,7 @@ spare staff a round trip and say what is missing in plain words.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,9 +55,9 @@ class Cart:
     def items(self) -> list[dict[str, int]]:
         return [{"ticket_type": t, "quantity": q} for t, q in sorted(self.quantities.items())]
 
-    def total_cents(self, types: list[dict[str, Any]]) -> int:
-        price = {int(t["ticket_type"]): int(t.get("price_cents") or 0) for t in types}
-        return sum(price.get(t, 0) * q for t, q in self.quantities.items())
+    def total_cents(self, prices: Mapping[int, int]) -> int:
+        """The cart's total at ``prices`` (cents per ticket type; a missing one is 0)."""
+        return sum(prices.get(t, 0) * q for t, q in self.quantities.items())
 
     def count(self) -> int:
         return sum(self.quantities.values())

@@ -7,14 +7,14 @@ start-up checks and the same drain-on-shutdown.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
 
 from edge_agent.api.auth import auth_middleware
 from edge_agent.api.card_guard import card_number_middleware
 from edge_agent.api.errors import error_middleware
-from edge_agent.api.keys import RUNTIME_APP_KEY, RUNTIME_KEY
+from edge_agent.api.keys import LAN_URLS_KEY, RUNTIME_APP_KEY, RUNTIME_KEY
 from edge_agent.api.open_sockets import close_sockets_on_shutdown
 from edge_agent.api.routes import (
     boxoffice,
@@ -77,15 +77,19 @@ def create_app(
     return app
 
 
-def create_control_app(runtime_app: web.Application) -> web.Application:
+def create_control_app(
+    runtime_app: web.Application, lan_urls: Sequence[str] = ()
+) -> web.Application:
     """The operator's control API, served only on a 0600 Unix socket in the data dir.
 
     File permissions are its authentication: whoever can open the socket is the venue
     tech on the box (``edge-agent pair``). It never listens on a network interface.
+    ``lan_urls`` are the addresses the LAN API is bound to (``GET /control/addresses``).
     """
     app = web.Application(
         middlewares=[error_middleware, card_number_middleware], client_max_size=16384
     )
     app[RUNTIME_APP_KEY] = runtime_app
+    app[LAN_URLS_KEY] = list(lan_urls)
     app.add_routes(control.routes)
     return app

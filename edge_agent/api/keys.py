@@ -10,6 +10,9 @@ from edge_agent.runtime import AgentRuntime
 RUNTIME_KEY = web.AppKey("runtime", AgentRuntime)
 #: On the control app: the LAN app whose runtime it administers.
 RUNTIME_APP_KEY = web.AppKey("runtime_app", web.Application)
+#: On the control app: the URLs the LAN API is bound to, as bound (a configured port 0
+#: is the port the system chose), for ``edge-agent pair`` to print.
+LAN_URLS_KEY = web.AppKey("lan_urls", list[str])
 #: Set on each authenticated request by the auth middleware.
 DEVICE_KEY = web.RequestKey("device", Device)
 

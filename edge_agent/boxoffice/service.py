@@ -82,7 +82,7 @@ class BoxOffice:
         return FiguresSubscription(self._listeners)
 
     def note_scan(self, result: ScanResult) -> None:
-        """The gate stats hook: an admission changes ``scanned``."""
+        """Subscribed to the scan pipeline: an admission changes ``scanned``."""
         d = result.decision
         if result.recorded and self._admitted.note(d.ticket_type, d.outcome, d.reason):
             self._listeners.changed()

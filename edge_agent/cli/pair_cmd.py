@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from edge_agent.cli.control_client import control_call
 from edge_agent.config.loading import load_config
@@ -28,6 +29,8 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
 
 def cmd_pair(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    # Asked first: if the agent is not running, no code is made.
+    urls = control_call(config.control_socket, "GET", "/control/addresses")["urls"]
     answer = control_call(
         config.control_socket,
         "POST",
@@ -37,14 +40,24 @@ def cmd_pair(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(answer))
         return 0
-    host = config.api.listen[0]
     print(f"Pairing code: {answer['code']}")
     print(f"  role {answer['role']}, valid until {answer['expires_at']}, works once")
-    print(
-        f"On the device: POST http://{host}:{config.api.port}/api/v1/pair "
-        f'with {{"code": "{answer["code"]}", "name": "..."}} — the answer holds its token.'
-    )
+    body = f'{{"code": "{answer["code"]}", "name": "..."}}'
+    targets = [f"{url}/api/v1/pair" for url in device_urls(urls)] or ["/api/v1/pair"]
+    print(f"On the device: POST {' or '.join(targets)} with {body} — the answer holds its token.")
     return 0
+
+
+def device_urls(bound: list[str]) -> list[str]:
+    """The bound URLs as a device would use them: a wildcard address ("0.0.0.0", "::")
+    is not one a device can reach, so it is named for what it stands for."""
+    out = []
+    for url in bound:
+        parts = urlsplit(url)
+        if parts.hostname in ("0.0.0.0", "::"):  # noqa: S104 - a bound address, compared
+            url = f"{parts.scheme}://<this box's address>:{parts.port}"
+        out.append(url)
+    return out
 
 
 def cmd_devices(args: argparse.Namespace) -> int:

@@ -90,13 +90,16 @@ async def start_agent(config: Config) -> RunningAgent:
     app = create_app(config)
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5.0)
     await runner.setup()
-    control = web.AppRunner(create_control_app(app), handle_signals=False, access_log=None)
+    control: web.AppRunner | None = None
     try:
         urls: list[str] = []
         for host in config.api.listen:
             site = web.TCPSite(runner, host, config.api.port, reuse_address=True)
             await site.start()
             urls.extend(_bound_urls(site))
+        control = web.AppRunner(
+            create_control_app(app, urls), handle_signals=False, access_log=None
+        )
         await control.setup()
         sock_path = config.control_socket
         with contextlib.suppress(FileNotFoundError):
@@ -112,7 +115,8 @@ async def start_agent(config: Config) -> RunningAgent:
 
             announcer = await Announcer.start(config, urls)
     except BaseException:
-        await control.cleanup()
+        if control is not None:
+            await control.cleanup()
         await runner.cleanup()
         raise
     return RunningAgent(runner, control, urls, sock_path, announcer)

@@ -102,7 +102,8 @@ def _judge_state(
 ) -> Decision:
     if direction is Direction.IN and state.event_cancelled():
         # Exits stay possible: people inside a cancelled event must be able to leave.
-        return _refuse(ReasonCode.CANCELLED, direction, kind, ticket)
+        # Its own reason: the ledger must tell a cancelled event from a cancelled ticket.
+        return _refuse(ReasonCode.EVENT_CANCELLED, direction, kind, ticket)
     revoked = state.revocation(ticket.ticket_id)
     if revoked is not None:
         return _refuse(revoked.reason, direction, kind, ticket)
@@ -140,24 +141,10 @@ def next_admission(
     """The ticket's admission state after a decision (unchanged for refusals)."""
     if decision.outcome is Outcome.ADMIT:
         if previous is None:
-            return AdmissionRecord(True, at_ms, gate_name, at_ms, gate_name, 1)
-        return AdmissionRecord(
-            True,
-            previous.first_admit_ms,
-            previous.first_gate,
-            at_ms,
-            gate_name,
-            previous.entries + 1,
-        )
+            return AdmissionRecord.first(at_ms, gate_name)
+        return previous.entered(at_ms, gate_name)
     if decision.outcome is Outcome.EXIT and previous is not None:
-        return AdmissionRecord(
-            False,
-            previous.first_admit_ms,
-            previous.first_gate,
-            at_ms,
-            gate_name,
-            previous.entries,
-        )
+        return previous.left(at_ms, gate_name)
     return previous
 
 

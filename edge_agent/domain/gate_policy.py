@@ -23,9 +23,13 @@ class GatePolicy:
     display_tz: tzinfo
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AdmissionRecord:
-    """Where a ticket stands: admitted before, and whether it is inside now."""
+    """Where a ticket stands: admitted before, and whether it is inside now.
+
+    Keyword-only: two (time, gate) pairs of the same types sit side by side, and a
+    positional call that swapped them would still type-check.
+    """
 
     inside: bool
     first_admit_ms: int
@@ -33,6 +37,40 @@ class AdmissionRecord:
     last_ms: int
     last_gate: str
     entries: int
+
+    @classmethod
+    def first(cls, at_ms: int, gate: str) -> AdmissionRecord:
+        """A ticket's first admission."""
+        return cls(
+            inside=True,
+            first_admit_ms=at_ms,
+            first_gate=gate,
+            last_ms=at_ms,
+            last_gate=gate,
+            entries=1,
+        )
+
+    def entered(self, at_ms: int, gate: str) -> AdmissionRecord:
+        """This ticket admitted again (a re-entry, or a supervisor's check-in)."""
+        return AdmissionRecord(
+            inside=True,
+            first_admit_ms=self.first_admit_ms,
+            first_gate=self.first_gate,
+            last_ms=at_ms,
+            last_gate=gate,
+            entries=self.entries + 1,
+        )
+
+    def left(self, at_ms: int, gate: str) -> AdmissionRecord:
+        """This ticket's holder went out."""
+        return AdmissionRecord(
+            inside=False,
+            first_admit_ms=self.first_admit_ms,
+            first_gate=self.first_gate,
+            last_ms=at_ms,
+            last_gate=gate,
+            entries=self.entries,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,8 @@ class ReasonCode(StrEnum):
     UNKNOWN_CODE = "unknown_code"
     NOT_INSIDE = "not_inside"  # exit scan of a ticket that is not in
     EXIT_NOT_ALLOWED = "exit_not_allowed"  # exit scans switched off at this gate
+    # the event's state
+    EVENT_CANCELLED = "event_cancelled"  # the platform cancelled the whole event (entries)
     # the agent itself
     NOT_RECORDED = "not_recorded"  # the ledger could not make the row durable
     # a person, not a code
@@ -91,6 +93,7 @@ STAFF_MESSAGES: dict[ReasonCode, str] = {
     ReasonCode.UNKNOWN_CODE: "Unknown code — not in this event's list",
     ReasonCode.NOT_INSIDE: "Not checked in — cannot exit",
     ReasonCode.EXIT_NOT_ALLOWED: "Exit scans are off at this gate",
+    ReasonCode.EVENT_CANCELLED: "Event cancelled — no entry",
     ReasonCode.NOT_RECORDED: "NOT RECORDED — system problem, scan again",
     ReasonCode.MANUAL_OVERRIDE: "Manual override by a supervisor",
 }

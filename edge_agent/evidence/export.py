@@ -20,7 +20,8 @@ from edge_agent.config.key_files import KeyFile, read_json_file
 from edge_agent.config.sections import Config
 from edge_agent.evidence.core.canonical import PackSignature, canonical_json, sign_pack
 from edge_agent.evidence.core.checkpoint import Checkpoint, sign_checkpoint
-from edge_agent.evidence.core.pack import (
+from edge_agent.evidence.core.pack import build_pack, plan_segments
+from edge_agent.evidence.core.pack_input import (
     AgentEvidence,
     Assembler,
     EventFacts,
@@ -28,8 +29,6 @@ from edge_agent.evidence.core.pack import (
     PackInput,
     Segment,
     TicketInfo,
-    build_pack,
-    plan_segments,
 )
 from edge_agent.evidence.core.sale_entry import SaleRow
 from edge_agent.ledger.chain_checkpoints import (

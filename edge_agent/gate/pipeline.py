@@ -16,17 +16,18 @@ from typing import NamedTuple
 
 from edge_agent.domain.credential import Credential
 from edge_agent.domain.decide import Decision, already_admitted, decide, next_admission
-from edge_agent.domain.gate_policy import GatePolicy
+from edge_agent.domain.gate_policy import AdmissionRecord, GatePolicy
 from edge_agent.domain.override import override_decision
 from edge_agent.domain.reasons import STAFF_MESSAGES, Direction, Outcome, ReasonCode
 from edge_agent.domain.trusted_key import Keyring
 from edge_agent.domain.verification import code_sha256, read_credential
 from edge_agent.errors import GatehouseError, LedgerError
 from edge_agent.gate.claims import AdmissionClaimer
+from edge_agent.gate.scan_listeners import ScanListener, ScanListeners
 from edge_agent.gate.state import GateState
 from edge_agent.gate.stats import GateStats
 from edge_agent.ids import uuid7
-from edge_agent.ledger.records import ScanRow, StoredScan
+from edge_agent.ledger.records import ScanRow
 from edge_agent.ledger.writer import LedgerWriter
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,12 @@ class ScanPipeline:
         self._writer = writer
         self._claimer = claimer
         self._clock_ms = clock_ms
+        self._listeners = ScanListeners()
+
+    def subscribe(self, listener: ScanListener) -> Callable[[], None]:
+        """Call ``listener`` with every judged scan and override (recorded or
+        ``not_recorded``), after it is counted; returns the function that unsubscribes."""
+        return self._listeners.add(listener)
 
     def replace_keyring(self, keyring: Keyring) -> None:
         """Judge from now on with ``keyring``; cached reads of the old one are dropped
@@ -139,52 +146,18 @@ class ScanPipeline:
                 winner = claim.winner or proposed
                 self.state.set_admission(ticket_id, winner)
                 decision = already_admitted(decision, winner, self.policy)
-        # StrEnum members are str already: no .value lookups on the hot path
-        row = ScanRow(
-            scan_id=uuid7(at_ms),
-            at_ms=at_ms,
-            gate=self.policy.gate_id,
-            lane=lane,
-            device_id=device_id,
-            device_kind=device_kind,
-            direction=direction,
-            credential_kind=decision.credential_kind,
-            event_id=decision.event_id,
-            ticket_id=ticket_id,
-            ticket_type=decision.ticket_type,
-            key_id=decision.key_id,
-            code_sha256=code_hash,
-            outcome=decision.outcome,
-            reason=decision.reason,
-            manifest_at_ms=self.state.manifest_at_ms,
+        result = await self._record(
+            decision, previous, at_ms, lane, device_id, device_kind, code_hash, confirmed
         )
-        try:
-            stored: StoredScan = await self._writer.submit_scan(row)
-        except LedgerError as exc:
-            if decision.lets_through and ticket_id is not None:
-                self.state.set_admission(ticket_id, previous)
-            log.error("scan not recorded: %s", exc)
-            failed = decision._replace(
-                outcome=Outcome.REFUSE,
-                reason=ReasonCode.NOT_RECORDED,
-                message=STAFF_MESSAGES[ReasonCode.NOT_RECORDED],
-                previous=None,
-            )
-            result = ScanResult(failed, row.scan_id, at_ms, row.gate, lane, device_id, None)
-            self.stats.record(result)
-            return result
-        result = ScanResult(
-            decision, row.scan_id, at_ms, row.gate, lane, device_id, stored.seq, confirmed
-        )
-        self.stats.record(result)
-        if log.isEnabledFor(logging.DEBUG):  # never the code itself: only its hash prefix
+        if result.seq is not None and log.isEnabledFor(logging.DEBUG):
+            # never the code itself: only its hash prefix
             log.debug(
                 "scan",
                 extra={
-                    "seq": stored.seq,
+                    "seq": result.seq,
                     "lane": lane,
-                    "outcome": row.outcome,
-                    "reason": row.reason,
+                    "outcome": decision.outcome,
+                    "reason": decision.reason,
                     "ticket_id": ticket_id,
                     "code_sha256": code_hash[:12],
                 },
@@ -222,45 +195,78 @@ class ScanPipeline:
         assert proposed is not None
         self.state.set_admission(ticket_id, proposed)
         claim = await self._claimer.claim(ticket_id, previous, proposed)
+        # no code was scanned: no key id, an empty code hash
+        result = await self._record(
+            decision, previous, at_ms, lane, device_id, "manual", "", claim.confirmed,
+            override=(operator, reason),
+        )  # fmt: skip
+        if result.seq is not None:
+            log.info(
+                "manual override",
+                extra={"seq": result.seq, "ticket_id": ticket_id, "outcome": decision.outcome},
+            )
+        return result
+
+    async def _record(
+        self,
+        decision: Decision,
+        previous: AdmissionRecord | None,
+        at_ms: int,
+        lane: str,
+        device_id: str,
+        device_kind: str,
+        code_sha256: str,
+        confirmed: bool,
+        override: tuple[str, str] | None = None,
+    ) -> ScanResult:
+        """Build the ledger row of ``decision``, hand it to the writer and wait until it
+        is durable: the one path from a verdict to a result, so a scan and a manual
+        override (``override`` = operator, reason) are recorded and fail alike.
+
+        On a ledger failure the admission index gets ``previous`` back (the verdict
+        changed it before the row was written) and the verdict becomes ``not_recorded``
+        with ``seq`` ``None``: never green for a row the ledger does not hold.
+        """
+        operator, why = override if override is not None else (None, None)
+        ticket_id = decision.ticket_id
+        # StrEnum members are str already: no .value lookups on the hot path
         row = ScanRow(
             scan_id=uuid7(at_ms),
             at_ms=at_ms,
             gate=self.policy.gate_id,
             lane=lane,
             device_id=device_id,
-            device_kind="manual",
-            direction=direction,
+            device_kind=device_kind,
+            direction=decision.direction,
             credential_kind=decision.credential_kind,
-            event_id=event_id,
+            event_id=decision.event_id,
             ticket_id=ticket_id,
-            ticket_type=ticket_type,
-            key_id=None,
-            code_sha256="",  # no code was scanned
+            ticket_type=decision.ticket_type,
+            key_id=decision.key_id,
+            code_sha256=code_sha256,
             outcome=decision.outcome,
             reason=decision.reason,
             override_operator=operator,
-            override_reason=reason,
+            override_reason=why,
             manifest_at_ms=self.state.manifest_at_ms,
         )
         try:
             stored = await self._writer.submit_scan(row)
         except LedgerError as exc:
-            self.state.set_admission(ticket_id, previous)
-            log.error("override not recorded: %s", exc)
+            if decision.lets_through and ticket_id is not None:
+                self.state.set_admission(ticket_id, previous)
+            log.error("%s not recorded: %s", "override" if override else "scan", exc)
             failed = decision._replace(
                 outcome=Outcome.REFUSE,
                 reason=ReasonCode.NOT_RECORDED,
                 message=STAFF_MESSAGES[ReasonCode.NOT_RECORDED],
+                previous=None,
             )
             result = ScanResult(failed, row.scan_id, at_ms, row.gate, lane, device_id, None)
-            self.stats.record(result)
-            return result
-        result = ScanResult(
-            decision, row.scan_id, at_ms, row.gate, lane, device_id, stored.seq, claim.confirmed
-        )
+        else:
+            result = ScanResult(
+                decision, row.scan_id, at_ms, row.gate, lane, device_id, stored.seq, confirmed
+            )
         self.stats.record(result)
-        log.info(
-            "manual override",
-            extra={"seq": stored.seq, "ticket_id": ticket_id, "outcome": row.outcome},
-        )
+        self._listeners.notify(result)
         return result

@@ -98,15 +98,12 @@ class GateState:
             n += 1
             prev = index.get(ticket_id)
             if outcome == admit:
-                if prev is None:
-                    index[ticket_id] = AdmissionRecord(True, at_ms, gate, at_ms, gate, 1)
-                else:
-                    index[ticket_id] = AdmissionRecord(
-                        True, prev.first_admit_ms, prev.first_gate, at_ms, gate, prev.entries + 1
-                    )
-            elif outcome == leave and prev is not None:
-                index[ticket_id] = AdmissionRecord(
-                    False, prev.first_admit_ms, prev.first_gate, at_ms, gate, prev.entries
+                index[ticket_id] = (
+                    AdmissionRecord.first(at_ms, gate)
+                    if prev is None
+                    else prev.entered(at_ms, gate)
                 )
+            elif outcome == leave and prev is not None:
+                index[ticket_id] = prev.left(at_ms, gate)
         self._admissions = index
         return n

@@ -1,11 +1,10 @@
 """Live counters for status pages: verdicts by outcome, reason, lane and device, the
-scans of the last minute, the last few scans."""
+scans of the last minute, the last few scans. Counting only: parts that want to hear
+of each scan subscribe to the pipeline (``scan_listeners``)."""
 
 from __future__ import annotations
 
-import logging
 from collections import Counter, deque
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -13,8 +12,6 @@ if TYPE_CHECKING:
 
 #: Scans per minute are counted in one-second buckets over this many seconds.
 _RATE_WINDOW_S = 60
-
-log = logging.getLogger(__name__)
 
 
 class GateStats:
@@ -28,9 +25,6 @@ class GateStats:
         self._recent: deque[ScanResult] = deque(maxlen=recent)
         # (second, count) of the last minute, oldest first: O(1) per scan, no timers
         self._seconds: deque[list[int]] = deque()
-        #: Called with every judged scan after it is counted (the box office's live
-        #: figures count admissions per ticket type). Must be quick; never raises here.
-        self.listeners: list[Callable[[ScanResult], None]] = []
 
     def record(self, result: ScanResult) -> None:
         d = result.decision
@@ -54,11 +48,6 @@ class GateStats:
             self._seconds.append([second, 1])
             while self._seconds[0][0] <= second - _RATE_WINDOW_S:
                 self._seconds.popleft()
-        for listener in self.listeners:
-            try:
-                listener(result)
-            except Exception:
-                log.exception("a scan listener failed")
 
     @property
     def total(self) -> int:

@@ -47,6 +47,22 @@ _ScanItem = tuple[ScanRow, "asyncio.Future[StoredScan]"]
 _OpItem = tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]"]
 
 
+def _fail_all(
+    scans: Sequence[_ScanItem],
+    ops: Sequence[_OpItem],
+    kind: type[LedgerError],
+    message: str,
+) -> None:
+    """Fail every future of ``scans`` and ``ops`` not yet done, each with its own
+    ``kind(message)`` (one exception object per future: a shared one would collect
+    every awaiter's traceback)."""
+    futures: list[asyncio.Future[Any]] = [fut for _, fut in scans]
+    futures.extend(fut for _, fut in ops)
+    for fut in futures:
+        if not fut.done():
+            fut.set_exception(kind(message))
+
+
 class _Batch:
     """What one committed transaction produced, handed from the thread back to the loop."""
 
@@ -149,10 +165,6 @@ class LedgerWriter:
         self._wakeup.set()
         return fut
 
-    async def append_scan(self, row: ScanRow) -> StoredScan:
-        """``submit_scan`` and wait until the row is durable."""
-        return await self.submit_scan(row)
-
     async def execute(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(conn)`` in the writer thread inside the next group-commit transaction.
 
@@ -196,7 +208,7 @@ class LedgerWriter:
             # Cancelled or a bug: nothing queued may wait forever for a verdict.
             self._closing = True
             why = "cancelled" if isinstance(exc, asyncio.CancelledError) else repr(exc)
-            self._fail_queued(LedgerError, f"ledger writer for {self._path} stopped ({why})")
+            self._fail_queued(f"ledger writer for {self._path} stopped ({why})")
             raise
 
     async def _commit(self, scans: list[_ScanItem], ops: list[_OpItem]) -> None:
@@ -204,21 +216,10 @@ class LedgerWriter:
             batch = await self._loop.run_in_executor(self._executor, self._write_batch, scans, ops)
         except LedgerWriteFailed as exc:
             log.error("ledger batch failed: %s", exc)
-            message = str(exc)
-            for _, fut in scans:
-                if not fut.done():
-                    fut.set_exception(LedgerWriteFailed(message))
-            for _, op_fut in ops:
-                if not op_fut.done():
-                    op_fut.set_exception(LedgerWriteFailed(message))
+            _fail_all(scans, ops, LedgerWriteFailed, str(exc))
             return
         except BaseException:
-            for _, fut in scans:
-                if not fut.done():
-                    fut.set_exception(LedgerError("ledger writer stopped mid-batch"))
-            for _, op_fut in ops:
-                if not op_fut.done():
-                    op_fut.set_exception(LedgerError("ledger writer stopped mid-batch"))
+            _fail_all(scans, ops, LedgerError, "ledger writer stopped mid-batch")
             raise
         self._head_seq = batch.head_seq
         self._head_chain = batch.head_chain
@@ -243,15 +244,11 @@ class LedgerWriter:
             else:
                 op_fut.set_exception(value)
 
-    def _fail_queued(self, kind: type[LedgerError], message: str) -> None:
+    def _fail_queued(self, message: str) -> None:
+        """Fail everything still queued (the writer stopped or closed)."""
         scans, self._scans = self._scans, []
         ops, self._ops = self._ops, []
-        for _, fut in scans:
-            if not fut.done():
-                fut.set_exception(kind(message))
-        for _, op_fut in ops:
-            if not op_fut.done():
-                op_fut.set_exception(kind(message))
+        _fail_all(scans, ops, LedgerError, message)
 
     # ------------------------------------------------------------ the writer thread
 
@@ -356,7 +353,7 @@ class LedgerWriter:
                     log.error("ledger writer task had failed: %r", self._task.exception())
         finally:
             self._closed = True
-            self._fail_queued(LedgerError, f"ledger writer for {self._path} closed")
+            self._fail_queued(f"ledger writer for {self._path} closed")
             try:
                 await self._checkpointer.close()
                 await self._loop.run_in_executor(self._executor, self._close_connection)

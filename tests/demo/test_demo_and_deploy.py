@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import configparser
+import os
 import re
 import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,6 +54,9 @@ def test_demo_runs_end_to_end_and_leaves_a_verified_ledger(tmp_path: Path) -> No
         "not_inside",
     ):
         assert f" {reason} " in text, f"the demo never showed {reason}"
+    # a scan labelled "repeat" is of a code inside: the gate refuses it
+    repeats = [line.split() for line in text.splitlines() if " repeat " in line]
+    assert repeats and all(r[2:4] == ["REFUSE", "already_admitted"] for r in repeats), repeats
     # the camera lane: rendered tickets replayed through the real camera decode path
     camera = [line for line in text.splitlines() if line.startswith(" cam ")]
     assert [line.split()[3] for line in camera] == [
@@ -109,3 +116,42 @@ def test_systemd_unit_runs_real_commands_unprivileged() -> None:
         args = parser.parse_args(argv[1:])  # the unit's command line is one the CLI takes
         assert args.command in ("run", "check")
         assert str(args.config) == "/etc/gatehouse/config.toml"
+
+
+def _system_packages_asked_for(tmp_path: Path, *args: str) -> list[str]:
+    """Run ensure-system-deps.sh where chromium is missing and apt-get is a fake that
+    notes what it is asked to install (nothing is installed)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(parents=True)
+    asked = tmp_path / "asked.txt"
+    for name in ("grep", "id", "gcc"):
+        if found := shutil.which(name):
+            (bin_dir / name).symlink_to(found)
+    (bin_dir / "python3").symlink_to(sys.executable)
+    (bin_dir / "apt-get").write_text(f'#!/bin/sh\necho "$@" >> {asked}\n')
+    (bin_dir / "sudo").write_text('#!/bin/sh\nexec "$@"\n')
+    for fake in ("apt-get", "sudo"):
+        (bin_dir / fake).chmod(0o755)
+    script = ROOT / "scripts" / "ensure-system-deps.sh"
+    done = subprocess.run(
+        ["/bin/bash", str(script), *args],
+        env={**os.environ, "PATH": str(bin_dir)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = asked.read_text().splitlines() if asked.exists() else []
+    return [word for line in lines if "install" in line for word in line.split()]
+
+
+def test_only_the_tests_install_a_browser(tmp_path: Path) -> None:
+    """make demo / make venv need no chromium (it drags in ImageMagick, avahi, ...);
+    make test asks for it, for the browser tests."""
+    assert "chromium" not in _system_packages_asked_for(tmp_path / "venv")
+    assert "chromium" in _system_packages_asked_for(tmp_path / "test", "--with-browser")
+    makefile = (ROOT / "Makefile").read_text()
+    test_recipe = makefile.split("\ntest: venv\n", 1)[1].split("\n\n", 1)[0]
+    assert "ensure-system-deps.sh --with-browser" in test_recipe
+    stamp_recipe = makefile.split("\n$(STAMP):", 1)[1].split("\n\n", 1)[0]
+    assert "ensure-system-deps.sh\n" in stamp_recipe  # venv (and so demo): no browser

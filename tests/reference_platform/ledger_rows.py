@@ -25,7 +25,7 @@ async def ledger_rows(
     """Append ``count`` rows (``make(i)`` for i = 1..count) and return them for upload."""
     writer = await LedgerWriter.open(path, agent_id)
     try:
-        await asyncio.gather(*(writer.append_scan(make(i)) for i in range(1, count + 1)))
+        await asyncio.gather(*(writer.submit_scan(make(i)) for i in range(1, count + 1)))
     finally:
         await writer.close()
     conn = open_read_connection(path)

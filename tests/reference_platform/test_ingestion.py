@@ -237,3 +237,18 @@ async def test_the_platform_stores_extensions_and_recomputes_their_chain(
         assert status == 200 and answer["stored_through_seq"] == 6
     kept = await platform.admin.stored_rows("gate-a", limit=100)
     assert [k["row"] for k in kept] == rows
+
+
+async def test_a_cancelled_event_and_a_cancelled_ticket_arrive_as_two_reasons(
+    platform: PlatformFixture, token: str, tmp_path: Path
+) -> None:
+    reasons = {1: "event_cancelled", 2: "cancelled"}
+    rows = await ledger_rows(
+        tmp_path / "gate-a.sqlite3",
+        "gate-a",
+        2,
+        lambda i: scan_row(i, outcome="refuse", reason=reasons[i]),
+    )
+    async with aiohttp.ClientSession() as session:
+        assert (await upload(session, platform, token, "gate-a", rows))[0] == 200
+    assert [k["row"]["reason"] for k in await stored(platform)] == list(reasons.values())

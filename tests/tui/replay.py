@@ -11,6 +11,27 @@ import copy
 from typing import Any
 
 from tui.client import JsonDoc
+from tui.documents.boxoffice import (
+    Figures,
+    LeaseTaken,
+    Printed,
+    Sale,
+    Sales,
+    SeatsReturned,
+    Session,
+    TillClosed,
+)
+from tui.documents.status import Conflicts, Status, SyncNowAnswer
+from tui.documents.tickets import (
+    Devices,
+    EvidenceAnswer,
+    Paired,
+    PairingCode,
+    Revoked,
+    TicketDetail,
+    TicketsFound,
+    Verdict,
+)
 
 URL = "http://gate-3.local:8443"
 T0 = 1_798_750_000_000  # 2026-12-31 20:46:40 UTC, in ms
@@ -250,7 +271,8 @@ RECEIPT = _sale(5, "cash", 2)
 
 
 class ReplayAgent:
-    """``AgentApi`` answering with the fixed documents above (no network)."""
+    """``AgentApi`` answering with the fixed documents above (no network), read into the
+    TUI's typed documents exactly as the real client reads the agent's JSON."""
 
     url = URL
 
@@ -260,64 +282,65 @@ class ReplayAgent:
     def set_token(self, token: str | None) -> None:
         self.token = token
 
-    async def pair(self, code: str, name: str) -> JsonDoc:
-        return {"device_id": DEV_SAM, "role": "supervisor", "name": name, "token": "gh_x"}
+    async def pair(self, code: str, name: str) -> Paired:
+        doc = {"device_id": DEV_SAM, "role": "supervisor", "name": name, "token": "gh_x"}
+        return Paired.from_json(doc)
 
-    async def status(self) -> JsonDoc:
-        return copy.deepcopy(STATUS)
+    async def status(self) -> Status:
+        return Status.from_json(copy.deepcopy(STATUS))
 
-    async def find_tickets(self, query: str) -> JsonDoc:
-        return {"query": query, "tickets": copy.deepcopy(TICKETS), "limit": 50}
+    async def find_tickets(self, query: str) -> TicketsFound:
+        return TicketsFound.from_json({"query": query, "tickets": TICKETS, "limit": 50})
 
-    async def ticket(self, ticket_id: str) -> JsonDoc:
-        return copy.deepcopy(TICKET_DETAIL)
+    async def ticket(self, ticket_id: str) -> TicketDetail:
+        return TicketDetail.from_json(TICKET_DETAIL)
 
-    async def override(self, ticket_id: str, direction: str, reason: str) -> JsonDoc:
+    async def override(self, ticket_id: str, direction: str, reason: str) -> Verdict:
         raise NotImplementedError("snapshots do not override")
 
-    async def evidence(self, ticket_id: str) -> JsonDoc:
+    async def evidence(self, ticket_id: str) -> EvidenceAnswer:
         raise NotImplementedError("snapshots do not fetch evidence packs")
 
-    async def devices(self) -> JsonDoc:
-        return copy.deepcopy(DEVICES)
+    async def devices(self) -> Devices:
+        return Devices.from_json(DEVICES)
 
-    async def pairing_code(self, role: str, name: str) -> JsonDoc:
-        return dict(PAIRING_CODE, role=role, name=name)
+    async def pairing_code(self, role: str, name: str) -> PairingCode:
+        return PairingCode.from_json(dict(PAIRING_CODE, role=role, name=name))
 
-    async def revoke_device(self, device_id: str) -> JsonDoc:
+    async def revoke_device(self, device_id: str) -> Revoked:
         raise NotImplementedError("snapshots do not revoke")
 
-    async def sync_now(self) -> JsonDoc:
-        return {"completed": True, "sync": copy.deepcopy(STATUS["sync"])}
+    async def sync_now(self) -> SyncNowAnswer:
+        return SyncNowAnswer.from_json({"completed": True, "sync": STATUS["sync"]})
 
-    async def conflicts(self) -> JsonDoc:
-        return copy.deepcopy(CONFLICTS)
+    async def conflicts(self) -> Conflicts:
+        return Conflicts.from_json(CONFLICTS)
 
-    async def boxoffice(self) -> JsonDoc:
-        return copy.deepcopy(BOXOFFICE)
+    async def boxoffice(self) -> Figures:
+        return Figures.from_json(BOXOFFICE)
 
-    async def open_session(self, operator: str, float_cents: int) -> JsonDoc:
-        return dict(SESSION, operator=operator, float_cents=float_cents)
+    async def open_session(self, operator: str, float_cents: int) -> Session:
+        return Session.from_json(dict(SESSION, operator=operator, float_cents=float_cents))
 
-    async def close_session(self, counted_cents: int) -> JsonDoc:
+    async def close_session(self, counted_cents: int) -> TillClosed:
         raise NotImplementedError("snapshots do not close the till")
 
-    async def sell(self, body: JsonDoc) -> JsonDoc:
-        return copy.deepcopy(RECEIPT)
+    async def sell(self, body: JsonDoc) -> Sale:
+        return Sale.from_json(RECEIPT)
 
-    async def sales(self, limit: int = 20) -> JsonDoc:
-        return {"sales": copy.deepcopy(SALES[:limit])}
+    async def sales(self, limit: int = 20) -> Sales:
+        return Sales.from_json({"sales": SALES[:limit]})
 
-    async def void_sale(self, sale_id: str, reason: str) -> JsonDoc:
+    async def void_sale(self, sale_id: str, reason: str) -> Sale:
         raise NotImplementedError("snapshots do not void")
 
-    async def print_sale(self, sale_id: str) -> JsonDoc:
+    async def print_sale(self, sale_id: str) -> Printed:
         raise NotImplementedError("snapshots do not print")
 
-    async def take_lease(self, ticket_type: int, count: int) -> JsonDoc:
+    async def take_lease(self, ticket_type: int, count: int) -> LeaseTaken:
         raise NotImplementedError("snapshots do not lease")
 
-    async def return_lease(self, lease_id: str) -> JsonDoc:
+    async def return_lease(self, lease_id: str) -> SeatsReturned:
         raise NotImplementedError("snapshots do not return leases")
 
     async def close(self) -> None:

@@ -14,6 +14,7 @@ import segno
 
 from tests.tui.replay import STATUS
 from tui.alerts import alerts_from_status
+from tui.documents.status import Status
 from tui.errors import TokenFileError
 from tui.formatting import age_text, size_text, verdict_label
 from tui.qr import pairing_url, qr_lines
@@ -28,7 +29,7 @@ def healthy() -> dict[str, Any]:
 
 
 def lines(doc: dict[str, Any]) -> list[str]:
-    return [a.line for a in alerts_from_status(doc)]
+    return [a.line for a in alerts_from_status(Status.from_json(doc))]
 
 
 def test_a_healthy_agent_has_no_alerts() -> None:
@@ -70,7 +71,7 @@ def test_errors_come_first_and_sync_off_is_not_an_alert() -> None:
     doc = healthy()
     doc["sync"]["clock"]["offset_ms"] = 9000
     doc["scans"]["not_recorded"] = 1
-    assert [a.level for a in alerts_from_status(doc)] == ["error", "warning"]
+    assert [a.level for a in alerts_from_status(Status.from_json(doc))] == ["error", "warning"]
     assert lines({"sync": {"enabled": False, "event": None}}) == []
 
 

@@ -14,7 +14,7 @@ from tui.sale_form import (
     payment_body,
 )
 
-TYPES = [{"ticket_type": 1, "price_cents": 4500}, {"ticket_type": 2, "price_cents": 1250}]
+PRICES = {1: 4500, 2: 1250}
 
 
 @pytest.mark.parametrize(
@@ -43,7 +43,7 @@ def test_cart_never_goes_beyond_what_is_sellable_or_below_zero() -> None:
     assert cart.add(2, -1, sellable=9) == 0
     assert cart.add(2, 3, sellable=9) == 3
     assert cart.items() == [{"ticket_type": 1, "quantity": 2}, {"ticket_type": 2, "quantity": 3}]
-    assert cart.total_cents(TYPES) == 2 * 4500 + 3 * 1250
+    assert cart.total_cents(PRICES) == 2 * 4500 + 3 * 1250
     assert cart.add(1, -2, sellable=2) == 0
     assert cart.items() == [{"ticket_type": 2, "quantity": 3}]
 

@@ -4,13 +4,15 @@ verdicts with their reasons, sync state and alerts. Refreshed by the app's statu
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from datetime import tzinfo
 
 from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from tui.alerts import alerts_from_status
+from tui.documents.boxoffice import Figures
+from tui.documents.status import LaneStatus, Status, SyncStatus
 from tui.formatting import (
     age_since,
     age_text,
@@ -24,63 +26,54 @@ from tui.formatting import (
 from tui.screens.base import AgentScreen
 
 
-def summary_lines(doc: dict[str, Any], now_s: float, tz: Any) -> list[str]:
-    scans = doc.get("scans") or {}
-    by = scans.get("by_outcome") or {}
-    adm = doc.get("admissions") or {}
+def summary_lines(status: Status, now_s: float, tz: tzinfo) -> list[str]:
+    scans = status.scans
+    by = scans.by_outcome
     line1 = (
-        f"Scans/min {scans.get('last_minute', 0)} · total {scans.get('total', 0)} · "
-        f"✔ in {adm.get('tickets_admitted', 0)} (inside {adm.get('inside_now', 0)}) · "
+        f"Scans/min {scans.last_minute} · total {scans.total} · "
+        f"✔ in {status.tickets_admitted} (inside {status.inside_now}) · "
         f"✘ refused {by.get('refuse', 0)} · ↩ out {by.get('exit', 0)}"
     )
-    return [line1, sync_line(doc.get("sync") or {}, now_s, tz), site_line(doc)]
+    return [line1, sync_line(status.sync, now_s, tz), site_line(status)]
 
 
-def sync_line(sync: dict[str, Any], now_s: float, tz: Any) -> str:
-    if not sync.get("enabled"):
+def sync_line(sync: SyncStatus, now_s: float, tz: tzinfo) -> str:
+    if not sync.enabled:
         return "Sync: off (no platform configured): the gate uses its local manifest"
-    manifest = sync.get("manifest") or {}
-    depth = sum(int(b.get("depth", 0)) for b in (sync.get("outbox") or {}).values())
-    last = sync.get("last_success")
-    clock = sync.get("clock") or {}
-    offset = clock.get("offset_ms")
+    depth = sum(box.depth for box in sync.outbox.values())
+    offset = sync.clock_offset_ms
     offset_text = "?" if offset is None else f"{offset:+d} ms"
     return (
-        f"Sync: manifest {age_text(manifest.get('age_s'))} old · outbox {depth} · "
-        f"last ok {age_text(age_since(last, now_s))} ago · clock {offset_text}"
+        f"Sync: manifest {age_text(sync.manifest_age_s)} old · outbox {depth} · "
+        f"last ok {age_text(age_since(sync.last_success, now_s))} ago · clock {offset_text}"
     )
 
 
-def site_line(doc: dict[str, Any]) -> str:
-    event = (doc.get("sync") or {}).get("event") or {}
-    gate = doc.get("gate") or {}
-    disk = doc.get("disk") or {}
-    name = f" {event['name']}" if event.get("name") else ""
+def site_line(status: Status) -> str:
+    name = f" {status.sync.event_name}" if status.sync.event_name else ""
     return (
-        f"Event {(doc.get('event') or {}).get('event_id')}{name} · {gate.get('name', '?')} · "
-        f"disk {size_text(disk.get('data_dir_free_bytes'))} free · "
-        f"{(doc.get('devices') or {}).get('paired', 0)} devices"
+        f"Event {status.event_id}{name} · {status.gate_name} · "
+        f"disk {size_text(status.disk_free_bytes)} free · "
+        f"{status.devices_paired} devices"
     )
 
 
-def capacity_line(figures: dict[str, Any] | None) -> str:
+def capacity_line(figures: Figures | None) -> str:
     """ "Admitted / capacity: VIP 61/800 · Student 140/800" — per ticket type."""
     if not figures:
         return "Admitted / capacity: — (no box-office figures from this agent)"
     parts = [
-        f"{t.get('name') or t.get('ticket_type')} {t.get('scanned', 0)}/"
-        f"{t['capacity'] if t.get('capacity') is not None else '?'}"
-        for t in figures.get("ticket_types") or []
+        f"{t.label} {t.scanned}/{t.capacity if t.capacity is not None else '?'}"
+        for t in figures.ticket_types
     ]
     return "Admitted / capacity: " + (" · ".join(parts) or "no ticket types yet")
 
 
-def lane_state(lane: dict[str, Any]) -> str:
-    parts = []
-    for inp in lane.get("inputs", []):
-        ok = "ok" if inp.get("connected") else "UNPLUGGED"
-        parts.append(f"{inp.get('type', inp.get('kind', '?'))} {ok}")
-    return f"{lane.get('direction', '?')} · " + (", ".join(parts) or "no inputs")
+def lane_state(lane: LaneStatus) -> str:
+    parts = [
+        f"{p.type or p.kind or '?'} {'ok' if p.connected else 'UNPLUGGED'}" for p in lane.inputs
+    ]
+    return f"{lane.direction} · " + (", ".join(parts) or "no inputs")
 
 
 class DashboardScreen(AgentScreen):
@@ -103,43 +96,40 @@ class DashboardScreen(AgentScreen):
         recent.border_title = "Last verdicts"
         super().on_mount()
 
-    def show_status(self, doc: dict[str, Any]) -> None:
-        now_s = self.gh.clock()
-        lines = [*summary_lines(doc, now_s, self.tz), capacity_line(self.gh.figures)]
+    def show_status(self, status: Status) -> None:
+        lines = [*summary_lines(status, self.clock(), self.tz), capacity_line(self.figures)]
         self.query_one("#summary", Static).update("\n".join(lines))
-        alerts = alerts_from_status(doc)
+        alerts = alerts_from_status(status)
         box = self.query_one("#alerts", Static)
         box.update("\n".join(a.line for a in alerts) if alerts else "No alerts")
         box.set_class(any(a.level == "error" for a in alerts), "-error")
         box.set_class(bool(alerts), "-some")
-        self._fill_lanes(doc)
-        self._fill_recent(doc)
+        self._fill_lanes(status)
+        self._fill_recent(status)
 
-    def _fill_lanes(self, doc: dict[str, Any]) -> None:
+    def _fill_lanes(self, status: Status) -> None:
         table = self.query_one("#lanes", DataTable)
         table.clear()
-        by_lane = (doc.get("scans") or {}).get("by_lane") or {}
-        seen = set()
-        for lane in doc.get("lanes") or []:
-            seen.add(lane.get("id"))
+        by_lane = status.scans.by_lane
+        for lane in status.lanes:
             table.add_row(
-                f"lane {lane.get('id')}", lane_state(lane), counts_text(by_lane.get(lane["id"], {}))
+                f"lane {lane.id}", lane_state(lane), counts_text(by_lane.get(lane.id, {}))
             )
+        seen = {lane.id for lane in status.lanes}
         for lane_id, counts in sorted(by_lane.items()):
             if lane_id not in seen:
                 table.add_row(f"lane {lane_id}", "API scans", counts_text(counts))
-        for dev in (doc.get("scans") or {}).get("by_device") or []:
-            table.add_row(f"  {dev.get('name')}", "device", counts_text(dev.get("by_outcome", {})))
+        for dev in status.scans.by_device:
+            table.add_row(f"  {dev.name}", "device", counts_text(dev.by_outcome))
 
-    def _fill_recent(self, doc: dict[str, Any]) -> None:
+    def _fill_recent(self, status: Status) -> None:
         table = self.query_one("#recent", DataTable)
         table.clear()
-        for r in (doc.get("scans") or {}).get("recent") or []:
-            outcome = str(r.get("outcome", ""))
+        for r in status.scans.recent:
             table.add_row(
-                ms_clock_text(r.get("at_ms"), self.tz),
-                Text(verdict_label(outcome), style=verdict_style(outcome)),
-                str(r.get("lane", "")),
-                short_id(r.get("ticket_id")),
-                f"{r.get('reason')}: {r.get('message')}",
+                ms_clock_text(r.at_ms, self.tz),
+                Text(verdict_label(r.outcome), style=verdict_style(r.outcome)),
+                r.lane,
+                short_id(r.ticket_id),
+                f"{r.reason}: {r.message}",
             )

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import work
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable
 
+from tui.documents.status import Status
+from tui.documents.tickets import Device
 from tui.formatting import clock_text
-from tui.screens.base import AgentScreen
+from tui.screens.base import AgentScreen, ScreenContext
 from tui.screens.modals import ConfirmScreen, PairDeviceScreen
 
 
@@ -22,9 +24,11 @@ class DevicesScreen(AgentScreen):
         Binding("r", "reload", "Reload"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.devices: list[dict[str, Any]] = []
+    def __init__(self, context: ScreenContext) -> None:
+        super().__init__(context)
+        self.devices: list[Device] = []
+        #: This TUI's own device id (the app's, watched), to mark its row.
+        self.this_device: str | None = None
 
     def compose_body(self) -> Iterable[Widget]:
         yield DataTable(id="devices", cursor_type="row", zebra_stripes=True)
@@ -42,55 +46,54 @@ class DevicesScreen(AgentScreen):
         ):  # fmt: skip
             health.add_column(label, width=width)
         health.border_title = "Scanner and output health"
+        self.watch(self.app, "device_id", self._this_device_changed)
         super().on_mount()
         self.action_reload()
+
+    def _this_device_changed(self, device_id: str | None) -> None:
+        self.this_device = device_id
 
     def action_reload(self) -> None:
         self.load_devices()
 
     @work(exclusive=True, group="devices")
     async def load_devices(self) -> None:
-        answer = await self.ask("Devices", self.gh.api.devices())
+        answer = await self.ask("Devices", self.api.devices())
         if answer is None:
             return
-        self.devices = list(answer.get("devices") or [])
+        self.devices = answer.devices
         table = self.query_one("#devices", DataTable)
         table.clear()
         for d in self.devices:
-            mine = (
-                " (this TUI)"
-                if self.gh.stored and d["device_id"] == self.gh.stored.device_id
-                else ""
-            )
-            revoked = d.get("revoked_at")
+            mine = " (this TUI)" if d.device_id == self.this_device else ""
+            revoked = d.revoked_at
             table.add_row(
-                f"{d.get('name')}{mine}",
-                d.get("role"),
-                clock_text(d.get("paired_at"), self.tz),
+                f"{d.name}{mine}",
+                d.role,
+                clock_text(d.paired_at, self.tz),
                 f"REVOKED {clock_text(revoked, self.tz)}" if revoked else "active",
             )
 
-    def show_status(self, doc: dict[str, Any]) -> None:
+    def show_status(self, status: Status) -> None:
         table = self.query_one("#health", DataTable)
         table.clear()
-        for lane in doc.get("lanes") or []:
-            for part in (*lane.get("inputs", []), *lane.get("outputs", [])):
-                connected = part.get("connected")
+        for lane in status.lanes:
+            for part in lane.parts:
                 table.add_row(
-                    str(lane.get("id")),
-                    f"{part.get('kind')} {part.get('id')}",
-                    str(part.get("type")),
-                    "ok" if connected else "UNPLUGGED",
-                    str(part.get("reads", "")),
-                    str(part.get("errors", "")),
-                    str(part.get("last_error") or "—"),
+                    lane.id,
+                    f"{part.kind} {part.id}",
+                    str(part.type),
+                    "ok" if part.connected else "UNPLUGGED",
+                    "" if part.reads is None else str(part.reads),
+                    "" if part.errors is None else str(part.errors),
+                    part.last_error or "—",
                 )
 
     def action_pair(self) -> None:
         def closed(_made: bool | None) -> None:
             self.load_devices()
 
-        self.app.push_screen(PairDeviceScreen(self.gh.api), closed)
+        self.app.push_screen(PairDeviceScreen(self.api), closed)
 
     def action_revoke(self) -> None:
         table = self.query_one("#devices", DataTable)
@@ -98,22 +101,21 @@ class DevicesScreen(AgentScreen):
             self.notify("Pick a device first.", severity="warning")
             return
         device = self.devices[table.cursor_row]
-        if device.get("revoked_at"):
-            self.notify(f"{device.get('name')} is already revoked.", severity="warning")
+        if device.revoked_at:
+            self.notify(f"{device.name} is already revoked.", severity="warning")
             return
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.revoke(str(device["device_id"]), str(device.get("name")))
+                self.revoke(device.device_id, device.name)
 
         self.app.push_screen(
-            ConfirmScreen(f"Revoke {device.get('name')} ({device.get('role')})? It stops at once."),
-            answered,
+            ConfirmScreen(f"Revoke {device.name} ({device.role})? It stops at once."), answered
         )
 
     @work(exclusive=True, group="revoke")
     async def revoke(self, device_id: str, name: str) -> None:
-        if await self.ask("Revoke", self.gh.api.revoke_device(device_id)) is None:
+        if await self.ask("Revoke", self.api.revoke_device(device_id)) is None:
             return
         self.notify(f"{name} revoked", title="Devices")
         self.load_devices()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -16,21 +16,22 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
+from tui.documents.tickets import Admission, Ticket, TicketDetail
 from tui.errors import AgentRefused, AgentUnreachable
 from tui.evidence_save import EvidenceAnswerError, default_dir, write_pack
 from tui.formatting import clock_text, short_id, verdict_label, verdict_style
-from tui.screens.base import AgentScreen
+from tui.messages import StatusWanted
+from tui.screens.base import AgentScreen, ScreenContext
 from tui.screens.modals import OverrideScreen
 
 
-def ticket_state(t: dict[str, Any]) -> str:
+def ticket_state(revoked: str | None, admission: Admission | None) -> str:
     """ "REVOKED refunded" / "INSIDE" / "left" / "not in yet" — words, not colours."""
-    if t.get("revoked"):
-        return f"REVOKED {t['revoked']}"
-    adm = t.get("admission")
-    if adm is None:
+    if revoked:
+        return f"REVOKED {revoked}"
+    if admission is None:
         return "not in yet"
-    return "INSIDE" if adm.get("inside") else "left"
+    return "INSIDE" if admission.inside else "left"
 
 
 class LookupScreen(AgentScreen):
@@ -41,10 +42,10 @@ class LookupScreen(AgentScreen):
         Binding("e", "evidence", "Evidence"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.tickets: list[dict[str, Any]] = []
-        self.detail: dict[str, Any] | None = None
+    def __init__(self, context: ScreenContext) -> None:
+        super().__init__(context)
+        self.tickets: list[Ticket] = []
+        self.detail: TicketDetail | None = None
 
     def compose_body(self) -> Iterable[Widget]:
         yield Input(placeholder="Name, e-mail, order or ticket id — enter to search", id="query")
@@ -78,68 +79,65 @@ class LookupScreen(AgentScreen):
 
     @work(exclusive=True, group="lookup")
     async def run_search(self, query: str) -> None:
-        answer = await self.ask("Search", self.gh.api.find_tickets(query))
+        answer = await self.ask("Search", self.api.find_tickets(query))
         if answer is None:
             return
-        self.tickets = list(answer.get("tickets") or [])
+        self.tickets = answer.tickets
         table = self.query_one("#results", DataTable)
         table.clear()
         for t in self.tickets:
             table.add_row(
-                t.get("holder_name") or "—",
-                t.get("holder_email") or "—",
-                t.get("order_id") or "—",
-                ticket_state(t),
-                t.get("ticket_type_name") or str(t.get("ticket_type")),
+                t.holder_name or "—",
+                t.holder_email or "—",
+                t.order_id or "—",
+                ticket_state(t.revoked, t.admission),
+                t.ticket_type_name or str(t.ticket_type),
             )
         if not self.tickets:
             self.query_one("#detail", Static).update(f"No ticket matches {query!r}.")
             return
         table.focus()
         if len(self.tickets) == 1:
-            self.load_ticket(self.tickets[0]["ticket_id"])
+            self.load_ticket(self.tickets[0].ticket_id)
 
     @on(DataTable.RowSelected, "#results")
     def picked(self, event: DataTable.RowSelected) -> None:
         if 0 <= event.cursor_row < len(self.tickets):
-            self.load_ticket(self.tickets[event.cursor_row]["ticket_id"])
+            self.load_ticket(self.tickets[event.cursor_row].ticket_id)
 
     @work(exclusive=True, group="ticket")
     async def load_ticket(self, ticket_id: str) -> None:
-        doc = await self.ask("Ticket", self.gh.api.ticket(ticket_id))
+        doc = await self.ask("Ticket", self.api.ticket(ticket_id))
         if doc is None:
             return
         self.show_ticket(doc)
 
-    def show_ticket(self, doc: dict[str, Any]) -> None:
+    def show_ticket(self, doc: TicketDetail) -> None:
         self.detail = doc
-        t = doc.get("ticket") or {}
-        adm = doc.get("admission")
-        state = ticket_state({"revoked": doc.get("revoked"), "admission": adm})
+        t, adm = doc.ticket, doc.admission
         first = (
-            f" · first in {clock_text(adm.get('first_admitted_at'), self.tz)}"
-            f" at {adm.get('first_gate')} · entries {adm.get('entries')}"
+            f" · first in {clock_text(adm.first_admitted_at, self.tz)}"
+            f" at {adm.first_gate} · entries {adm.entries}"
             if adm
             else ""
         )
+        holder = (t.holder_name if t else None) or "(not in the manifest)"
         self.query_one("#detail", Static).update(
-            f"Ticket {doc.get('ticket_id')}  {t.get('holder_name') or '(not in the manifest)'}"
-            f"  {t.get('ticket_type_name') or ''}\n"
-            f"State: {state}{first} · keys i: in, o: out, e: evidence pack"
+            f"Ticket {doc.ticket_id}  {holder}  {(t.ticket_type_name if t else None) or ''}\n"
+            f"State: {ticket_state(doc.revoked, adm)}{first} · keys i: in, o: out,"
+            " e: evidence pack"
         )
         table = self.query_one("#history", DataTable)
         table.clear()
-        for s in doc.get("scans") or []:
-            outcome = str(s.get("outcome", ""))
-            by = s.get("override_operator")
-            reason = str(s.get("reason"))
-            if s.get("override_reason"):
-                reason += f": {s['override_reason']}"
+        for s in doc.scans:
+            reason = s.reason
+            if s.override_reason:
+                reason += f": {s.override_reason}"
             table.add_row(
-                clock_text(s.get("at"), self.tz),
-                Text(verdict_label(outcome), style=verdict_style(outcome)),
-                f"{s.get('gate')}/{s.get('lane')}",
-                by or s.get("device_name") or short_id(s.get("device_id")),
+                clock_text(s.at, self.tz),
+                Text(verdict_label(s.outcome), style=verdict_style(s.outcome)),
+                f"{s.gate}/{s.lane}",
+                s.override_operator or s.device_name or short_id(s.device_id),
                 reason,
             )
 
@@ -147,8 +145,9 @@ class LookupScreen(AgentScreen):
         if self.detail is None:
             self.notify("Pick a ticket first.", severity="warning")
             return
-        ticket_id = str(self.detail["ticket_id"])
-        holder = str((self.detail.get("ticket") or {}).get("holder_name") or "")
+        ticket_id = self.detail.ticket_id
+        ticket = self.detail.ticket
+        holder = (ticket.holder_name if ticket else None) or ""
 
         def done(reason: str | None) -> None:
             if reason:
@@ -159,29 +158,28 @@ class LookupScreen(AgentScreen):
     @work(exclusive=True, group="override")
     async def send_override(self, ticket_id: str, direction: str, reason: str) -> None:
         try:
-            verdict = await self.gh.api.override(ticket_id, direction, reason)
+            verdict = await self.api.override(ticket_id, direction, reason)
         except AgentRefused as exc:
             self.query_one("#detail", Static).update(
                 f"✘ Override refused: {exc.message} ({exc.code})"
             )
-            self.gh.handle_refusal(exc, "Override")
+            self.refused(exc, "Override")
             return
         except AgentUnreachable as exc:
             self.notify(str(exc), title="Override", severity="error")
             return
         word = "Checked in" if direction == "in" else "Checked out"
         self.notify(
-            f"{word} by override (ledger seq {verdict.get('seq')})",
-            title=verdict_label(str(verdict.get("outcome"))),
+            f"{word} by override (ledger seq {verdict.seq})", title=verdict_label(verdict.outcome)
         )
         self.load_ticket(ticket_id)
-        self.gh.poll_status()
+        self.post_message(StatusWanted())
 
     def action_evidence(self) -> None:
         if self.detail is None:
             self.notify("Pick a ticket first.", severity="warning")
             return
-        ticket_id = str(self.detail["ticket_id"])
+        ticket_id = self.detail.ticket_id
         self.notify(f"Asking the agent for ticket {short_id(ticket_id)}'s evidence pack…")
         self.save_evidence(ticket_id, default_dir(ticket_id))
 
@@ -189,7 +187,7 @@ class LookupScreen(AgentScreen):
     async def save_evidence(self, ticket_id: str, out_dir: Path) -> None:
         """Fetch the pack (the agent builds it from its ledger) and write its files in a
         thread, so neither the call nor the disk ever blocks the screen."""
-        answer = await self.ask("Evidence", self.gh.api.evidence(ticket_id))
+        answer = await self.ask("Evidence", self.api.evidence(ticket_id))
         if answer is None:
             return
         try:
@@ -198,7 +196,7 @@ class LookupScreen(AgentScreen):
             self.notify(f"Cannot write the pack to {out_dir}: {exc}", title="Evidence",
                         severity="error")  # fmt: skip
             return
-        summary = next(iter(answer.get("conclusion") or []), "")
+        summary = next(iter(answer.conclusion), "")
         self.notify(
             f"Written to {out_dir}/ ({', '.join(p.name for p in paths)}). {summary}"
             " Check it with: edge-agent evidence verify DIR",

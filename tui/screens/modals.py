@@ -4,7 +4,7 @@ revocation. Each returns its answer with ``dismiss``; the calling screen does th
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from tui.client import AgentApi
+from tui.documents.tickets import PairingCode
 from tui.errors import AgentRefused, AgentUnreachable
 from tui.formatting import clock_text
 from tui.qr import pairing_url, qr_lines
@@ -138,13 +139,12 @@ class PairDeviceScreen(ModalScreen[bool]):
         self.made = True
         self.show_code(answer)
 
-    def show_code(self, answer: dict[str, Any]) -> None:
-        code = str(answer.get("code", ""))
-        url = pairing_url(self.api.url, code)
+    def show_code(self, answer: PairingCode) -> None:
+        url = pairing_url(self.api.url, answer.code)
         self.query_one("#pair-form").display = False  # the code and QR need the room
         self.query_one("#code", Static).update(
-            f"Code  {code}  for {answer.get('role')} {answer.get('name') or ''}"
-            f" — works once, until {clock_text(answer.get('expires_at'), UTC)} UTC"
+            f"Code  {answer.code}  for {answer.role} {answer.name}"
+            f" — works once, until {clock_text(answer.expires_at, UTC)} UTC"
             f"\n{url}    (esc closes)"
         )
         qr = self.query_one("#qr", Static)

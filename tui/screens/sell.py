@@ -6,6 +6,11 @@ screen, print, e-mail) and the receipt; the till session (float, cash in drawer,
 with the counted cash); void and reprint; for a supervisor, leasing seats from the
 platform and returning the unsold ones. Every sale carries a request id kept until the
 agent answers, so retrying after a lost answer never sells twice.
+
+The figures (types, leases, the till) come from the app's poll, the only poll of
+``/api/v1/boxoffice``; this screen fetches its till's sales each time new figures arrive
+while it is shown, and asks the app for fresh figures (``StatusWanted``) when it comes
+to the front and after every action that changes them.
 """
 
 from __future__ import annotations
@@ -14,15 +19,17 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
+from tui.documents.boxoffice import Figures, Sale, TicketTypeFigures
 from tui.errors import AgentRefused, AgentUnreachable
 from tui.formatting import ms_clock_text
+from tui.messages import StatusWanted
 from tui.sale_form import Cart, PendingSale, money_text
-from tui.screens.base import AgentScreen
+from tui.screens.base import AgentScreen, ScreenContext
 from tui.screens.modals import ConfirmScreen
 from tui.screens.sell_modals import (
     CloseSessionScreen,
@@ -31,27 +38,7 @@ from tui.screens.sell_modals import (
     ReasonScreen,
     ReceiptScreen,
 )
-
-#: Seconds between refreshes of the figures while the screen is shown.
-REFRESH_S = 2.0
-
-
-def till_line(doc: dict[str, Any]) -> str:
-    currency = str(doc.get("currency") or "")
-    s = doc.get("session")
-    net = "" if doc.get("online", True) else " · ! OFFLINE: selling from leases already held"
-    if not s:
-        return f"Till closed — press n to open it (operator and cash float){net}"
-    return (
-        f"Till: {s.get('operator')} · float {money_text(s.get('float_cents'), currency)} · "
-        f"IN DRAWER {money_text(s.get('cash_in_drawer_cents'), currency)} · "
-        f"{s.get('sales', 0)} sales, {s.get('voids', 0)} voids{net}"
-    )
-
-
-def capacity_text(t: dict[str, Any]) -> str:
-    cap = t.get("capacity")
-    return f"{t.get('scanned', 0)}/{cap if cap is not None else '?'}"
+from tui.sell_text import capacity_text, sellable_text, till_line
 
 
 class SellScreen(AgentScreen):
@@ -69,10 +56,11 @@ class SellScreen(AgentScreen):
         Binding("u", "return_leases", "Return unsold"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.figures: dict[str, Any] = {}
-        self.sales: list[dict[str, Any]] = []
+    def __init__(self, context: ScreenContext) -> None:
+        super().__init__(context)
+        #: The figures on screen: the last the app polled (kept while it has none).
+        self.shown = Figures.from_json({})
+        self.sales: list[Sale] = []
         self.cart = Cart()
         self.pending: PendingSale | None = None
 
@@ -95,61 +83,73 @@ class SellScreen(AgentScreen):
         sales.border_title = "This till's sales (r receipt, v void, p reprint)"
         types.focus()
         self._show_cart()
-        self.refresh_figures()
-        self.set_interval(REFRESH_S, self.refresh_figures)
+        self.watch(self.app, "figures_problem", self._show_problem)
         super().on_mount()
 
+    def on_screen_resume(self, _event: events.ScreenResume) -> None:
+        self.post_message(StatusWanted())  # the figures may be a poll old: fresh ones now
+
     # -- figures ------------------------------------------------------------------------
-    @work(exclusive=True, group="figures")
-    async def refresh_figures(self) -> None:
+    def show_figures(self, figures: Figures | None) -> None:
+        if figures is None:
+            return  # the problem line says why; the last figures stay on screen
+        self.shown = figures
+        self._show_types()
+        if self.is_current:
+            self.refresh_sales()
+
+    def _show_problem(self, problem: str) -> None:
+        if problem:
+            self.query_one("#till", Static).update(problem)
+
+    @work(exclusive=True, group="sales")
+    async def refresh_sales(self) -> None:
         try:
-            figures = await self.gh.api.boxoffice()
-            sales = await self.gh.api.sales(20)
+            answer = await self.api.sales(20)
         except AgentRefused as exc:
             self.query_one("#till", Static).update(f"✘ {exc.message} ({exc.code})")
             return
         except AgentUnreachable as exc:
             self.query_one("#till", Static).update(f"✘ AGENT UNREACHABLE — {exc}")
             return
-        self.show_figures(figures, list(sales.get("sales") or []))
+        self.sales = answer.sales
+        self._show_sales()
 
-    def show_figures(self, figures: dict[str, Any], sales: list[dict[str, Any]]) -> None:
-        self.figures = figures
-        self.sales = sales
+    def _show_types(self) -> None:
+        figures = self.shown
         self.query_one("#till", Static).update(till_line(figures))
-        currency = str(figures.get("currency") or "")
         types = self.query_one("#types", DataTable)
         row = types.cursor_row
         types.clear()
         for t in self.types:
-            sellable = int(t.get("sellable") or 0)
             types.add_row(
-                str(t.get("name") or t.get("ticket_type")),
-                money_text(t.get("price_cents"), currency),
-                str(sellable) if sellable else "SOLD OUT",
-                str(self.cart.quantities.get(int(t["ticket_type"]), "")),
-                str(t.get("sold_here", 0)),
+                t.label,
+                money_text(t.price_cents, figures.currency),
+                sellable_text(t),
+                str(self.cart.quantities.get(t.ticket_type, "")),
+                str(t.sold_here),
                 capacity_text(t),
             )
         if self.types:
             types.move_cursor(row=min(row, len(self.types) - 1))
-        table = self.query_one("#sales", DataTable)
-        table.clear()
-        for s in sales:
-            voided = s.get("status") == "voided"
-            table.add_row(
-                ms_clock_text(s.get("at_ms"), self.tz),
-                str(s.get("order_id")),
-                ", ".join(f"{i.get('quantity')}×{i.get('name')}" for i in s.get("items") or []),
-                money_text(s.get("total_cents"), str(s.get("currency") or "")),
-                str((s.get("payment") or {}).get("method")),
-                Text("✘ VOID", style="bold red") if voided else Text("✔ sold"),
-            )
         self._show_cart()
 
+    def _show_sales(self) -> None:
+        table = self.query_one("#sales", DataTable)
+        table.clear()
+        for s in self.sales:
+            table.add_row(
+                ms_clock_text(s.at_ms, self.tz),
+                s.order_id,
+                ", ".join(f"{i.quantity}×{i.name}" for i in s.items),
+                money_text(s.total_cents, s.currency),
+                s.payment.method,
+                Text("✘ VOID", style="bold red") if s.voided else Text("✔ sold"),
+            )
+
     @property
-    def types(self) -> list[dict[str, Any]]:
-        return list(self.figures.get("ticket_types") or [])
+    def types(self) -> list[TicketTypeFigures]:
+        return self.shown.ticket_types
 
     # -- the cart -----------------------------------------------------------------------
     def action_add(self, delta: int) -> None:
@@ -158,29 +158,26 @@ class SellScreen(AgentScreen):
         if not 0 <= row < len(types):
             return
         t = types[row]
-        sellable = int(t.get("sellable") or 0)
-        before = self.cart.quantities.get(int(t["ticket_type"]), 0)
-        if self.cart.add(int(t["ticket_type"]), delta, sellable) == before and delta > 0:
-            self.notify(f"Only {sellable} {t.get('name')} left to sell here", severity="warning")
+        before = self.cart.quantities.get(t.ticket_type, 0)
+        if self.cart.add(t.ticket_type, delta, t.sellable) == before and delta > 0:
+            self.notify(f"Only {t.sellable} {t.name} left to sell here", severity="warning")
         self.pending = None  # a changed cart is a new sale
-        self.show_figures(self.figures, self.sales)
+        self._show_types()
 
     def action_clear(self) -> None:
         self.cart.clear()
         self.pending = None
-        self._show_cart()
-        self.show_figures(self.figures, self.sales)
+        self._show_types()
 
     def _cart_items_text(self) -> str:
-        names = {int(t["ticket_type"]): t.get("name") for t in self.types}
+        names = {t.ticket_type: t.name for t in self.types}
         return ", ".join(f"{q} × {names.get(t, t)}" for t, q in self.cart.quantities.items())
 
     def _show_cart(self) -> None:
-        currency = str(self.figures.get("currency") or "")
         if not self.cart.count():
             text = "Cart empty — pick a type, + to add"
         else:
-            total = money_text(self.cart.total_cents(self.types), currency)
+            total = money_text(self.cart.total_cents(self.shown.prices()), self.shown.currency)
             text = f"Cart: {self._cart_items_text()} = {total} — enter: take payment"
         if self.pending is not None:
             text += "  (last attempt not confirmed: enter retries the SAME sale)"
@@ -188,7 +185,7 @@ class SellScreen(AgentScreen):
 
     # -- selling ------------------------------------------------------------------------
     def action_pay(self) -> None:
-        if not self.figures.get("session"):
+        if self.shown.session is None:
             self.notify("Open the till first (n).", severity="warning")
             return
         if not self.cart.count():
@@ -197,8 +194,8 @@ class SellScreen(AgentScreen):
         if self.pending is not None:
             self.send_sale(self.pending)  # retry with the same request id
             return
-        total = self.cart.total_cents(self.types)
-        currency = str(self.figures.get("currency") or "")
+        total = self.cart.total_cents(self.shown.prices())
+        currency = self.shown.currency
         summary = self._cart_items_text()
 
         def paid(body: dict[str, Any] | None) -> None:
@@ -211,7 +208,7 @@ class SellScreen(AgentScreen):
     @work(exclusive=True, group="sell")
     async def send_sale(self, pending: PendingSale) -> None:
         try:
-            receipt = await self.gh.api.sell(pending.request())
+            receipt = await self.api.sell(pending.request())
         except AgentUnreachable as exc:
             self._show_cart()
             self.notify(f"NOT SOLD — {exc}. Enter retries the same sale.", severity="error",
@@ -220,23 +217,23 @@ class SellScreen(AgentScreen):
         except AgentRefused as exc:
             self.pending = None  # refused for good: nothing was recorded
             self._show_cart()
-            self.gh.handle_refusal(exc, "Sale")
+            self.refused(exc, "Sale")
             return
         self.pending = None
         self.cart.clear()
         self.show_receipt(receipt)
-        self.refresh_figures()
+        self.post_message(StatusWanted())
 
-    def show_receipt(self, receipt: dict[str, Any]) -> None:
+    def show_receipt(self, receipt: Sale) -> None:
         def then(answer: str | None) -> None:
             if answer == "print":
-                self.reprint(str(receipt["sale_id"]))
+                self.reprint(receipt.sale_id)
             elif answer == "void":
                 self._ask_void(receipt)
 
         self.app.push_screen(ReceiptScreen(receipt), then)
 
-    def _selected_sale(self) -> dict[str, Any] | None:
+    def _selected_sale(self) -> Sale | None:
         row = self.query_one("#sales", DataTable).cursor_row
         if 0 <= row < len(self.sales):
             return self.sales[row]
@@ -256,38 +253,36 @@ class SellScreen(AgentScreen):
     def action_print(self) -> None:
         sale = self._selected_sale()
         if sale is not None:
-            self.reprint(str(sale["sale_id"]))
+            self.reprint(sale.sale_id)
 
-    def _ask_void(self, sale: dict[str, Any]) -> None:
+    def _ask_void(self, sale: Sale) -> None:
         def then(reason: str | None) -> None:
             if reason:
-                self.void(str(sale["sale_id"]), reason)
+                self.void(sale.sale_id, reason)
 
-        question = f"VOID order {sale.get('order_id')}? Its tickets stop working at once."
+        question = f"VOID order {sale.order_id}? Its tickets stop working at once."
         self.app.push_screen(ReasonScreen(question, "Reason, e.g. wrong ticket type"), then)
 
     @work(exclusive=True, group="sale-action")
     async def void(self, sale_id: str, reason: str) -> None:
-        receipt = await self.ask("Void", self.gh.api.void_sale(sale_id, reason))
+        receipt = await self.ask("Void", self.api.void_sale(sale_id, reason))
         if receipt is None:
             return
-        pay = receipt.get("payment") or {}
         back = ""
-        if pay.get("method") == "cash":
-            total = money_text(receipt.get("total_cents"), str(receipt.get("currency") or ""))
-            back = f" — give back {total}"
-        self.notify(f"Order {receipt.get('order_id')} voided{back}", title="✘ VOIDED")
-        self.refresh_figures()
+        if receipt.payment.method == "cash":
+            back = f" — give back {money_text(receipt.total_cents, receipt.currency)}"
+        self.notify(f"Order {receipt.order_id} voided{back}", title="✘ VOIDED")
+        self.post_message(StatusWanted())
 
     @work(exclusive=True, group="sale-action")
     async def reprint(self, sale_id: str) -> None:
-        answer = await self.ask("Print", self.gh.api.print_sale(sale_id))
+        answer = await self.ask("Print", self.api.print_sale(sale_id))
         if answer is None:
             return
-        self.notify(f"Printed {answer.get('printed')} ticket(s) — the same tickets")
+        self.notify(f"Printed {answer.printed} ticket(s) — the same tickets")
 
     # -- leases (a supervisor's call: the agent answers ``forbidden`` otherwise) --------
-    def _selected_type(self) -> dict[str, Any] | None:
+    def _selected_type(self) -> TicketTypeFigures | None:
         row = self.query_one("#types", DataTable).cursor_row
         types = self.types
         return types[row] if 0 <= row < len(types) else None
@@ -303,51 +298,49 @@ class SellScreen(AgentScreen):
             if not answer.strip().isdigit() or int(answer) < 1:
                 self.notify("Type how many seats, e.g. 20", severity="warning")
                 return
-            self.take_lease(int(t["ticket_type"]), int(answer))
+            self.take_lease(t.ticket_type, int(answer))
 
-        question = f"Lease seats of {t.get('name')} from the platform (needs the network)"
+        question = f"Lease seats of {t.name} from the platform (needs the network)"
         self.app.push_screen(ReasonScreen(question, "How many seats, e.g. 20"), then)
 
     @work(exclusive=True, group="lease")
     async def take_lease(self, ticket_type: int, count: int) -> None:
-        lease = await self.ask("Lease", self.gh.api.take_lease(ticket_type, count))
+        lease = await self.ask("Lease", self.api.take_lease(ticket_type, count))
         if lease is None:
             return
-        self.notify(f"Leased {lease.get('count')} seats (asked {count})", title="Lease")
-        self.refresh_figures()
+        self.notify(f"Leased {lease.count} seats (asked {count})", title="Lease")
+        self.post_message(StatusWanted())
 
     def action_return_leases(self) -> None:
         t = self._selected_type()
         if t is None:
             return
-        open_leases = [
-            str(lease["lease_id"]) for lease in t.get("leases") or [] if not lease.get("closed")
-        ]
+        open_leases = [lease.lease_id for lease in t.leases if not lease.closed]
         if not open_leases:
-            self.notify(f"No open lease of {t.get('name')} to return.", severity="warning")
+            self.notify(f"No open lease of {t.name} to return.", severity="warning")
             return
 
         def then(yes: bool | None) -> None:
             if yes:
                 self.return_leases(open_leases)
 
-        question = f"Return the unsold seats of {t.get('name')} to the platform? Stops selling it."
+        question = f"Return the unsold seats of {t.name} to the platform? Stops selling it."
         self.app.push_screen(ConfirmScreen(question), then)
 
     @work(exclusive=True, group="lease")
     async def return_leases(self, lease_ids: list[str]) -> None:
         returned = 0
         for lease_id in lease_ids:
-            answer = await self.ask("Return", self.gh.api.return_lease(lease_id))
+            answer = await self.ask("Return", self.api.return_lease(lease_id))
             if answer is None:
                 break
-            returned += int(answer.get("returned") or 0)
+            returned += answer.returned
         self.notify(f"Returned {returned} unsold seats", title="Lease")
-        self.refresh_figures()
+        self.post_message(StatusWanted())
 
     # -- the till -----------------------------------------------------------------------
     def action_open_till(self) -> None:
-        if self.figures.get("session"):
+        if self.shown.session is not None:
             self.notify("The till is already open.", severity="warning")
             return
 
@@ -359,17 +352,16 @@ class SellScreen(AgentScreen):
 
     @work(exclusive=True, group="till")
     async def open_till(self, operator: str, float_cents: int) -> None:
-        if await self.ask("Open till", self.gh.api.open_session(operator, float_cents)) is None:
+        if await self.ask("Open till", self.api.open_session(operator, float_cents)) is None:
             return
-        self.refresh_figures()
+        self.post_message(StatusWanted())
 
     def action_close_till(self) -> None:
-        session = self.figures.get("session")
-        if not session:
+        session = self.shown.session
+        if session is None:
             self.notify("The till is not open.", severity="warning")
             return
-        currency = str(self.figures.get("currency") or "")
-        expected = money_text(session.get("cash_in_drawer_cents"), currency)
+        expected = money_text(session.cash_in_drawer_cents, self.shown.currency)
 
         def then(counted: int | None) -> None:
             if counted is not None:
@@ -379,17 +371,17 @@ class SellScreen(AgentScreen):
 
     @work(exclusive=True, group="till")
     async def close_till(self, counted_cents: int) -> None:
-        answer = await self.ask("Close till", self.gh.api.close_session(counted_cents))
+        answer = await self.ask("Close till", self.api.close_session(counted_cents))
         if answer is None:
             return
-        currency = str(self.figures.get("currency") or "")
-        diff = int(answer.get("difference_cents") or 0)
+        currency = self.shown.currency
+        diff = answer.difference_cents
         word = "balanced" if diff == 0 else ("OVER" if diff > 0 else "SHORT")
         self.notify(
-            f"Expected {money_text(answer.get('expected_cents'), currency)}, counted "
-            f"{money_text(answer.get('counted_cents'), currency)}: {word} "
+            f"Expected {money_text(answer.expected_cents, currency)}, counted "
+            f"{money_text(answer.counted_cents, currency)}: {word} "
             f"{money_text(abs(diff), currency) if diff else ''}",
             title="Till closed",
             timeout=15,
         )
-        self.refresh_figures()
+        self.post_message(StatusWanted())

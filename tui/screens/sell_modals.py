@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from tui.documents.boxoffice import Sale
 from tui.qr import qr_lines
 from tui.sale_form import FormProblem, change_cents, money_text, parse_money, payment_body
 from tui.screens.base import steady_inputs
@@ -188,27 +189,23 @@ class PaymentScreen(_Dialog):
         self.dismiss(body)
 
 
-def receipt_text(receipt: dict[str, Any]) -> str:
+def receipt_text(receipt: Sale) -> str:
     """The receipt's head in words: order, what was sold, paid how, change, state."""
-    currency = str(receipt.get("currency") or "")
-    items = ", ".join(
-        f"{i.get('quantity')} × {i.get('name') or i.get('ticket_type')}"
-        for i in receipt.get("items") or []
-    )
-    pay = receipt.get("payment") or {}
-    method = str(pay.get("method", "?"))
+    currency = receipt.currency
+    items = ", ".join(f"{i.quantity} × {i.name or i.ticket_type}" for i in receipt.items)
+    pay = receipt.payment
     paid = {
-        "cash": f"cash {money_text(pay.get('tendered_cents'), currency)}, "
-        f"CHANGE {money_text(pay.get('change_cents'), currency)}",
-        "terminal": f"card {pay.get('brand')} ••{pay.get('last4')} auth {pay.get('auth_ref')}",
-        "comp": f"comp: {pay.get('reason')} (allowed by {pay.get('supervisor')})",
-    }.get(method, method)
-    state = "✘ VOIDED" if receipt.get("status") == "voided" else "✔ SOLD"
+        "cash": f"cash {money_text(pay.tendered_cents, currency)}, "
+        f"CHANGE {money_text(pay.change_cents, currency)}",
+        "terminal": f"card {pay.brand} ••{pay.last4} auth {pay.auth_ref}",
+        "comp": f"comp: {pay.reason} (allowed by {pay.supervisor})",
+    }.get(pay.method, pay.method)
+    state = "✘ VOIDED" if receipt.voided else "✔ SOLD"
     lines = [
-        f"{state}  order {receipt.get('order_id')}  {items}",
-        f"Total {money_text(receipt.get('total_cents'), currency)} · {paid}",
+        f"{state}  order {receipt.order_id}  {items}",
+        f"Total {money_text(receipt.total_cents, currency)} · {paid}",
     ]
-    lines.extend(f"! {w}" for w in receipt.get("warnings") or [])
+    lines.extend(f"! {w}" for w in receipt.warnings)
     return "\n".join(lines)
 
 
@@ -223,7 +220,7 @@ class ReceiptScreen(ModalScreen[str | None]):
         Binding("v", "answer('void')", "Void"),
     ]
 
-    def __init__(self, receipt: dict[str, Any]) -> None:
+    def __init__(self, receipt: Sale) -> None:
         super().__init__()
         self.receipt = receipt
         self.index = 0
@@ -238,16 +235,16 @@ class ReceiptScreen(ModalScreen[str | None]):
         self._show_ticket()
 
     def _show_ticket(self) -> None:
-        tickets = self.receipt.get("tickets") or []
+        tickets = self.receipt.tickets
         if not tickets:
             return
         t = tickets[self.index % len(tickets)]
         self.query_one("#ticket", Static).update(
-            f"Ticket {self.index % len(tickets) + 1} of {len(tickets)}: {t.get('name')} "
-            f"{t.get('ticket_id')}   keys: n next · p print · v void · esc close"
+            f"Ticket {self.index % len(tickets) + 1} of {len(tickets)}: {t.name} "
+            f"{t.ticket_id}   keys: n next · p print · v void · esc close"
         )
         qr = self.query_one("#qr", Static)
-        qr.update("\n".join(qr_lines(str(t.get("code", "")))))
+        qr.update("\n".join(qr_lines(t.code)))
         qr.add_class("-shown")
 
     def action_next_ticket(self) -> None:

@@ -1,10 +1,11 @@
-"""Control-socket routes: issue pairing codes, list and revoke devices, status, sync now."""
+"""Control-socket routes: issue pairing codes, list and revoke devices, status, sync now,
+and the addresses the LAN API is bound to."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from edge_agent.api.keys import RUNTIME_APP_KEY, RUNTIME_KEY
+from edge_agent.api.keys import LAN_URLS_KEY, RUNTIME_APP_KEY, RUNTIME_KEY
 from edge_agent.api.routes.devices import devices_json, issue_pairing_code, revoke
 from edge_agent.api.routes.sync import sync_now_response
 from edge_agent.api.schema.decoding import read_body
@@ -44,3 +45,10 @@ async def post_sync_now(request: web.Request) -> web.Response:
 @routes.get("/control/status")
 async def get_status(request: web.Request) -> web.Response:
     return web.json_response(status_json(_runtime(request)))
+
+
+@routes.get("/control/addresses")
+async def get_addresses(request: web.Request) -> web.Response:
+    """``{"urls": [...]}``: where the LAN API listens, as bound (with port 0 in the
+    config, only the running agent knows its port)."""
+    return web.json_response({"urls": request.app[LAN_URLS_KEY]})

@@ -1,7 +1,8 @@
 """Building an evidence pack from values (``docs/evidence.md``).
 
 The edges read what they hold (the agent its ledger, the platform every agent's
-uploaded rows and its order data) into the values below and call ``build_pack``; the
+uploaded rows and its order data) into the values of ``pack_input`` and call
+``build_pack``; the
 result is the pack document, which ``canonical.canonical_json`` turns into
 ``evidence.json``. Nothing here reads a file, a database or the clock.
 
@@ -15,15 +16,15 @@ which the chain rule of ``ledger-v1`` needs whole.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 from edge_agent.evidence.core.canonical import PACK_FORMAT
 from edge_agent.evidence.core.checkpoint import Checkpoint
 from edge_agent.evidence.core.conclusion import conclude
-from edge_agent.evidence.core.sale_entry import SaleRow, sale_entry
-from edge_agent.evidence.core.scan_entry import FIELD_INDEX, scan_entry
+from edge_agent.evidence.core.pack_input import PackInput, TicketInfo
+from edge_agent.evidence.core.sale_entry import sale_entry
+from edge_agent.evidence.core.scan_entry import scan_entry
 from edge_agent.evidence.core.timefmt import utc_date, utc_text
 
 #: What no pack ever contains, whoever assembles it.
@@ -34,90 +35,6 @@ ALWAYS_OMITTED: tuple[str, ...] = (
     "scans of other tickets beyond what the hash-chain proof needs"
     " (their rows carry ticket ids and code hashes, no names or e-mails)",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class LedgerRow:
-    """One scan row as a ledger (or the platform's copy of it) holds it."""
-
-    values: tuple[Any, ...]  # in records.SCAN_FIELDS order
-    chain: str
-    #: Platform only: when it arrived, the upload batch's clock object and software.
-    received_at_ms: int | None = None
-    upload_clock: Mapping[str, Any] | None = None
-    software_version: str | None = None
-
-    @property
-    def seq(self) -> int:
-        seq = self.values[0]
-        assert isinstance(seq, int)
-        return seq
-
-    def get(self, name: str) -> Any:
-        return self.values[FIELD_INDEX[name]]
-
-
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """Rows ``first..last`` of one agent, the chain before them, and the checkpoint
-    that signs the last one (``None``: no checkpoint covers them yet)."""
-
-    prev_chain: str
-    rows: tuple[LedgerRow, ...]
-    checkpoint: Checkpoint | None
-
-
-@dataclass(frozen=True, slots=True)
-class AgentEvidence:
-    agent_id: str
-    segments: tuple[Segment, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class TicketInfo:
-    ticket_id: str
-    order_id: str | None
-    ticket_type: int | None
-    ticket_type_name: str | None = None
-    holder_name: str | None = None
-    seat: str | None = None
-    revocation: Mapping[str, Any] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EventFacts:
-    event_id: int
-    name: str = ""
-    venue: str = ""
-    starts_at_ms: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Assembler:
-    """Who built the pack: ``by`` is "platform" or "agent"."""
-
-    by: str
-    id: str
-    at_ms: int
-    software_version: str
-    #: Gate ids to the names staff use ("gate-3" → "Gate 3"), where known.
-    gate_names: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class PackInput:
-    assembler: Assembler
-    order_id: str | None
-    tickets: tuple[TicketInfo, ...]
-    event: EventFacts
-    agents: tuple[AgentEvidence, ...]
-    keyring: Mapping[str, Any]
-    #: Platform only: customer, purchase, payment, delivery, … (``docs/evidence.md``).
-    order: Mapping[str, Any] | None = None
-    #: Door sales and voids of the order (box office ``sale``/``void`` rows).
-    sales: tuple[SaleRow, ...] = ()
-    omitted: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
 
 
 def plan_segments(

@@ -11,15 +11,27 @@ from typing import Any
 from edge_agent.evidence.core.sale_entry import money
 from edge_agent.evidence.core.timefmt import utc_text
 
+#: Reviewers print this page: the scans table has 16 columns of ids and hashes, so it
+#: must wrap anywhere rather than run off the paper (landscape A4, small print type).
 _STYLE = """
+@page { size: A4 landscape; margin: 12mm; }
 body { font-family: sans-serif; font-size: 11pt; margin: 2em; color: #111; }
 h1 { font-size: 16pt; } h2 { font-size: 13pt; margin-top: 1.5em; }
 p.conclusion { font-size: 13pt; font-weight: bold; }
-table { border-collapse: collapse; margin: 0.5em 0; width: 100%; }
+table { border-collapse: collapse; margin: 0.5em 0; width: 100%; max-width: 100%; }
 th, td { border: 1px solid #999; padding: 2px 4px; text-align: left; vertical-align: top;
-         font-size: 9pt; }
-code { font-size: 8pt; word-break: break-all; }
-@media print { h2 { page-break-after: avoid; } }
+         font-size: 9pt; overflow-wrap: break-word; }
+code { font-size: 8pt; }
+code, .token { word-break: break-all; }
+@media print {
+  body { margin: 0; font-size: 9pt; }
+  h1 { font-size: 13pt; } h2 { font-size: 11pt; page-break-after: avoid; }
+  p.conclusion { font-size: 10pt; }
+  th, td { font-size: 7pt; padding: 1px 2px; }
+  code { font-size: 6.5pt; }
+  thead { display: table-header-group; }
+  tr { page-break-inside: avoid; }
+}
 """
 
 SCAN_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -145,7 +157,7 @@ def render_html(pack: Mapping[str, Any]) -> str:
                         f"{s.get('signature_check', {}).get('result')}"
                         f" (key {s.get('signature_check', {}).get('key_id')})",
                         s.get("chain"),
-                        _proof(s.get("proof")),
+                        proof_text(s.get("proof")),
                     )
                     for s in scans
                 ),
@@ -175,7 +187,7 @@ def render_html(pack: Mapping[str, Any]) -> str:
             (
                 (
                     ledger.get("agent_id"),
-                    cp.get("number"),
+                    checkpoint_label(cp.get("number")),
                     cp.get("through_seq"),
                     cp.get("chain"),
                     utc_text(cp.get("at_ms")),
@@ -204,11 +216,16 @@ def render_html(pack: Mapping[str, Any]) -> str:
 
 
 def _cell(value: object) -> str:
+    """A table cell's HTML. An id or hash (one long word) may break anywhere, so the
+    table fits the page; hashes are set in a monospace face."""
     if value is None:
         return "—"
     text = escape(str(value))
-    if isinstance(value, str) and len(value) >= 40 and " " not in value:
-        return f"<code>{text}</code>"
+    if isinstance(value, str) and " " not in value:
+        if len(value) >= 40:
+            return f"<code>{text}</code>"
+        if len(value) >= 20:
+            return f'<span class="token">{text}</span>'
     return text
 
 
@@ -243,7 +260,18 @@ def _revocation(value: object) -> str | None:
     return f"{value.get('kind')} at {utc_text(value.get('at_ms'))}"
 
 
-def _proof(value: object) -> str:
+def proof_text(value: object) -> str:
+    """A scan's ``proof`` (``{"checkpoint": number, "through_seq"}``) in words. Number 0
+    is the checkpoint the exporter signed over the ledger's head, outside the agent's
+    numbered series (``docs/evidence.md``)."""
     if not isinstance(value, Mapping):
         return "no signed checkpoint yet"
-    return f"checkpoint {value.get('number')} (through seq {value.get('through_seq')})"
+    through = value.get("through_seq")
+    if value.get("checkpoint") == 0:
+        return f"checkpoint signed at export (through seq {through})"
+    return f"signed checkpoint {value.get('checkpoint')} (through seq {through})"
+
+
+def checkpoint_label(number: object) -> object:
+    """A checkpoint's number as the tables show it (0: the one signed at export)."""
+    return "0 (signed at export)" if number == 0 else number

@@ -13,7 +13,13 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from edge_agent.evidence.core.render_html import SALE_COLUMNS, SCAN_COLUMNS, conclusion_lines
+from edge_agent.evidence.core.render_html import (
+    SALE_COLUMNS,
+    SCAN_COLUMNS,
+    checkpoint_label,
+    conclusion_lines,
+    proof_text,
+)
 from edge_agent.evidence.core.timefmt import utc_text
 
 _ASCII = str.maketrans({"•": "*", "–": "-", "—": "-", "…": "...", "≥": ">=", "’": "'", "·": "-"})
@@ -74,7 +80,7 @@ def render_pdf(pack: Mapping[str, Any]) -> bytes:
         extra = (
             f"; clock: {scan.get('clock', {}).get('status')}; code SHA-256:"
             f" {scan.get('code_sha256')}; signature: {scan.get('signature_check')};"
-            f" chain: {scan.get('chain')}; proof: {scan.get('proof')}"
+            f" chain: {scan.get('chain')}; proof: {proof_text(scan.get('proof'))}"
         )
         doc.para(fields + extra, 7)
         doc.pdf.ln(1)
@@ -86,8 +92,9 @@ def render_pdf(pack: Mapping[str, Any]) -> bytes:
     doc.heading("Ledger proof (signed checkpoints)")
     for ledger in pack.get("ledgers", []):
         for cp in ledger.get("checkpoints", []):
+            number = checkpoint_label(cp.get("number"))
             doc.para(
-                f"{ledger.get('agent_id')} checkpoint {cp.get('number')}: through seq"
+                f"{ledger.get('agent_id')} checkpoint {number}: through seq"
                 f" {cp.get('through_seq')}, chain {cp.get('chain')}, signed"
                 f" {utc_text(cp.get('at_ms'))}",
                 7,

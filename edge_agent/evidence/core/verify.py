@@ -30,7 +30,7 @@ from edge_agent.evidence.core.canonical import (
 )
 from edge_agent.evidence.core.checkpoint import Checkpoint, CheckpointError, checkpoint_verifies
 from edge_agent.evidence.core.conclusion import conclude
-from edge_agent.evidence.core.scan_entry import FIELD_INDEX
+from edge_agent.evidence.core.pack_input import FIELD_INDEX
 from edge_agent.evidence.core.timefmt import utc_text
 from edge_agent.evidence.core.verify_sales import check_sales
 from edge_agent.ledger.records import (

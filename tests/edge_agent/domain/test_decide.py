@@ -89,7 +89,14 @@ def judge(
 
 
 def admitted(at_ms: int = NOW_MS - 600_000, inside: bool = True) -> AdmissionRecord:
-    return AdmissionRecord(inside, at_ms, "Gate 1", at_ms, "Gate 1", 1)
+    return AdmissionRecord(
+        inside=inside,
+        first_admit_ms=at_ms,
+        first_gate="Gate 1",
+        last_ms=at_ms,
+        last_gate="Gate 1",
+        entries=1,
+    )
 
 
 def test_valid_ticket_is_admitted_with_its_fields(platform, keyring) -> None:
@@ -149,7 +156,14 @@ def test_a_cancelled_event_refuses_every_entry_but_lets_people_out(platform, key
     code = issue(platform, EVENT, 0)
     tid = read_credential(code, keyring).ticket.ticket_id_hex  # type: ignore[union-attr]
     d = judge(code, keyring, State(cancelled=True))
-    assert (d.outcome, d.reason, d.ticket_id) == (Outcome.REFUSE, ReasonCode.CANCELLED, tid)
+    assert (d.outcome, d.reason, d.ticket_id) == (Outcome.REFUSE, ReasonCode.EVENT_CANCELLED, tid)
+    assert d.message == "Event cancelled — no entry"
+    # a cancelled *ticket* keeps its own reason, so the ledger tells the two apart
+    ticket = judge(code, keyring, State(revocations={tid: RevocationKind.CANCELLED}))
+    assert (ticket.reason, ticket.message) == (
+        ReasonCode.CANCELLED,
+        "Cancelled ticket — send to box office",
+    )
     inside = State(cancelled=True, admissions={tid: admitted()})
     out = judge(code, keyring, inside, direction=Direction.OUT)
     assert out.outcome is Outcome.EXIT
@@ -232,12 +246,33 @@ def test_next_admission_tracks_entries_and_exits() -> None:
         "t",
     )
     first = next_admission(None, base, 1000, "Gate 1")
-    assert first == AdmissionRecord(True, 1000, "Gate 1", 1000, "Gate 1", 1)
+    assert first == AdmissionRecord(
+        inside=True,
+        first_admit_ms=1000,
+        first_gate="Gate 1",
+        last_ms=1000,
+        last_gate="Gate 1",
+        entries=1,
+    )
     leave = Decision(Outcome.EXIT, ReasonCode.EXITED, "", Direction.OUT, base.credential_kind, "t")
     out = next_admission(first, leave, 2000, "Gate 2")
-    assert out == AdmissionRecord(False, 1000, "Gate 1", 2000, "Gate 2", 1)
+    assert out == AdmissionRecord(
+        inside=False,
+        first_admit_ms=1000,
+        first_gate="Gate 1",
+        last_ms=2000,
+        last_gate="Gate 2",
+        entries=1,
+    )
     back = next_admission(out, base, 3000, "Gate 3")
-    assert back == AdmissionRecord(True, 1000, "Gate 1", 3000, "Gate 3", 2)
+    assert back == AdmissionRecord(
+        inside=True,
+        first_admit_ms=1000,
+        first_gate="Gate 1",
+        last_ms=3000,
+        last_gate="Gate 3",
+        entries=2,
+    )
     refuse = Decision(Outcome.REFUSE, ReasonCode.MALFORMED, "", Direction.IN, base.credential_kind)
     assert next_admission(back, refuse, 4000, "Gate 3") is back
 
@@ -248,3 +283,18 @@ def test_decide_is_deterministic(platform, keyring) -> None:
     a = decide(cred, Direction.IN, State(), policy(), NOW_MS)
     b = decide(cred, Direction.IN, State(), policy(), NOW_MS)
     assert a == b
+
+
+def test_admission_records_are_built_by_keyword_only() -> None:
+    """Two (time, gate) pairs of the same types: a positional call could swap them."""
+    with pytest.raises(TypeError):
+        AdmissionRecord(True, 1000, "Gate 1", 1000, "Gate 1", 1)  # type: ignore[call-arg]
+    first = AdmissionRecord.first(1000, "Gate 1")
+    assert first.left(2000, "Gate 2").entered(3000, "Gate 3") == AdmissionRecord(
+        inside=True,
+        first_admit_ms=1000,
+        first_gate="Gate 1",
+        last_ms=3000,
+        last_gate="Gate 3",
+        entries=2,
+    )

@@ -18,7 +18,8 @@ from edge_agent.domain.keyring import (
 )
 from edge_agent.evidence.core.canonical import PackSignature, canonical_json, sign_pack
 from edge_agent.evidence.core.checkpoint import Checkpoint, sign_checkpoint
-from edge_agent.evidence.core.pack import (
+from edge_agent.evidence.core.pack import build_pack, plan_segments
+from edge_agent.evidence.core.pack_input import (
     AgentEvidence,
     Assembler,
     EventFacts,
@@ -26,8 +27,6 @@ from edge_agent.evidence.core.pack import (
     PackInput,
     Segment,
     TicketInfo,
-    build_pack,
-    plan_segments,
 )
 from edge_agent.evidence.core.sale_entry import SaleRow
 from edge_agent.ledger.records import (

@@ -87,12 +87,12 @@ async def test_the_ledger_signs_its_head_once_per_new_head(tmp_path: Path) -> No
     try:
         assert await writer.execute(lambda c: sign_head(c, "gate-a", KEY, 1)) is None  # empty
         for i in range(1, 4):
-            await writer.append_scan(scan_row(i))
+            await writer.submit_scan(scan_row(i))
         first = await writer.execute(lambda c: sign_head(c, "gate-a", KEY, 2))
         assert first is not None and (first.number, first.through_seq) == (1, 3)
         assert first.chain == writer.head_chain
         assert await writer.execute(lambda c: sign_head(c, "gate-a", KEY, 3)) is None
-        await writer.append_scan(scan_row(4))
+        await writer.submit_scan(scan_row(4))
         second = await writer.execute(lambda c: sign_head(c, "gate-a", KEY, 4))
         assert second is not None and (second.number, second.through_seq) == (2, 4)
     finally:
@@ -122,16 +122,16 @@ async def test_the_signer_signs_every_n_rows_and_at_stop(tmp_path: Path) -> None
     try:
         await signer.start()
         for i in range(1, 3):
-            await writer.append_scan(scan_row(i))
+            await writer.submit_scan(scan_row(i))
         await asyncio.sleep(0.1)
         assert signer.last_number == 0  # 2 rows: not yet due (and the interval is long)
-        await writer.append_scan(scan_row(3))
+        await writer.submit_scan(scan_row(3))
         for _ in range(100):
             if signer.last_number:
                 break
             await asyncio.sleep(0.02)
         assert (signer.last_number, signer.last_through) == (1, 3)
-        await writer.append_scan(scan_row(4))
+        await writer.submit_scan(scan_row(4))
         await signer.stop()
         assert (signer.last_number, signer.last_through) == (2, 4)
     finally:

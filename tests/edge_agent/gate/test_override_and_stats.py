@@ -10,8 +10,22 @@ from edge_agent.domain.reasons import Direction, Outcome, ReasonCode
 from edge_agent.gate.pipeline import ScanResult
 from edge_agent.gate.stats import GateStats
 
-INSIDE = AdmissionRecord(True, 1_000, "Gate 1", 1_000, "Gate 1", 1)
-LEFT = AdmissionRecord(False, 1_000, "Gate 1", 2_000, "Gate 1", 1)
+INSIDE = AdmissionRecord(
+    inside=True,
+    first_admit_ms=1_000,
+    first_gate="Gate 1",
+    last_ms=1_000,
+    last_gate="Gate 1",
+    entries=1,
+)
+LEFT = AdmissionRecord(
+    inside=False,
+    first_admit_ms=1_000,
+    first_gate="Gate 1",
+    last_ms=2_000,
+    last_gate="Gate 1",
+    entries=1,
+)
 
 
 def test_check_in_always_admits_and_check_out_needs_the_ticket_inside() -> None:

@@ -81,7 +81,7 @@ async def test_an_op_hitting_a_full_disk_fails_alone_or_with_its_batch(tmp_path:
     """Whatever SQLite rolls back, no future resolves for a row that is not stored."""
     path = tmp_path / "ledger.sqlite3"
     writer = await LedgerWriter.open(path, AGENT)
-    await writer.append_scan(make_row(0))
+    await writer.submit_scan(make_row(0))
     await writer.execute(cap_pages(0))  # type: ignore[arg-type]
 
     def big_write(conn: sqlite3.Connection) -> None:
@@ -114,7 +114,7 @@ async def test_an_op_hitting_a_full_disk_fails_alone_or_with_its_batch(tmp_path:
 async def test_repeated_failures_never_move_the_head(tmp_path: Path, max_batch: int) -> None:
     path = tmp_path / "ledger.sqlite3"
     writer = await LedgerWriter.open(path, AGENT, max_batch=max_batch)
-    await writer.append_scan(make_row(0))
+    await writer.submit_scan(make_row(0))
     await writer.execute(cap_pages(0))  # type: ignore[arg-type]
     for attempt in range(3):
         results = await asyncio.gather(
@@ -125,7 +125,7 @@ async def test_repeated_failures_never_move_the_head(tmp_path: Path, max_batch: 
     # Some small batches may have fit in the last free page; the head counts exactly those.
     committed = writer.head_seq
     await writer.execute(lift_cap)
-    last = await writer.append_scan(make_row(99_999))
+    last = await writer.submit_scan(make_row(99_999))
     assert last.seq == committed + 1
     await writer.close()
     report = check_ledger(path, AGENT)

@@ -93,7 +93,7 @@ async def test_rows_reported_durable_survive_sigkill(tmp_path: Path) -> None:
     assert (writer.head_seq, writer.head_chain) == (report.head_seq, report.head_chain)
     row = ScanRow("after-kill", 1, "g", "l", "d", "wedge", "in", "gh1", 7, "T1", 1, "k1",
                   "0" * 64, "admit", "ok")  # fmt: skip
-    stored_row = await writer.append_scan(row)
+    stored_row = await writer.submit_scan(row)
     await writer.close()
     assert stored_row.seq == report.head_seq + 1
     assert check_ledger(path, AGENT).ok

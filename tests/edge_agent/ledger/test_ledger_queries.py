@@ -58,7 +58,7 @@ async def reader(tmp_path: Path) -> AsyncIterator[sqlite3.Connection]:
     path = tmp_path / "ledger.sqlite3"
     writer = await LedgerWriter.open(path, AGENT)
     for row in SCANS:
-        await writer.append_scan(row)
+        await writer.submit_scan(row)
     await writer.execute(
         lambda c: upsert_ticket_types(
             c,
@@ -147,7 +147,7 @@ async def test_readers_see_commits_while_the_writer_is_open(tmp_path: Path) -> N
     conn = open_read_connection(path)
     try:
         assert scan_counts(conn) == {}
-        await writer.append_scan(SCANS[0])
+        await writer.submit_scan(SCANS[0])
         assert scan_counts(conn) == {"admit": 1}
     finally:
         conn.close()

@@ -48,7 +48,7 @@ def ledger_path(tmp_path: Path) -> Path:
 async def test_rows_get_contiguous_seqs_and_the_contract_chain(ledger_path: Path) -> None:
     writer = await LedgerWriter.open(ledger_path, AGENT)
     rows = [scan_row(i) for i in range(25)]
-    stored = [await writer.append_scan(r) for r in rows[:5]]
+    stored = [await writer.submit_scan(r) for r in rows[:5]]
     stored += await asyncio.gather(*(writer.submit_scan(r) for r in rows[5:]))
     await writer.close()
 
@@ -160,13 +160,13 @@ async def test_a_non_sqlite_exception_is_passed_through_unchanged(ledger_path: P
 
     with pytest.raises(ValueError, match="line 3"):
         await writer.execute(boom)
-    assert (await writer.append_scan(scan_row(1))).seq == 1
+    assert (await writer.submit_scan(scan_row(1))).seq == 1
     await writer.close()
 
 
 async def test_scans_are_append_only(ledger_path: Path) -> None:
     writer = await LedgerWriter.open(ledger_path, AGENT)
-    await writer.append_scan(scan_row(1))
+    await writer.submit_scan(scan_row(1))
 
     def update(conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE scans SET reason = 'edited' WHERE seq = 1")
@@ -209,7 +209,7 @@ async def test_reopen_continues_the_chain(ledger_path: Path) -> None:
 
     again = await LedgerWriter.open(ledger_path, AGENT)
     assert (again.head_seq, again.head_chain) == (10, head)
-    nxt = await again.append_scan(scan_row(10))
+    nxt = await again.submit_scan(scan_row(10))
     await again.close()
     assert nxt.seq == 11
     assert (
@@ -242,7 +242,7 @@ async def test_a_new_ledger_starts_at_genesis(ledger_path: Path) -> None:
 
 async def test_wrong_agent_id_on_reopen_is_refused(ledger_path: Path) -> None:
     writer = await LedgerWriter.open(ledger_path, AGENT)
-    await writer.append_scan(scan_row(1))
+    await writer.submit_scan(scan_row(1))
     await writer.close()
     with pytest.raises(LedgerError, match=r"belongs to agent 'agent-writer-test'.*'other-box'"):
         await LedgerWriter.open(ledger_path, "other-box")
@@ -283,3 +283,19 @@ async def test_a_row_that_cannot_be_encoded_fails_alone(tmp_path: Path) -> None:
     finally:
         await writer.close()
     assert check_ledger(tmp_path / "ledger.sqlite3", "box-1").ok
+
+
+async def test_a_stopped_writer_fails_every_queued_write_each_with_its_own_error(
+    ledger_path: Path,
+) -> None:
+    writer = await LedgerWriter.open(ledger_path, AGENT)
+    scans = [writer.submit_scan(scan_row(i)) for i in (1, 2)]
+    op = asyncio.ensure_future(writer.execute(lambda conn: None))
+    await asyncio.sleep(0)  # the op is queued; the scans may be in the batch in flight
+    assert writer._task is not None
+    writer._task.cancel()  # as if the loop went away: nothing may wait forever
+    errors = await asyncio.gather(*scans, op, return_exceptions=True)
+    # in flight: "stopped mid-batch"; still queued: "stopped (cancelled)"
+    assert all(type(e) is LedgerError and "stopped" in str(e) for e in errors), errors
+    assert len({id(e) for e in errors}) == 3
+    await writer.close()

@@ -60,7 +60,7 @@ def test_canonical_bytes_and_chain_match_the_pinned_vector() -> None:
 async def test_the_writer_stores_exactly_the_vector(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
     writer = await LedgerWriter.open(path, "gate-a")
-    stored = [await writer.append_scan(ROW_1), await writer.append_scan(ROW_2)]
+    stored = [await writer.submit_scan(ROW_1), await writer.submit_scan(ROW_2)]
     await writer.close()
     assert [s.chain for s in stored] == [CHAIN_1, CHAIN_2]
     conn = open_read_connection(path)

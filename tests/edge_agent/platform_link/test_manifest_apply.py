@@ -145,11 +145,13 @@ async def test_lifted_revocations_changed_codes_and_a_cancelled_event(
         assert stack.sql("SELECT count(*) FROM revocations") == [(0,)]
         assert await scan(stack, "OLD-1") is ReasonCode.UNKNOWN_CODE  # old text is gone
         assert await scan(stack, "NEW-1") is ReasonCode.ADMITTED
-        # the event is cancelled: every entry is refused as cancelled
+        # the event is cancelled: every entry is refused as event_cancelled
         scripted.answers.clear()
         scripted.queue(200, page("c:5", False, status="cancelled"))
         await sync.sync()
-        assert await scan(stack, "NEW-1") is ReasonCode.CANCELLED
+        assert await scan(stack, "NEW-1") is ReasonCode.EVENT_CANCELLED
+        last = stack.sql("SELECT reason FROM scans ORDER BY seq DESC LIMIT 1")
+        assert last == [("event_cancelled",)]  # the ledger tells it from a cancelled ticket
         assert stack.sql("SELECT event_status FROM sync_state") == [("cancelled",)]
         # lookups for the box office use the stored holder details
         reader = open_read_connection(stack.path)

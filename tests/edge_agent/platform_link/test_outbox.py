@@ -27,7 +27,7 @@ async def platform(aiohttp_server: Any) -> tuple[ScriptedPlatform, TestServer]:
 
 async def fill(stack: Stack, n: int, start: int = 0) -> None:
     for i in range(start, start + n):
-        await stack.writer.append_scan(scan_row(i, manifest_at_ms=None if i % 2 else 1234))
+        await stack.writer.submit_scan(scan_row(i, manifest_at_ms=None if i % 2 else 1234))
 
 
 def ok(through: int, duplicates: int = 0) -> tuple[int, dict[str, int]]:
@@ -86,7 +86,7 @@ async def test_batches_are_bounded_by_bytes_too(
     scripted, server = platform
     async with sync_stack(tmp_path / "ledger.sqlite3", str(server.make_url(""))) as stack:
         for i in range(6):
-            await stack.writer.append_scan(scan_row(i, override_reason="x" * 6000))
+            await stack.writer.submit_scan(scan_row(i, override_reason="x" * 6000))
         scripted.answers.extend([ok(2), ok(4), ok(6)])
         outbox = await stack.outbox(batch_bytes=16_384)
         await outbox.upload()

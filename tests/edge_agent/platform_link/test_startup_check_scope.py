@@ -23,7 +23,7 @@ AGENT = "gate-a"
 async def make_ledger(path: Path) -> None:
     writer = await LedgerWriter.open(path, AGENT)
     for i in range(300):
-        await writer.append_scan(scan_row(i))
+        await writer.submit_scan(scan_row(i))
     tickets = [
         ManifestTicketRow(f"T-{i:06d}", 1001, 1, f"O-{i}", f"Holder {i}", f"h{i}@example.org")
         for i in range(3000)

@@ -37,7 +37,7 @@ async def test_the_cut_is_the_same_whichever_way_it_is_measured(tmp_path: Path) 
     writer = await LedgerWriter.open(path, "gate-a")
     try:
         for i in range(40):
-            await writer.append_scan(scan_row(i, override_reason=REASONS[i % len(REASONS)]))
+            await writer.submit_scan(scan_row(i, override_reason=REASONS[i % len(REASONS)]))
     finally:
         await writer.close()
     conn = open_read_connection(path)
@@ -66,7 +66,7 @@ async def test_the_batch_read_ahead_is_used_only_for_the_request_it_expected(
     store = LedgerSyncStore(writer, path, 7)
     try:
         for i in range(25):
-            await writer.append_scan(scan_row(i))
+            await writer.submit_scan(scan_row(i))
 
         async def seqs(after: int, rows: int = 10) -> list[int]:
             return [r["seq"] for r in await store.read_rows("scans", after, rows, 1 << 20)]
@@ -80,14 +80,14 @@ async def test_the_batch_read_ahead_is_used_only_for_the_request_it_expected(
         # batch after (a short batch), never skipped or doubled
         assert await seqs(11, 10) == list(range(12, 22))
         for i in range(25, 30):
-            await writer.append_scan(scan_row(i))
+            await writer.submit_scan(scan_row(i))
         got = await seqs(21, 10)
         assert got[:4] == [22, 23, 24, 25] and got == list(range(22, 22 + len(got)))
         if got[-1] < 30:
             assert await seqs(got[-1], 10) == list(range(got[-1] + 1, 31))
         # at the head nothing is read ahead; a row added later is found at once
         assert await seqs(30) == []
-        await writer.append_scan(scan_row(30))
+        await writer.submit_scan(scan_row(30))
         assert await seqs(30) == [31]
     finally:
         await store.close()

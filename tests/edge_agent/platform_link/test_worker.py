@@ -65,12 +65,12 @@ async def test_new_rows_go_up_by_themselves_and_failures_back_off(
             # a new row goes up without waiting for upload_interval_s (3600 s)
             scripted.answers.clear()
             scripted.queue(200, {"stored_through_seq": 1, "received": 1, "duplicates": 0})
-            await stack.writer.append_scan(scan_row(1))
+            await stack.writer.submit_scan(scan_row(1))
             await wait_for(lambda: worker.snapshot().upload_cursors["scans"] == 1)
             # the platform fails: the error shows, the worker backs off
             scripted.answers.clear()
             scripted.queue(503, error("unavailable", "down for maintenance"))
-            await stack.writer.append_scan(scan_row(2))
+            await stack.writer.submit_scan(scan_row(2))
             await wait_for(lambda: worker.snapshot().failures >= 1)
             snap = worker.snapshot()
             assert snap.last_error is not None and "down for maintenance" in snap.last_error
@@ -97,7 +97,7 @@ async def test_a_halted_stream_stays_halted_while_the_manifest_keeps_coming(
 ) -> None:
     scripted, server = platform
     async with sync_stack(tmp_path / "ledger.sqlite3", str(server.make_url(""))) as stack:
-        await stack.writer.append_scan(scan_row(1))
+        await stack.writer.submit_scan(scan_row(1))
         scripted.queue(200, page("c:1", False))
         scripted.queue(409, error("chain_mismatch", "row 1 differs", seq=1))
         scripted.queue(200, page("c:2", False))

@@ -156,10 +156,14 @@ def test_check_reports_ok_and_names_config_mistakes(event: DemoEvent) -> None:
 async def test_devices_list_and_revoke_over_the_control_socket(event: DemoEvent) -> None:
     agent = AgentProcess(event.config_path)
     try:
+        assert event.config.api.port == 0  # the system picks the port: only the agent knows it
+        told = cli("pair", "--config", str(event.config_path), "--role", "scanner")
+        assert told.returncode == 0, told.stderr
+        assert f"On the device: POST {agent.url}/api/v1/pair with" in told.stdout
         headers = agent.pair("scanner")
         listing = cli("devices", "--config", str(event.config_path))
         assert listing.returncode == 0 and "scanner" in listing.stdout
-        device_id = listing.stdout.split()[0]
+        device_id = listing.stdout.split()[0]  # the paired one (an unused code is no device)
         revoked = cli("devices", "--config", str(event.config_path), "--revoke", device_id)
         assert revoked.returncode == 0, revoked.stderr
         async with (
