@@ -12,16 +12,10 @@ from edge_agent.evidence.core.pack_input import LedgerRow, PackInput, TicketInfo
 from edge_agent.evidence.core.timefmt import duration_text, utc_text
 from edge_agent.ledger.records import SCAN_FIELDS
 
-<<<<<<< HEAD
-if TYPE_CHECKING:
-    from edge_agent.evidence.core.pack import LedgerRow, PackInput, TicketInfo
-
 FIELD_INDEX: dict[str, int] = {name: i for i, name in enumerate(SCAN_FIELDS)}
 #: Where a row's extension object sits in its values, when it has one.
 _EXT = len(SCAN_FIELDS)
 
-=======
->>>>>>> i13-small
 #: Uploaded within this long of the door time: the gate was online.
 ONLINE_WITHIN_MS = 120_000
 
