@@ -6,8 +6,9 @@ events, ticket issuance (GH1 and plain codes), orders with the purchase data an 
 pack needs, revocations, agent enrolment, the paged manifest feed, door-sale leases and
 idempotent, chain-checked ingestion of scans and sales.
 
-Layout: ``schema`` (tables), ``database`` (one writer thread, one reader thread),
-``catalog`` / ``orders`` / ``enrolment`` / ``manifest`` / ``leases`` / ``ingest`` (the
-platform's rules, each a set of functions on a connection), ``http_app`` and the two
-route modules (thin handlers), ``cli`` (``gatehouse-platform``).
+Layout: ``store/`` (tables; one writer thread, one reader thread), ``services/`` (the
+platform's rules, each a set of functions on a connection: catalog, orders, enrolment,
+manifest, leases, ingest, evidence data), ``web/`` (the aiohttp app and its thin route
+modules), and at the top ``server`` (start/stop), ``cli`` (``gatehouse-platform``) with
+its ``admin_client``, ``data_dir``, ``seed`` and ``errors``.
 """

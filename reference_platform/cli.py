@@ -38,10 +38,10 @@ from reference_platform.data_dir import (
     served_url,
     wall_ms,
 )
-from reference_platform.database import open_connection
 from reference_platform.errors import SetupError
 from reference_platform.seed import seed_tickets
 from reference_platform.server import DEFAULT_HOST, DEFAULT_PORT, start_platform
+from reference_platform.store.database import open_connection
 
 EXIT_ERROR = 2
 log = logging.getLogger("gatehouse_platform")

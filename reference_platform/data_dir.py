@@ -13,8 +13,8 @@ import secrets
 import time
 from pathlib import Path
 
-from reference_platform.database import DB_NAME, open_connection
 from reference_platform.errors import SetupError
+from reference_platform.store.database import DB_NAME, open_connection
 
 ADMIN_TOKEN_FILE = "admin.token"  # noqa: S105 - a name, not a secret
 SERVE_FILE = "serve.json"

@@ -18,10 +18,10 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reference_platform.catalog import PLAIN_PREFIX, get_event, put_ticket_type
-from reference_platform.database import transaction
 from reference_platform.errors import Conflict
-from reference_platform.leases import seats_left
+from reference_platform.services.catalog import PLAIN_PREFIX, get_event, put_ticket_type
+from reference_platform.services.leases import seats_left
+from reference_platform.store.database import transaction
 
 CHUNK = 100_000
 

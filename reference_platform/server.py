@@ -8,9 +8,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from reference_platform.app_keys import Clock
 from reference_platform.data_dir import remove_serve_file, wall_ms, write_serve_file
-from reference_platform.http_app import create_app
+from reference_platform.web.app import create_app
+from reference_platform.web.app_keys import Clock
 
 #: Loopback unless an operator says otherwise: the admin API must not be reachable
 #: from a venue LAN by accident.

@@ -3,7 +3,7 @@ reference platform and the log redaction.
 
 Nothing here may log or store a full card number (PCI DSS): a terminal payment is kept as
 its brand and last four digits. So anything shaped like one is refused before a handler
-reads it (``api/card_guard.py`` on the LAN API, ``reference_platform/validation.py``
+reads it (``api/card_guard.py`` on the LAN API, ``reference_platform/web/validation.py``
 on the platform, ``domain/sale.py: refuse_card_numbers`` on the box office's free text),
 and masked in log lines (``logs.py``). One rule, so what one side calls a card number the
 others do too. A card number is:

@@ -17,8 +17,8 @@ from edge_agent.domain.ticket import TicketBody
 from edge_agent.domain.ticket_codec import encode_gh1
 from edge_agent.domain.trusted_key import KeyRole, key_id_of
 from edge_agent.domain.verification import code_sha256, inspect_code
-from reference_platform.database import open_connection
 from reference_platform.seed import seed_tickets
+from reference_platform.store.database import open_connection
 from tests.platform_fixture import EVENT_ID, PlatformFixture, issue_tickets
 
 pytestmark = pytest.mark.integration

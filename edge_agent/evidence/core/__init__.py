@@ -2,6 +2,6 @@
 
 Reading the ledger or the platform's tables happens at the edges
 (``edge_agent/evidence/export.py``, ``edge_agent/ledger/chain_checkpoints.py``,
-``reference_platform/evidence_data.py``); this package only builds, signs, verifies and
+``reference_platform/services/evidence_data.py``); this package only builds, signs, verifies and
 renders packs from the values they hand in.
 """

@@ -16,9 +16,13 @@ from pathlib import Path
 
 from aiohttp import web
 
-from reference_platform.admin_routes import admin_routes
-from reference_platform.agent_routes import agent_routes
-from reference_platform.app_keys import (
+from reference_platform.data_dir import db_path, read_admin_token, wall_ms
+from reference_platform.errors import Forbidden, PlatformError, Unauthorized
+from reference_platform.services.enrolment import agent_for_token, token_sha256
+from reference_platform.store.database import Database
+from reference_platform.web.admin_routes import admin_routes
+from reference_platform.web.agent_routes import agent_routes
+from reference_platform.web.app_keys import (
     ADMIN_SHA_KEY,
     CLOCK_KEY,
     DB_KEY,
@@ -26,12 +30,8 @@ from reference_platform.app_keys import (
     Clock,
     Principal,
 )
-from reference_platform.data_dir import db_path, read_admin_token, wall_ms
-from reference_platform.database import Database
-from reference_platform.enrolment import agent_for_token, token_sha256
-from reference_platform.errors import Forbidden, PlatformError, Unauthorized
-from reference_platform.evidence_routes import evidence_routes
-from reference_platform.validation import MAX_BODY_BYTES
+from reference_platform.web.evidence_routes import evidence_routes
+from reference_platform.web.validation import MAX_BODY_BYTES
 
 log = logging.getLogger(__name__)
 

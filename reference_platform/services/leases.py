@@ -15,8 +15,8 @@ from __future__ import annotations
 import secrets
 import sqlite3
 
-from reference_platform.catalog import get_event, type_capacity
 from reference_platform.errors import Conflict, Forbidden, Invalid, NotFound
+from reference_platform.services.catalog import get_event, type_capacity
 
 MAX_LEASE_COUNT = 10_000
 MIN_TTL_S = 60

@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from reference_platform.catalog import get_event
-from reference_platform.enrolment import event_keyring
 from reference_platform.errors import Conflict
+from reference_platform.services.catalog import get_event
+from reference_platform.services.enrolment import event_keyring
 
 FORMAT = "gatehouse-manifest-v1"
 DEFAULT_LIMIT = 5000

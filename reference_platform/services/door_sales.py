@@ -21,8 +21,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from edge_agent.ledger.sale_records import SALE_KINDS, parse_tickets_text
-from reference_platform.catalog import log_change
-from reference_platform.orders import revoke_ticket
+from reference_platform.services.catalog import log_change
+from reference_platform.services.orders import revoke_ticket
 
 log = logging.getLogger(__name__)
 

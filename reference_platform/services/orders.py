@@ -14,15 +14,15 @@ import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 
-from reference_platform.catalog import (
+from reference_platform.errors import Conflict, NotFound
+from reference_platform.services.catalog import (
     IssuedTicket,
     get_event,
     issue_ticket,
     log_change,
     platform_key,
 )
-from reference_platform.errors import Conflict, NotFound
-from reference_platform.leases import seats_left
+from reference_platform.services.leases import seats_left
 
 #: Revocation kinds an operator can cause (``RevocationKind`` on the agent). All but
 #: ``suspended`` are final and give the seat back; a suspension (a hold, e.g. while a

@@ -14,11 +14,11 @@ from typing import Any
 from aiohttp import web
 
 from edge_agent import __version__
-from reference_platform.app_keys import CLOCK_KEY, DB_KEY, caller_agent
-from reference_platform.checkpoints import ingest_checkpoints, prepare_checkpoints
 from reference_platform.errors import Forbidden, Invalid
-from reference_platform.evidence_data import platform_pack
-from reference_platform.validation import read_json_object
+from reference_platform.services.checkpoints import ingest_checkpoints, prepare_checkpoints
+from reference_platform.services.evidence_data import platform_pack
+from reference_platform.web.app_keys import CLOCK_KEY, DB_KEY, caller_agent
+from reference_platform.web.validation import read_json_object
 
 evidence_routes = web.RouteTableDef()
 

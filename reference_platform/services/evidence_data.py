@@ -29,12 +29,12 @@ from edge_agent.evidence.core.sale_entry import ORDER_KINDS, SaleRow
 from edge_agent.evidence.core.timefmt import utc_text
 from edge_agent.ledger.records import SCAN_FIELDS, genesis_chain
 from edge_agent.ledger.sale_records import SALE_FIELDS
-from reference_platform import catalog
-from reference_platform.checkpoints import agent_checkpoints
-from reference_platform.enrolment import event_keyring
 from reference_platform.errors import NotFound
-from reference_platform.ingest import named_row
-from reference_platform.orders import get_order
+from reference_platform.services import catalog
+from reference_platform.services.checkpoints import agent_checkpoints
+from reference_platform.services.enrolment import event_keyring
+from reference_platform.services.ingest import named_row
+from reference_platform.services.orders import get_order
 
 PLATFORM_OMITTED = (
     "the purchase IP's geolocation, delivery events (e-mail sent/opened, wallet pass),"

@@ -14,13 +14,13 @@ from typing import Any
 from aiohttp import web
 
 from edge_agent.domain.agent_certificate import PUBLIC_KEY_LEN, b64url_exact
-from reference_platform import catalog, door_sales, orders
-from reference_platform.app_keys import CLOCK_KEY, DB_KEY
-from reference_platform.enrolment import enrol_agent, event_keyring
 from reference_platform.errors import Invalid, NotFound
-from reference_platform.ingest import SALES, SCANS, Stream, conflicts, stored_rows
-from reference_platform.leases import held_by_leases
-from reference_platform.validation import (
+from reference_platform.services import catalog, door_sales, orders
+from reference_platform.services.enrolment import enrol_agent, event_keyring
+from reference_platform.services.ingest import SALES, SCANS, Stream, conflicts, stored_rows
+from reference_platform.services.leases import held_by_leases
+from reference_platform.web.app_keys import CLOCK_KEY, DB_KEY
+from reference_platform.web.validation import (
     U32_MAX,
     field_id,
     field_int,

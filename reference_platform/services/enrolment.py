@@ -21,8 +21,8 @@ from edge_agent.domain.keyring import (
     keyring_entry_for_agent,
     keyring_entry_for_platform,
 )
-from reference_platform.catalog import get_event, platform_key, platform_public_key
 from reference_platform.errors import Invalid
+from reference_platform.services.catalog import get_event, platform_key, platform_public_key
 
 TOKEN_PREFIX = "gpa_"  # noqa: S105 - a name, not a secret
 #: The certificate starts a day early (agent clocks drift; ``not_before`` is inclusive)

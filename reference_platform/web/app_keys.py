@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from reference_platform.database import Database
+from reference_platform.store.database import Database
 
 Clock = Callable[[], int]
 

@@ -12,10 +12,9 @@ from typing import Any
 
 from aiohttp import web
 
-from reference_platform.app_keys import CLOCK_KEY, DB_KEY, caller_agent
-from reference_platform.enrolment import is_enrolled
 from reference_platform.errors import Forbidden, Invalid
-from reference_platform.ingest import (
+from reference_platform.services.enrolment import is_enrolled
+from reference_platform.services.ingest import (
     SALES,
     SCANS,
     Stream,
@@ -23,15 +22,16 @@ from reference_platform.ingest import (
     ingest_batch,
     prepare_rows,
 )
-from reference_platform.leases import (
+from reference_platform.services.leases import (
     MAX_LEASE_COUNT,
     MAX_TTL_S,
     MIN_TTL_S,
     return_lease,
     take_lease,
 )
-from reference_platform.manifest import DEFAULT_LIMIT, MAX_LIMIT, manifest_page
-from reference_platform.validation import (
+from reference_platform.services.manifest import DEFAULT_LIMIT, MAX_LIMIT, manifest_page
+from reference_platform.web.app_keys import CLOCK_KEY, DB_KEY, caller_agent
+from reference_platform.web.validation import (
     field_id,
     field_int,
     path_int,

@@ -42,8 +42,8 @@ from edge_agent.ledger.records import (
     with_ext,
 )
 from edge_agent.ledger.sale_records import SALE_FIELDS, SALE_TYPES
-from reference_platform import door_sales
 from reference_platform.errors import Conflict, Invalid, TooLarge
+from reference_platform.services import door_sales
 
 MAX_ROWS_PER_BATCH = 1000
 _HEX64 = re.compile(r"[0-9a-f]{64}")

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from reference_platform.schema import migrate
+from reference_platform.store.schema import migrate
 
 T = TypeVar("T")
 

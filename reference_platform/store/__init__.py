@@ -1,0 +1,2 @@
+"""The platform's SQLite: its tables (``schema``) and the one-writer/one-reader access
+(``database``)."""
