@@ -51,6 +51,7 @@ from edge_agent.ledger.queries import (
 )
 from edge_agent.ledger.sync_tables import read_sync_state
 from edge_agent.ledger.writer import LedgerWriter
+from edge_agent.metrics.scan_counts import ScanMetrics
 from edge_agent.platform_link.service import AgentSync
 from hardware.printer import ReceiptPrinter
 from hardware.registry import build_printer
@@ -111,6 +112,8 @@ class AgentRuntime:
     printer: ReceiptPrinter | None = None
     #: Door sales (``edge_agent/boxoffice``); set while the runtime starts.
     boxoffice: BoxOffice = field(init=False)
+    #: What ``GET /metrics`` counts as it happens (a stats and a commit listener).
+    metrics: ScanMetrics = field(default_factory=ScanMetrics)
     started_ms: int = field(default_factory=wall_clock_ms)
     version: str = __version__
     _gc_task: asyncio.Task[None] | None = None
@@ -281,6 +284,8 @@ class AgentRuntime:
             agent_key=agent_key,
         )
         live.on_keyring(runtime._keyring_replaced)
+        pipeline.stats.listeners.append(runtime.metrics.note_scan)
+        writer.commit_listeners.append(runtime.metrics.note_commit)
         signer = ChainSigner(
             writer,
             agent_key.private_key,

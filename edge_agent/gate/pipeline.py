@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from time import perf_counter
 from typing import NamedTuple
 
 from edge_agent.domain.credential import Credential
@@ -56,6 +57,9 @@ class ScanResult(NamedTuple):
     seq: int | None
     #: False when the mesh could not confirm the claim (always True alone).
     confirmed: bool = True
+    #: ``time.perf_counter()`` when the scan arrived: a stats listener measures the
+    #: verdict's latency as the time since (``edge_agent/metrics``); 0.0 = unknown.
+    started: float = 0.0
 
     @property
     def recorded(self) -> bool:
@@ -108,6 +112,11 @@ class ScanPipeline:
         self._claimer = claimer
         self._clock_ms = clock_ms
 
+    @property
+    def claimer(self) -> AdmissionClaimer:
+        """The claim seam in use (the metrics and doctor read the mesh's figures off it)."""
+        return self._claimer
+
     def replace_keyring(self, keyring: Keyring) -> None:
         """Judge from now on with ``keyring``; cached reads of the old one are dropped
         (a key that left the keyring must stop verifying at once)."""
@@ -123,6 +132,7 @@ class ScanPipeline:
         device_kind: str,
         direction: Direction = Direction.IN,
     ) -> ScanResult:
+        started = perf_counter()
         at_ms = self._clock_ms()
         credential, code_hash = self._cache.read(text)
         decision = decide(credential, direction, self.state, self.policy, at_ms)
@@ -170,11 +180,13 @@ class ScanPipeline:
                 message=STAFF_MESSAGES[ReasonCode.NOT_RECORDED],
                 previous=None,
             )
-            result = ScanResult(failed, row.scan_id, at_ms, row.gate, lane, device_id, None)
+            result = ScanResult(
+                failed, row.scan_id, at_ms, row.gate, lane, device_id, None, True, started
+            )
             self.stats.record(result)
             return result
         result = ScanResult(
-            decision, row.scan_id, at_ms, row.gate, lane, device_id, stored.seq, confirmed
+            decision, row.scan_id, at_ms, row.gate, lane, device_id, stored.seq, confirmed, started
         )
         self.stats.record(result)
         if log.isEnabledFor(logging.DEBUG):  # never the code itself: only its hash prefix
