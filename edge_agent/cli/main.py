@@ -11,6 +11,7 @@ from edge_agent.cli import (
     check_cmd,
     decode_cmd,
     discover_cmd,
+    doctor_cmd,
     evidence_cmd,
     keys_cmds,
     manifest_cmd,
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     for module in (
         run_cmd,
         check_cmd,
+        doctor_cmd,
         pair_cmd,
         manifest_cmd,
         ticket_cmds,
