@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from edge_agent import __version__
+from edge_agent.backup.schedule import BackupSchedule
 from edge_agent.boxoffice.desk import Hooks
 from edge_agent.boxoffice.service import BoxOffice
 from edge_agent.config.key_files import KeyFile, load_or_create_agent_key, read_keyring_file
@@ -114,6 +115,8 @@ class AgentRuntime:
     boxoffice: BoxOffice = field(init=False)
     #: What ``GET /metrics`` counts as it happens (a stats and a commit listener).
     metrics: ScanMetrics = field(default_factory=ScanMetrics)
+    #: Scheduled backups to a USB stick, when ``[backup] dir`` is set.
+    backups: BackupSchedule | None = None
     started_ms: int = field(default_factory=wall_clock_ms)
     version: str = __version__
     _gc_task: asyncio.Task[None] | None = None
@@ -305,6 +308,9 @@ class AgentRuntime:
             reader.close()
             raise
         runtime.boxoffice = runtime._make_box_office()
+        if config.backup.enabled:
+            runtime.backups = BackupSchedule(config, wall_clock_ms)
+            runtime.backups.start()
         freeze_after_start()
         runtime._gc_task = asyncio.get_running_loop().create_task(
             freeze_survivors_forever(), name="gc-freezer"
@@ -355,6 +361,8 @@ class AgentRuntime:
                 await self.printer.close()
         except Exception:  # the ledger must still be closed cleanly
             log.exception("stopping lanes or printer failed")
+        if self.backups is not None:
+            await self.backups.stop()
         try:
             office: BoxOffice | None = getattr(self, "boxoffice", None)
             if office is not None:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from edge_agent import __version__
 from edge_agent.cli import (
+    backup_cmd,
     check_cmd,
     decode_cmd,
     discover_cmd,
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         run_cmd,
         check_cmd,
         doctor_cmd,
+        backup_cmd,
         pair_cmd,
         manifest_cmd,
         ticket_cmds,

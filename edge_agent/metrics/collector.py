@@ -104,6 +104,13 @@ class AgentCollector(Collector):
             "gatehouse_ledger_head_seq", "Sequence number of the ledger's last scan row.",
             value=rt.writer.head_seq,
         )  # fmt: skip
+        backup = _gauge(
+            "gatehouse_backup_last_success_time_seconds",
+            "When the last scheduled backup to the USB stick completed (Unix time).",
+        )
+        if rt.backups is not None and rt.backups.last_success_ms is not None:
+            backup.add_metric([], rt.backups.last_success_ms / 1000)
+        yield backup
         try:
             usage = shutil.disk_usage(rt.config.agent.data_dir)
         except OSError:
