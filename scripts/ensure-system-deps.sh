@@ -16,6 +16,8 @@ python3 -c 'import os, sysconfig, sys; sys.exit(not os.path.exists(os.path.join(
 # chromium: the browser tests (tests/browser/) drive Debian's build through Playwright
 # (never `playwright install`, which downloads a browser of its own).
 command -v chromium >/dev/null || need+=(chromium)
+# lintian: tests/deploy checks the Debian package `make deb` builds (docs/install.md).
+command -v lintian >/dev/null || need+=(lintian)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
