@@ -17,6 +17,7 @@ from edge_agent.cli import (
     keys_cmds,
     manifest_cmd,
     pair_cmd,
+    report_cmd,
     run_cmd,
     sync_cmd,
     ticket_cmds,
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         keys_cmds,
         sync_cmd,
         evidence_cmd,
+        report_cmd,
     ):
         module.add_parser(sub)
     decode_cmd.add_parser(sub)
