@@ -20,8 +20,12 @@ deb=$(DIST="$OUT" bash scripts/build-deb.sh)
 NAME="gatehouse-bundle-$VERSION-$ARCH"
 BUNDLE="$OUT/$NAME"
 rm -rf "$BUNDLE" && mkdir -p "$BUNDLE/wheels"
-"$PY" -m pip wheel --quiet -w "$BUNDLE/wheels" . pip >/dev/null
-rm -rf build
+# Resolve the dependencies of the very wheel the .deb carries (no second build).
+own="$BUNDLE/.own"
+mkdir -p "$own"
+dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$own" ./opt/gatehouse/wheels
+"$PY" -m pip wheel --quiet -w "$BUNDLE/wheels" "$own"/opt/gatehouse/wheels/gatehouse-*.whl pip >/dev/null
+rm -rf "$own"
 rm -f "$BUNDLE"/wheels/gatehouse-*.whl   # the .deb carries its own
 cp "$deb" "$BUNDLE/"
 sed -e "s/@ARCH@/$ARCH/g" -e "s/@VERSION@/$VERSION/g" deploy/bundle-install.sh > "$BUNDLE/install.sh"

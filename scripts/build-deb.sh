@@ -15,9 +15,11 @@ STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
 PKG="$STAGE/pkg"
 
-PIP_CONFIG_FILE=${PIP_CONFIG_FILE:-} "$PY" -m pip wheel --quiet --no-deps \
-    -w "$STAGE/wheel" . >/dev/null
-rm -rf build
+# Built from a copy of the tree (tracked and new files, nothing git ignores): setuptools
+# writes build/ beside the sources, and two builds at once must not share one.
+mkdir "$STAGE/src"
+git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$STAGE/src"
+"$PY" -m pip wheel --quiet --no-deps -w "$STAGE/wheel" "$STAGE/src" >/dev/null
 wheel="gatehouse-$VERSION-py3-none-any.whl"
 test -f "$STAGE/wheel/$wheel"
 
