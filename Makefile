@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test lint bench clean system-deps
+.PHONY: venv demo test lint bench clean system-deps deb bundle
 
 venv: $(STAMP)
 
@@ -27,8 +27,8 @@ test: venv
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: venv
-	$(BIN)/ruff check edge_agent scanner hardware sync tui tests benchmarks
-	$(BIN)/ruff format --check edge_agent scanner hardware sync tui tests benchmarks
+	$(BIN)/ruff check edge_agent scanner hardware sync tui reference_platform demo tests benchmarks scripts
+	$(BIN)/ruff format --check edge_agent scanner hardware sync tui reference_platform demo tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -41,5 +41,13 @@ bench: venv
 	$(BIN)/python benchmarks/boxoffice.py --json --short
 	$(BIN)/python benchmarks/api_schema.py --json --short
 
+# The Debian package (docs/install.md): dist/gatehouse_<version>_all.deb
+deb: venv
+	@bash scripts/build-deb.sh
+
+# The offline bundle: the .deb + a wheelhouse for this machine's architecture + install.sh
+bundle: venv
+	@bash scripts/build-bundle.sh
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist *.egg-info

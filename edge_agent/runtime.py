@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from edge_agent import __version__
+from edge_agent.backup.schedule import BackupSchedule
 from edge_agent.boxoffice.desk import Hooks
 from edge_agent.boxoffice.service import BoxOffice
 from edge_agent.config.key_files import KeyFile, load_or_create_agent_key, read_keyring_file
@@ -51,6 +52,7 @@ from edge_agent.ledger.queries import (
 )
 from edge_agent.ledger.sync_tables import read_sync_state
 from edge_agent.ledger.writer import LedgerWriter
+from edge_agent.metrics.scan_counts import ScanMetrics
 from edge_agent.platform_link.service import AgentSync
 from hardware.printer import ReceiptPrinter
 from hardware.registry import build_printer
@@ -111,6 +113,10 @@ class AgentRuntime:
     printer: ReceiptPrinter | None = None
     #: Door sales (``edge_agent/boxoffice``); set while the runtime starts.
     boxoffice: BoxOffice = field(init=False)
+    #: What ``GET /metrics`` counts as it happens (a stats and a commit listener).
+    metrics: ScanMetrics = field(default_factory=ScanMetrics)
+    #: Scheduled backups to a USB stick, when ``[backup] dir`` is set.
+    backups: BackupSchedule | None = None
     started_ms: int = field(default_factory=wall_clock_ms)
     version: str = __version__
     _gc_task: asyncio.Task[None] | None = None
@@ -281,6 +287,8 @@ class AgentRuntime:
             agent_key=agent_key,
         )
         live.on_keyring(runtime._keyring_replaced)
+        pipeline.subscribe(runtime.metrics.note_scan)
+        writer.commit_listeners.append(runtime.metrics.note_commit)
         signer = ChainSigner(
             writer,
             agent_key.private_key,
@@ -300,6 +308,9 @@ class AgentRuntime:
             reader.close()
             raise
         runtime.boxoffice = runtime._make_box_office()
+        if config.backup.enabled:
+            runtime.backups = BackupSchedule(config, wall_clock_ms)
+            runtime.backups.start()
         freeze_after_start()
         runtime._gc_task = asyncio.get_running_loop().create_task(
             freeze_survivors_forever(), name="gc-freezer"
@@ -350,6 +361,8 @@ class AgentRuntime:
                 await self.printer.close()
         except Exception:  # the ledger must still be closed cleanly
             log.exception("stopping lanes or printer failed")
+        if self.backups is not None:
+            await self.backups.stop()
         try:
             office: BoxOffice | None = getattr(self, "boxoffice", None)
             if office is not None:

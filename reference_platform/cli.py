@@ -42,6 +42,7 @@ from reference_platform.errors import SetupError
 from reference_platform.seed import seed_tickets
 from reference_platform.server import DEFAULT_HOST, DEFAULT_PORT, start_platform
 from reference_platform.store.database import open_connection
+from reference_platform.support import cli as support_cli
 
 EXIT_ERROR = 2
 log = logging.getLogger("gatehouse_platform")
@@ -293,6 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--log-level", default="warning")
     serve.set_defaults(func=cmd_serve)
+
+    support_cli.add_parser(sub, _data_arg)
 
     seed = sub.add_parser("seed", help="bulk-add plain-code tickets straight into the database")
     _data_arg(seed, required=True)

@@ -3,9 +3,9 @@
 # Safe to run again: it checks before it installs.
 #
 #   ensure-system-deps.sh                 what the venv and the demo need (make venv/demo)
-#   ensure-system-deps.sh --with-browser  and Debian's chromium, for the browser tests
-#                                         (make test): a browser pulls in a few hundred
-#                                         MB of packages the agent itself never uses
+#   ensure-system-deps.sh --with-browser  and what only the tests need (make test): Debian's
+#                                         chromium for the browser tests (a few hundred MB
+#                                         the agent never uses) and lintian for the package
 set -euo pipefail
 
 with_browser=0
@@ -26,10 +26,12 @@ command -v gcc >/dev/null || need+=(gcc)
 python3 -c 'import os, sysconfig, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null || need+=(python3-dev)
 # zbar: the optional camera decode backend (pyzbar); its tests decode real images with it.
 /sbin/ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0' || need+=(libzbar0)
-# chromium: the browser tests (tests/browser/) drive Debian's build through Playwright
+# chromium: the browser tests (tests/edge_agent/api/browser/) drive Debian's build through Playwright
 # (never `playwright install`, which downloads a browser of its own).
 if [ "$with_browser" -eq 1 ]; then
   command -v chromium >/dev/null || need+=(chromium)
+  # lintian: tests/deploy checks the Debian package `make deb` builds (docs/install.md).
+  command -v lintian >/dev/null || need+=(lintian)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then

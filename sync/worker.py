@@ -48,6 +48,8 @@ class SyncSnapshot:
     clock: ClockSample | None
     rounds: int
     running: bool
+    #: Rounds that ended with an error since start (``gatehouse_sync_errors_total``).
+    failed_rounds: int = 0
 
 
 @dataclass
@@ -56,6 +58,7 @@ class _Outcome:
     error: str | None = None
     error_ms: int | None = None
     rounds: int = 0
+    failed_rounds: int = 0
     failures: list[str] = field(default_factory=list)
 
 
@@ -148,6 +151,7 @@ class SyncWorker:
             failures=self._backoff.failures,
             clock=self._clock.best(self._clock_ms()),
             rounds=self._state.rounds,
+            failed_rounds=self._state.failed_rounds,
             running=self._task is not None and not self._task.done(),
         )
 
@@ -217,6 +221,7 @@ class SyncWorker:
         if errors:
             state.error = "; ".join(errors)
             state.error_ms = now_ms
+            state.failed_rounds += 1
             if retry:
                 delay = self._backoff.next_delay()
                 self._backoff_until = time.monotonic() + delay

@@ -21,6 +21,7 @@ from edge_agent.api.routes import (
     boxoffice_ws,
     control,
     devices,
+    metrics,
     openapi,
     pages,
     pairing,
@@ -48,6 +49,7 @@ LAN_ROUTES = (
     boxoffice_ws,
     pages,
     openapi,
+    metrics,
 )
 
 

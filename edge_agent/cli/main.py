@@ -8,13 +8,16 @@ from collections.abc import Sequence
 
 from edge_agent import __version__
 from edge_agent.cli import (
+    backup_cmd,
     check_cmd,
     decode_cmd,
     discover_cmd,
+    doctor_cmd,
     evidence_cmd,
     keys_cmds,
     manifest_cmd,
     pair_cmd,
+    report_cmd,
     run_cmd,
     sync_cmd,
     ticket_cmds,
@@ -36,12 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
     for module in (
         run_cmd,
         check_cmd,
+        doctor_cmd,
+        backup_cmd,
         pair_cmd,
         manifest_cmd,
         ticket_cmds,
         keys_cmds,
         sync_cmd,
         evidence_cmd,
+        report_cmd,
     ):
         module.add_parser(sub)
     decode_cmd.add_parser(sub)

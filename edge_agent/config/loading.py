@@ -70,6 +70,9 @@ def config_from_dict(doc: dict[str, Any], source: Path = Path("<memory>")) -> Co
     if cfg.agent.key_file:
         key_file = str(resolve(base, Path(cfg.agent.key_file)))
         cfg = dataclasses.replace(cfg, agent=dataclasses.replace(cfg.agent, key_file=key_file))
+    if cfg.backup.dir:
+        backup_dir = str(resolve(base, Path(cfg.backup.dir)))
+        cfg = dataclasses.replace(cfg, backup=dataclasses.replace(cfg.backup, dir=backup_dir))
     if cfg.sync.token_file:
         token_file = str(resolve(base, Path(cfg.sync.token_file)))
         cfg = dataclasses.replace(cfg, sync=dataclasses.replace(cfg.sync, token_file=token_file))
@@ -117,6 +120,10 @@ def _validate(cfg: Config, file: str) -> None:
     if len(name) > 63 or any(not c.isprintable() or c == "." for c in name):
         raise bad("discovery.name", "expected at most 63 printable characters, no '.'")
     _validate_box_office(cfg.box_office, bad)
+    if not 5 <= cfg.backup.every_min <= 1440:
+        raise bad("backup.every_min", "expected 5..1440 minutes")
+    if not 1 <= cfg.backup.keep <= 10_000:
+        raise bad("backup.keep", "expected 1..10000")
     if cfg.log.level not in LOG_LEVELS:
         raise bad("log.level", f"expected one of {', '.join(LOG_LEVELS)}")
     if cfg.log.format not in LOG_FORMATS:

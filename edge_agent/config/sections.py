@@ -148,6 +148,23 @@ class BoxOfficeSection:
 
 
 @dataclass(frozen=True)
+class BackupSection:
+    #: Scheduled backups (``docs/backup.md``): a directory on a mounted USB stick; "" =
+    #: none. Relative paths are relative to the config file.
+    dir: str = ""
+    #: Minutes between scheduled backups (5..1440).
+    every_min: int = 60
+    #: Scheduled backups of this agent kept in ``dir`` (older ones are removed).
+    keep: int = 48
+    #: Allow ``dir`` on the data dir's own disk (tests; a real stick is another disk).
+    same_disk_ok: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.dir)
+
+
+@dataclass(frozen=True)
 class LogSection:
     #: "debug", "info", "warning" or "error". Per-scan lines are debug.
     level: str = "info"
@@ -165,6 +182,7 @@ class Config:
     ledger: LedgerSection = field(default_factory=LedgerSection)
     sync: SyncSection = field(default_factory=SyncSection)
     box_office: BoxOfficeSection = field(default_factory=BoxOfficeSection)
+    backup: BackupSection = field(default_factory=BackupSection)
     log: LogSection = field(default_factory=LogSection)
     discovery: DiscoverySection = field(default_factory=DiscoverySection)
     #: ``[[lanes]]``: the gate's lanes, each with inputs and outputs (none by default:

@@ -10,6 +10,9 @@ class Role(StrEnum):
     BOX_OFFICE = "box_office"  # iPads and the TUI at the counter
     SUPERVISOR = "supervisor"  # may do everything, incl. overrides and device admin
     PEER = "peer"  # another gate box of the same venue
+    METRICS = "metrics"  # a Prometheus scraper: GET /metrics and nothing else
 
 
-ANY_ROLE: frozenset[Role] = frozenset(Role)
+#: Every role that works the gate (``GET /api/v1/status`` and the like). Not ``metrics``:
+#: a scraper's token sits in a Prometheus config file, so it reads only the figures.
+ANY_ROLE: frozenset[Role] = frozenset(Role) - {Role.METRICS}

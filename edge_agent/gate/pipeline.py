@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from time import perf_counter
 from typing import NamedTuple
 
 from edge_agent.domain.credential import Credential
@@ -57,6 +58,9 @@ class ScanResult(NamedTuple):
     seq: int | None
     #: False when the mesh could not confirm the claim (always True alone).
     confirmed: bool = True
+    #: ``time.perf_counter()`` when the scan arrived: a stats listener measures the
+    #: verdict's latency as the time since (``edge_agent/metrics``); 0.0 = unknown.
+    started: float = 0.0
 
     @property
     def recorded(self) -> bool:
@@ -115,6 +119,11 @@ class ScanPipeline:
         ``not_recorded``), after it is counted; returns the function that unsubscribes."""
         return self._listeners.add(listener)
 
+    @property
+    def claimer(self) -> AdmissionClaimer:
+        """The claim seam in use (the metrics and doctor read the mesh's figures off it)."""
+        return self._claimer
+
     def replace_keyring(self, keyring: Keyring) -> None:
         """Judge from now on with ``keyring``; cached reads of the old one are dropped
         (a key that left the keyring must stop verifying at once)."""
@@ -130,6 +139,7 @@ class ScanPipeline:
         device_kind: str,
         direction: Direction = Direction.IN,
     ) -> ScanResult:
+        started = perf_counter()
         at_ms = self._clock_ms()
         credential, code_hash = self._cache.read(text)
         decision = decide(credential, direction, self.state, self.policy, at_ms)
@@ -147,7 +157,7 @@ class ScanPipeline:
                 self.state.set_admission(ticket_id, winner)
                 decision = already_admitted(decision, winner, self.policy)
         result = await self._record(
-            decision, previous, at_ms, lane, device_id, device_kind, code_hash, confirmed
+            decision, previous, at_ms, lane, device_id, device_kind, code_hash, confirmed, started
         )
         if result.seq is not None and log.isEnabledFor(logging.DEBUG):
             # never the code itself: only its hash prefix
@@ -186,6 +196,7 @@ class ScanPipeline:
         recorded). On a ledger failure the index change is undone and the result is
         ``not_recorded`` (``seq`` ``None``), as for a scan.
         """
+        started = perf_counter()
         at_ms = self._clock_ms()
         previous = self.state.admission(ticket_id)
         decision = override_decision(ticket_id, event_id, ticket_type, direction, previous)
@@ -197,7 +208,7 @@ class ScanPipeline:
         claim = await self._claimer.claim(ticket_id, previous, proposed)
         # no code was scanned: no key id, an empty code hash
         result = await self._record(
-            decision, previous, at_ms, lane, device_id, "manual", "", claim.confirmed,
+            decision, previous, at_ms, lane, device_id, "manual", "", claim.confirmed, started,
             override=(operator, reason),
         )  # fmt: skip
         if result.seq is not None:
@@ -217,6 +228,7 @@ class ScanPipeline:
         device_kind: str,
         code_sha256: str,
         confirmed: bool,
+        started: float,
         override: tuple[str, str] | None = None,
     ) -> ScanResult:
         """Build the ledger row of ``decision``, hand it to the writer and wait until it
@@ -262,10 +274,20 @@ class ScanPipeline:
                 message=STAFF_MESSAGES[ReasonCode.NOT_RECORDED],
                 previous=None,
             )
-            result = ScanResult(failed, row.scan_id, at_ms, row.gate, lane, device_id, None)
+            result = ScanResult(
+                failed, row.scan_id, at_ms, row.gate, lane, device_id, None, True, started
+            )
         else:
             result = ScanResult(
-                decision, row.scan_id, at_ms, row.gate, lane, device_id, stored.seq, confirmed
+                decision,
+                row.scan_id,
+                at_ms,
+                row.gate,
+                lane,
+                device_id,
+                stored.seq,
+                confirmed,
+                started,
             )
         self.stats.record(result)
         self._listeners.notify(result)

@@ -33,14 +33,25 @@ _MOVE_ASIDE = (
 
 # SQLite builds each row's canonical JSON itself (json_array); Python only splices in the
 # extension (never parsed here: a damaged one must fail the chain, not the query) and
-# hashes. Any
+# hashes. A ledger not yet migrated to version 5 has no ``ext`` column: the check reads
+# NULL in its place (the agent checks before the writer migrates). Any
 # row whose SQLite JSON does not reproduce the stored chain is re-encoded with
 # records.canonical_scan_bytes before it is called broken, so the verdict is always the
 # contract's, and SQLite's encoder only ever speeds up the common case.
 # Column names come from the SCAN_FIELDS constant, never from input.
 _COLUMNS = ", ".join(SCAN_FIELDS)
-_CHAIN_SQL = f"SELECT seq, chain, CAST(json_array({_COLUMNS}) AS BLOB), ext FROM scans ORDER BY seq"  # noqa: S608
-_ROW_SQL = f"SELECT {_COLUMNS}, ext FROM scans WHERE seq = ?"  # noqa: S608
+# ``{ext}``: the extension column, or NULL before migration 5 (``_ext_column``).
+_CHAIN_SQL = (
+    f"SELECT seq, chain, CAST(json_array({_COLUMNS}) AS BLOB), {{ext}} FROM scans"  # noqa: S608
+    " ORDER BY seq"
+)
+_ROW_SQL = f"SELECT {_COLUMNS}, {{ext}} FROM scans WHERE seq = ?"  # noqa: S608
+
+
+def _ext_column(conn: sqlite3.Connection) -> str:
+    """``ext``, or ``NULL`` for a ledger written before migration 5."""
+    names = {row[1] for row in conn.execute("PRAGMA table_info(scans)")}
+    return "ext" if "ext" in names else "NULL"
 
 
 #: Copies of the platform's manifest, re-downloadable, left out of the start-up check
@@ -259,7 +270,7 @@ def _verify_chain(conn: sqlite3.Connection, agent_id: str, found: _Found) -> Non
     sha256 = hashlib.sha256
     chain = genesis_chain(agent_id)
     expected_seq = 1
-    for seq, stored, plain, ext in conn.execute(_CHAIN_SQL):
+    for seq, stored, plain, ext in conn.execute(_CHAIN_SQL.format(ext=_ext_column(conn))):
         js = plain if ext is None else with_ext(plain, ext)
         if seq != expected_seq:  # ORDER BY an INTEGER PRIMARY KEY: only a gap is possible
             found.chain_ok = False
@@ -295,6 +306,6 @@ def _verify_chain(conn: sqlite3.Connection, agent_id: str, found: _Found) -> Non
 
 def _exact_canonical(conn: sqlite3.Connection, seq: int) -> bytes:
     """``records.canonical_scan_bytes`` of row ``seq`` as it is stored now."""
-    values = conn.execute(_ROW_SQL, (seq,)).fetchone()
+    values = conn.execute(_ROW_SQL.format(ext=_ext_column(conn)), (seq,)).fetchone()
     row = ScanRow(values[1], *values[3:])  # the SCAN_FIELDS values, then ext
     return canonical_scan_bytes(int(values[0]), str(values[2]), row)

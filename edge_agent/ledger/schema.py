@@ -1,11 +1,12 @@
 """The ledger's schema as an ordered list of migrations, tracked in ``PRAGMA user_version``.
 
-Migration *n* (1-based) takes a database at version *n-1* to version *n*; each runs in
-its own ``BEGIN IMMEDIATE`` transaction together with the version bump, so a crash
-leaves the file at a whole version. Migrations are never edited once shipped: a change
-is a new function appended to ``MIGRATIONS``. A database newer than this code is
-refused rather than guessed at. The migrations' bodies live in ``ledger/migrations/``,
-one module per topic; this module keeps their order and the logic that runs them.
+Migration *n* (1-based) takes a database at version *n-1* to version *n*; all pending
+ones run in one ``BEGIN IMMEDIATE`` transaction together with the version bump, so a
+failed or interrupted upgrade leaves the file as the old version wrote it. Migrations
+are never edited once shipped: a change is a new function appended to ``MIGRATIONS``.
+A database newer than this code is refused rather than guessed at. The migrations'
+bodies live in ``ledger/migrations/``, one module per topic; this module keeps their
+order and the logic that runs them.
 """
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ def schema_version(conn: sqlite3.Connection) -> int:
 def migrate(conn: sqlite3.Connection, path: Path) -> int:
     """Bring the database up to ``SCHEMA_VERSION``; return the version found before.
 
+    Every pending migration and the ``user_version`` bump run in **one** ``BEGIN
+    IMMEDIATE`` transaction: an upgrade that fails at any step (a bug, a full disk, a
+    kill) rolls back to the file exactly as the old version left it, so the box can go
+    back to the old edge-agent and keep working (SQLite's DDL is transactional; tested
+    from every shipped version in ``tests/edge_agent/ledger/test_ledger_upgrades.py``).
     ``conn`` must be in autocommit mode (``isolation_level=None``), as the write
     connection is.
     """
@@ -60,17 +66,37 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
             f"versions up to {SCHEMA_VERSION}: it was written by a newer edge-agent. "
             "Install that version again (never downgrade a box that has recorded scans)."
         )
-    for version in range(found + 1, SCHEMA_VERSION + 1):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+    if found == SCHEMA_VERSION:
+        return found
+    _refuse_foundation_format(conn, path, found)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for version in range(found + 1, SCHEMA_VERSION + 1):
             MIGRATIONS[version - 1](conn)
-            conn.execute(f"PRAGMA user_version={version}")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
     return found
+
+
+def _refuse_foundation_format(conn: sqlite3.Connection, path: Path, found: int) -> None:
+    """The first build's version-1 files hash 19 fields per row; ``manifest_at_ms`` was
+    then added to migration 1 and to the canonical bytes (issue 5) instead of a new
+    version. No migration can re-hash a chain, so such a file is refused by name rather
+    than upgraded into rows that no longer verify."""
+    if found != 1:
+        return
+    columns = {str(r[1]) for r in conn.execute("PRAGMA table_info(scans)")}
+    if "manifest_at_ms" not in columns:
+        raise LedgerError(
+            f"ledger {path} was written by a pre-release edge-agent (schema version 1 without "
+            "manifest_at_ms, whose hash chain covers 19 fields): it cannot be upgraded. "
+            "Keep it for its records (`edge-agent check` still reads it with that build) "
+            "and start this box with a new data dir."
+        )
 
 
 def bind_agent(conn: sqlite3.Connection, path: Path, agent_id: str, now_ms: int) -> None:

@@ -121,6 +121,9 @@ class LedgerWriter:
         self._last_commit_ms = 0.0
         self._task: asyncio.Task[None] | None = None
         self._checkpointer = WalCheckpointer(path)
+        #: Called on the event loop with each committed batch's duration in ms (the
+        #: metrics' commit-latency histogram); must be quick and must not raise.
+        self.commit_listeners: list[Callable[[float], None]] = []
 
     @classmethod
     async def open(cls, path: Path, agent_id: str, *, max_batch: int = 1000) -> LedgerWriter:
@@ -226,6 +229,8 @@ class LedgerWriter:
         self._committed_rows += len(scans)
         self._batches_committed += 1
         self._last_commit_ms = batch.duration_ms
+        for listener in self.commit_listeners:
+            listener(batch.duration_ms)
         # Rows changed, not items: one manifest page op writes thousands of rows, and the
         # WAL must be folded back while a million-ticket load streams in.
         self._checkpointer.note_committed(batch.changes)

@@ -22,6 +22,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from reference_platform.support.accounts import v4_support_accounts
+
 _V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 
@@ -232,6 +234,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1,
     _v2_door_sales,
     _v3_chain_checkpoints,
+    v4_support_accounts,
 )
 
 

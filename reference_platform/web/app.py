@@ -20,6 +20,7 @@ from reference_platform.data_dir import db_path, read_admin_token, wall_ms
 from reference_platform.errors import Forbidden, PlatformError, Unauthorized
 from reference_platform.services.enrolment import agent_for_token, token_sha256
 from reference_platform.store.database import Database
+from reference_platform.support.routes import support_routes
 from reference_platform.web.admin_routes import admin_routes
 from reference_platform.web.agent_routes import agent_routes
 from reference_platform.web.app_keys import (
@@ -115,6 +116,7 @@ def create_app(data_dir: Path, *, clock: Clock = wall_ms) -> web.Application:
     app.add_routes(agent_routes)
     app.add_routes(admin_routes)
     app.add_routes(evidence_routes)
+    app.add_routes(support_routes)  # its own login (docs/support.md)
     app.on_response_prepare.append(_stamp_time)
 
     async def database_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -23,7 +23,7 @@ from edge_agent.api.auth import is_public, roles_of
 from edge_agent.api.card_guard import CODE as CARD_CODE
 from edge_agent.api.schema.responses import ErrorBody
 from edge_agent.api.schema.route_spec import Operation, operation_of
-from edge_agent.devices.roles import ANY_ROLE
+from edge_agent.devices.roles import Role
 
 API_PREFIX = "/api/v1"
 _REF = "#/components/schemas/{name}"
@@ -180,7 +180,7 @@ def _operation(
         errors |= {(422, "invalid_request"), (422, "unknown_field")}
     if not public_route:
         errors.add((401, "unauthorized"))
-        if roles != ANY_ROLE:  # a route open to every role never answers forbidden
+        if roles != frozenset(Role):  # a route open to every role never answers forbidden
             errors.add((403, "forbidden"))
     success: dict[str, Any] = {"description": _SUCCESS.get(op.status, "success")}
     if op.redirect:

@@ -139,6 +139,8 @@ async def test_a_version_4_ledger_migrates_and_its_rows_still_verify(tmp_path: P
     raw.execute(f"PRAGMA user_version = {MIGRATIONS.index(v5_scan_extensions)}")
     raw.commit()
     raw.close()
+    # the agent checks the ledger before its writer migrates it: no ext column yet
+    assert check_ledger(path, AGENT).ok
     writer = await LedgerWriter.open(path, AGENT)  # migrates to the current version
     await writer.submit_scan(scan_row(6, ext=encode_ext({"claim": "unconfirmed"})))
     await writer.close()
