@@ -15,6 +15,7 @@ from edge_agent.cli import (
     keys_cmds,
     manifest_cmd,
     pair_cmd,
+    pretix_cmd,
     run_cmd,
     sync_cmd,
     ticket_cmds,
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         ticket_cmds,
         keys_cmds,
         sync_cmd,
+        pretix_cmd,
         evidence_cmd,
     ):
         module.add_parser(sub)

@@ -45,7 +45,9 @@ _ROW_SQL = f"SELECT {_COLUMNS}, ext FROM scans WHERE seq = ?"  # noqa: S608
 
 #: Copies of the platform's manifest, re-downloadable, left out of the start-up check
 #: (they can hold millions of rows; ``edge-agent check`` still covers them).
-MANIFEST_COPY_TABLES = frozenset({"manifest_tickets", "plain_codes"})
+MANIFEST_COPY_TABLES = frozenset(
+    {"manifest_tickets", "plain_codes", "pretix_positions", "pretix_checkins"}
+)
 _PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
 
