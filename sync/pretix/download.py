@@ -149,10 +149,14 @@ class PretixManifestSync:
         items = await self._all("items/")
         has_dates = isinstance(event_doc, dict) and event_doc.get("has_subevents") is True
         dates = await self._all("subevents/") if has_dates else []
-        list_doc, _ = await self._client.get(
-            self._client.event_path(self._event, f"checkinlists/{self._list_id}/")
-        )
-        return documents.catalog(event_doc, items, dates, list_doc), server_ms
+        # the list's own URL is not in pretix's "pretixscan" device profile; the list is
+        lists = await self._all("checkinlists/")
+        found = [c for c in lists if c.get("id") == self._list_id]
+        if not found:
+            raise ProtocolError(
+                f"pretix event {self._event!r} has no check-in list {self._list_id}"
+            )
+        return documents.catalog(event_doc, items, dates, found[0]), server_ms
 
     async def _all(self, path: str) -> list[dict[str, Any]]:
         """Every page of a small list (products, dates), by page number."""
