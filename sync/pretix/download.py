@@ -43,11 +43,11 @@ _ORDER_EXCLUDES = (
     "positions.print_logs",
     "positions.answers",
 )
-#: Passes: (cursor key, path under the event, time field, filter parameter).
+#: Passes: (cursor key, path under the event, time field, filter parameter, item key).
 _PASSES = (
-    ("orders", "orders/", "last_modified", "modified_since"),
-    ("revoked", "revokedsecrets/", "created", "created_since"),
-    ("blocked", "blockedsecrets/", "updated", "updated_since"),
+    ("orders", "orders/", "last_modified", "modified_since", "code"),
+    ("revoked", "revokedsecrets/", "created", "created_since", "secret"),
+    ("blocked", "blockedsecrets/", "updated", "updated_since", "secret"),
 )
 #: Stop a round after this many pages (a runaway server must not hold the worker).
 MAX_PAGES = 100_000
@@ -175,7 +175,7 @@ class PretixManifestSync:
         self, catalog: PretixCatalog, cursor: Cursor, server_ms: int
     ) -> AsyncIterator[PretixPage]:
         testmode = "true" if catalog.event.testmode else "false"
-        for key, path, stamp, filter_name in _PASSES:
+        for key, path, stamp, filter_name, item_key in _PASSES:
             extra: dict[str, str | list[str]] = {}
             if key == "orders":
                 extra = {
@@ -183,7 +183,8 @@ class PretixManifestSync:
                     "include_canceled_positions": "true",
                     "exclude": list(_ORDER_EXCLUDES),
                 }
-            async for items in self._pass(path, stamp, filter_name, cursor, key, extra):
+            passing = self._pass(path, (stamp, filter_name, item_key), cursor, key, extra)
+            async for items in passing:
                 if key == "orders":
                     found = [
                         p
@@ -204,15 +205,18 @@ class PretixManifestSync:
     async def _pass(
         self,
         path: str,
-        stamp: str,
-        filter_name: str,
+        fields: tuple[str, str, str],
         cursor: Cursor,
         key: str,
         extra: dict[str, str | list[str]],
     ) -> AsyncIterator[list[dict[str, Any]]]:
-        """Pages of one list in ascending ``stamp`` order from ``cursor.since[key]``; the
-        cursor is moved before each page is yielded (the caller commits both together)."""
+        """Pages of one list in ascending time order from ``cursor.since[key]``; the
+        cursor is moved before each page is yielded (the caller commits both together).
+        Within a round, items at the cursor's time already yielded are left out of the
+        next page (the filter is ``>=``); a round's first page repeats the last one."""
+        stamp, filter_name, item_key = fields
         page_no = 1
+        seen: set[Any] = set()  # keys of yielded items stamped exactly ``since``
         for _ in range(MAX_PAGES):
             since = cursor.since.get(key)
             params: dict[str, Any] = {**extra, "ordering": stamp, "page_size": PAGE_SIZE}
@@ -226,13 +230,19 @@ class PretixManifestSync:
                 return
             newest = items[-1].get(stamp)
             newest_ms = documents.iso_to_ms(newest, f"{path}[-1].{stamp}")
-            if since and newest_ms < documents.iso_to_ms(since, "cursor"):
+            since_ms = None if since is None else documents.iso_to_ms(since, "cursor")
+            if since_ms is not None and newest_ms < since_ms:
                 raise ProtocolError(f"{path}: not in ascending {stamp} order")
-            stuck = since is not None and newest_ms == documents.iso_to_ms(since, "cursor")
+            stuck = since_ms is not None and newest_ms == since_ms
             page_no = page_no + 1 if stuck else 1
+            fresh = [i for i in items if not (i.get(item_key) in seen and i.get(stamp) == since)]
+            if not stuck:
+                seen = set()
+            seen |= {i.get(item_key) for i in items if i.get(stamp) == newest}
             assert isinstance(newest, str)
             cursor.since[key] = newest
-            yield items
+            if fresh:
+                yield fresh
             if not more:
                 return
         raise ProtocolError(f"{path}: more than {MAX_PAGES} pages in one round")

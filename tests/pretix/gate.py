@@ -115,7 +115,8 @@ class Gate:
         while True:
             sync = await self.sync_now()
             depth = sum(box["depth"] for box in sync.get("outbox", {}).values())
-            if not sync["last_error"] and depth == 0 and sync["manifest"]["at"]:
+            # ``last_error`` stays as the last one seen; a round without one resets this
+            if sync["failures_in_a_row"] == 0 and depth == 0 and sync["manifest"]["at"]:
                 return sync
             assert time.monotonic() < deadline, sync
             await asyncio.sleep(0.2)
