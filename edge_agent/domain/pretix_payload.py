@@ -22,7 +22,7 @@ whole code is in ``pretix_sig1``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from edge_agent.domain.errors import CodecError
 from edge_agent.domain.text_rules import has_non_text
@@ -43,9 +43,10 @@ _INT64_MAX = (1 << 63) - 1
 MAX_SEED_LEN = 64
 
 
-@dataclass(frozen=True, slots=True)
-class PretixTicket:
-    """A decoded ``Ticket`` payload; 0 means "none" for every integer field."""
+class PretixTicket(NamedTuple):
+    """A decoded ``Ticket`` payload; 0 means "none" for every integer field. A NamedTuple
+    (immutable, typed): one is built per first scan of a code, and a frozen dataclass's
+    ``__init__`` costs several times more."""
 
     seed: str
     item: int = 0
@@ -62,37 +63,45 @@ def decode_payload(payload: bytes) -> PretixTicket:
     minimal varints of at most 10 bytes and not negative; the seed is 1..64 characters
     of UTF-8 text; unknown fields of wire types 0, 1, 2 and 5 are skipped.
     """
-    seen: set[int] = set()
-    values: dict[str, int] = {}
+    seen = 0  # bit n: field n was read
+    values = [0, 0, 0, 0, 0, 0, 0]  # by field number; 2..6 are the integers
     seed: str | None = None
     pos = 0
     end = len(payload)
     while pos < end:
-        key, pos = _varint(payload, pos)
+        key = payload[pos]
+        if key < 0x80:  # every key pretix writes is one byte
+            pos += 1
+        else:
+            key, pos = _varint(payload, pos)
         field, wire = key >> 3, key & 7
         if field == 0:
             raise CodecError("payload: field number 0")
-        if field in seen:
-            raise CodecError(f"payload: field {field} repeated")
-        if field == 1 or field in _INT_FIELDS:
-            seen.add(field)
+        if field <= 6:
+            if seen >> field & 1:
+                raise CodecError(f"payload: field {field} repeated")
+            seen |= 1 << field
         if field == 1:
             if wire != _LEN:
                 raise CodecError(f"payload: seed has wire type {wire}, expected 2")
             raw, pos = _length_delimited(payload, pos)
             seed = _seed(raw)
-        elif field in _INT_FIELDS:
+        elif field <= 6:
             if wire != _VARINT:
                 raise CodecError(f"payload: field {field} has wire type {wire}, expected 0")
-            value, pos = _varint(payload, pos)
-            if value > _INT64_MAX:
-                raise CodecError(f"payload: {_INT_FIELDS[field]} is negative")
-            values[_INT_FIELDS[field]] = value
+            if pos < end and payload[pos] < 0x80:  # a one-byte varint (0..127)
+                value = payload[pos]
+                pos += 1
+            else:
+                value, pos = _varint(payload, pos)
+                if value > _INT64_MAX:
+                    raise CodecError(f"payload: {_INT_FIELDS[field]} is negative")
+            values[field] = value
         else:
             pos = _skip(payload, pos, wire, field)
     if seed is None:
         raise CodecError("payload: no seed")
-    return PretixTicket(seed=seed, **values)
+    return PretixTicket(seed, *values[2:])
 
 
 def encode_payload(ticket: PretixTicket, *, write_validity: bool = True) -> bytes:

@@ -24,7 +24,7 @@ import binascii
 import hashlib
 import re
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -41,8 +41,7 @@ _B64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _ID_DOMAIN = b"gatehouse-pretix-sig1\x00"
 
 
-@dataclass(frozen=True, slots=True)
-class PretixSecret:
+class PretixSecret(NamedTuple):
     """A strictly parsed ``pretix_sig1`` secret, signature not yet checked."""
 
     ticket: PretixTicket
