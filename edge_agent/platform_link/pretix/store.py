@@ -75,6 +75,7 @@ class PretixLedgerStore:
         self._reader = LedgerReader(path, "pretix-reader")
         self._products: dict[tuple[int, int], int] = {}
         self._committed: _Committed | None = None
+        self._warned: set[str] = set()
 
     async def load(self) -> StoredSyncState:
         await self._writer.execute(lambda c: forget_other_event(c, self._event_id))
@@ -103,6 +104,7 @@ class PretixLedgerStore:
         if done is None or done.page is not page:
             log.error("pretix page applied before it was committed: ignored")
             return
+        self._warn_unhonoured(page)
         state = self._state
         state.set_pretix_rules(done.rules)
         for ticket_type, name in done.changes.type_names:
@@ -117,6 +119,23 @@ class PretixLedgerStore:
         )
         self._live.update_keyring(done.changes.keyring_json)
         self._committed = None
+
+    def _warn_unhonoured(self, page: PretixPage) -> None:
+        """Say once per run what of the check-in list this gate does not apply."""
+        clist = page.catalog.checkin_list
+        notes = {
+            "rules": clist.has_rules,
+            "addon_match": clist.addon_match,
+        }
+        for name, present in notes.items():
+            if present and name not in self._warned:
+                self._warned.add(name)
+                log.warning(
+                    "pretix check-in list %d has %s, which this gate does not apply"
+                    " (docs/pretix.md)",
+                    clist.id,
+                    "custom rules" if name == "rules" else "add-on matching",
+                )
 
     async def restart(self) -> None:
         await self._writer.execute(restart_manifest)
