@@ -183,6 +183,18 @@ def _revoke(
     return touched
 
 
+def switch_link(conn: sqlite3.Connection, link: str) -> bool:
+    """Record which pretix organizer/event/list this ledger syncs with; when it differs
+    from the last one, start the download over (its cursors were another list's).
+    Returns True when it switched."""
+    row = conn.execute("SELECT link_json FROM pretix_state WHERE id = 1").fetchone()
+    if row is not None and row[0] == link:
+        return False
+    conn.execute("UPDATE pretix_state SET link_json = ? WHERE id = 1", (link,))
+    conn.execute("UPDATE sync_state SET manifest_cursor = '' WHERE id = 1")
+    return row is not None and row[0] is not None
+
+
 def record_conflict(
     conn: sqlite3.Connection,
     seq: int,

@@ -16,7 +16,7 @@ def v6_pretix_link(conn: sqlite3.Connection) -> None:
     * ``pretix_products``: pretix's products (item, variation) → the box's ticket type,
       numbered once and kept (the gate's rules and staff messages use the numbers).
     * ``pretix_state``: one row, the check-in list's rules as JSON (admitted types and
-      dates, date names) and what pretix says about this device.
+      dates, date names) and which pretix organizer, event and list they came from.
     * ``pretix_positions``: ticket → pretix order position (uploads go by position id,
       so the agent keeps no ticket's secret).
     * ``pretix_checkins``: check-ins pretix reports for a ticket (other devices' too):
@@ -36,7 +36,7 @@ def v6_pretix_link(conn: sqlite3.Connection) -> None:
         """CREATE TABLE pretix_state (
             id          INTEGER PRIMARY KEY CHECK (id = 1),
             rules_json  TEXT,
-            device_json TEXT
+            link_json   TEXT
         )"""
     )
     conn.execute("INSERT INTO pretix_state(id) VALUES (1)")

@@ -71,6 +71,7 @@ class PretixLink:
             event_id=config.event.event_id,
             organizer=px.organizer,
             state=state,
+            link=f"{px.organizer}/{px.event}/{px.checkin_list}",
             live=gate,
             clock_ms=clock_ms,
         )

@@ -63,12 +63,14 @@ class PretixLedgerStore:
         event_id: int,
         organizer: str,
         state: GateState,
+        link: str = "",
         live: LiveManifest,
         clock_ms: Callable[[], int],
     ) -> None:
         self._writer = writer
         self._event_id = event_id
         self._organizer = organizer
+        self._link = link or organizer
         self._state = state
         self._live = live
         self._clock_ms = clock_ms
@@ -79,6 +81,12 @@ class PretixLedgerStore:
 
     async def load(self) -> StoredSyncState:
         await self._writer.execute(lambda c: forget_other_event(c, self._event_id))
+        if await self._writer.execute(lambda c: pt.switch_link(c, self._link)):
+            log.warning(
+                "pretix link changed to %s: downloading from the start (a new data dir is"
+                " cleaner: what the old list's download stored stays)",
+                self._link,
+            )
         state, cursors, products = await self._reader.read(
             lambda c: (read_sync_state(c), upload_cursors(c), pt.product_map(c))
         )

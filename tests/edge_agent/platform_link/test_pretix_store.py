@@ -175,3 +175,42 @@ async def test_pages_reach_ledger_and_gate_and_survive_a_restart(
         gate.reader.close()
         await store.close()
         await writer.close()
+
+
+async def test_another_pretix_list_starts_the_download_over(
+    tmp_path: Path, fake: FakePretix
+) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    writer = await LedgerWriter.open(path, "gate-a")
+    gate = Gate(path, writer)
+
+    def store(link: str) -> PretixLedgerStore:
+        return PretixLedgerStore(
+            writer,
+            path,
+            event_id=1001,
+            organizer="org",
+            state=gate.state,
+            live=gate.live,
+            clock_ms=wall_clock_ms,
+            link=link,
+        )
+
+    try:
+        first = store("org/ev/5")
+        stored = await first.load()
+        sync = PretixManifestSync(
+            cast(PretixClient, fake), first, event="ev", list_id=5, clock_ms=wall_clock_ms
+        )
+        await sync.sync()
+        await first.close()
+        same = store("org/ev/5")
+        assert (await same.load()).manifest_cursor == sync.cursor != ""
+        await same.close()
+        again = store("org/other/9")
+        assert (await again.load()).manifest_cursor == ""
+        await again.close()
+        assert stored.manifest_cursor == ""
+    finally:
+        gate.reader.close()
+        await writer.close()
