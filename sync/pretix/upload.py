@@ -274,5 +274,19 @@ def disagreement(
 
 
 def _brief(doc: Any) -> str:
-    text = str(doc)
+    """pretix's answer in a few words for logs and the conflicts report: its verdict and
+    field errors, never the ``position`` it carries (that holds the ticket's secret)."""
+    if not isinstance(doc, dict):
+        return str(doc)[:200]
+    parts = [
+        f"{key}={doc[key]}"
+        for key in ("status", "reason", "reason_explanation", "detail")
+        if isinstance(doc.get(key), str)
+    ]
+    parts += [
+        f"{key}: {value[0]}"
+        for key, value in doc.items()
+        if isinstance(value, list) and value and isinstance(value[0], str)
+    ]
+    text = "; ".join(parts) or "no explanation"
     return text if len(text) <= 300 else text[:297] + "..."

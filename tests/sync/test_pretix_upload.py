@@ -160,3 +160,21 @@ def test_chunks_never_hold_one_ticket_twice() -> None:
         row(6, ticket="c"),
     ]
     assert [[r.seq for r in c] for c in chunks(rows, 3)] == [[1, 2], [3, 4, 5], [6]]
+
+
+async def test_a_refusal_is_reported_without_the_secret_pretix_sends_back() -> None:
+    fake, store = FakePretix(), FakeStore([row(1)])
+    fake.answers = [
+        (
+            400,
+            {
+                "status": "error",
+                "reason": "incomplete",
+                "position": {"secret": "SECRET-CODE", "order__status": "p"},
+            },
+        )
+    ]
+    await outbox(fake, store).upload()
+    (conflict,) = store.conflicts
+    assert conflict.pretix_reason == "incomplete"
+    assert "SECRET-CODE" not in conflict.detail and "reason=incomplete" in conflict.detail
