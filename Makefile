@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test lint bench clean system-deps deb bundle
+.PHONY: venv demo test test-pretix lint bench clean system-deps deb bundle
 
 venv: $(STAMP)
 
@@ -25,6 +25,13 @@ demo: venv
 test: venv
 	@bash scripts/ensure-system-deps.sh --with-browser
 	$(BIN)/python -m pytest -n 2 -q
+
+# Against a real pretix server (docs/pretix.md): pretix is installed into its own venv and
+# its database template made once, cached per pretix version outside the repository
+# (tests/pretix/environment.py); no network for that first install is a failure, not a skip.
+test-pretix: venv
+	$(BIN)/python -m tests.pretix.environment setup
+	$(BIN)/python -m pytest -m pretix -q tests/pretix
 
 lint: venv
 	$(BIN)/ruff check edge_agent scanner hardware sync tui reference_platform demo tests benchmarks scripts

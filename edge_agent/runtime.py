@@ -53,7 +53,8 @@ from edge_agent.ledger.queries import (
 from edge_agent.ledger.sync_tables import read_sync_state
 from edge_agent.ledger.writer import LedgerWriter
 from edge_agent.metrics.scan_counts import ScanMetrics
-from edge_agent.platform_link.service import AgentSync
+from edge_agent.platform_link.link import PlatformLink, start_link
+from edge_agent.platform_link.pretix.store import load_gate_state as load_pretix_state
 from hardware.printer import ReceiptPrinter
 from hardware.registry import build_printer
 from scanner.inputs.evdev_source import EvdevSource
@@ -103,8 +104,8 @@ class AgentRuntime:
     #: The agent's identity key (``agent.key_file``): signs door-sold tickets and
     #: the ledger's checkpoints.
     agent_key: KeyFile
-    #: The platform sync service; ``None`` when ``sync.platform_url`` is "".
-    sync: AgentSync | None = None
+    #: The platform link (``[sync] kind``); ``None`` when ``sync.platform_url`` is "".
+    sync: PlatformLink | None = None
     #: Signs the ledger's chain head now and then and at stop (docs/evidence.md).
     chain_signer: ChainSigner | None = None
     #: The gate's lanes (scanners in, lights out); empty when the config has none.
@@ -214,7 +215,12 @@ class AgentRuntime:
             if row is None:
                 return None
             return PlainTicket(
-                row.ticket_id, row.event_id, row.ticket_type, row.valid_from, row.valid_until
+                row.ticket_id,
+                row.event_id,
+                row.ticket_type,
+                row.valid_from,
+                row.valid_until,
+                row.subevent,
             )
 
         synced = read_sync_state(reader)
@@ -232,6 +238,8 @@ class AgentRuntime:
             manifest_at_ms=synced.manifest_at_ms,
         )
         replayed = state.rebuild_admissions(admission_history(reader))
+        if config.sync.kind == "pretix":  # the list's rules and pretix's check-in state
+            load_pretix_state(reader, state)
         registry = DeviceRegistry()
         for row in list_devices(reader):
             registry.add(
@@ -300,8 +308,13 @@ class AgentRuntime:
             await signer.start()
             runtime.chain_signer = signer
             if config.sync.enabled:
-                runtime.sync = await AgentSync.start(
-                    config, writer, live, wall_clock_ms, checkpoint_head=lambda: signer.last_number
+                runtime.sync = await start_link(
+                    config,
+                    writer,
+                    live,
+                    state,
+                    wall_clock_ms,
+                    checkpoint_head=lambda: signer.last_number,
                 )
         except BaseException:
             signer.cancel()

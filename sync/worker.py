@@ -15,13 +15,11 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sync.backoff import Backoff
 from sync.clock import ClockEstimator, ClockSample
 from sync.errors import SyncError, UploadHalted
-from sync.manifest import ManifestSync
-from sync.outbox import Outbox
-from sync.store import SyncStore
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +27,38 @@ log = logging.getLogger(__name__)
 POLL_S = 1.0
 #: Longest time between saves of an unchanged sync result.
 SAVE_EVERY_MS = 60_000
+
+
+class ManifestSource(Protocol):
+    """The download half of a link (``manifest.ManifestSync``, ``pretix.download``)."""
+
+    cursor: str
+    manifest_at_ms: int | None
+
+    async def sync(self) -> object: ...
+
+
+class UploadStream(Protocol):
+    """One upload stream of a link (``outbox.Outbox``, ``pretix.upload``)."""
+
+    stream: str
+    cursor: int
+    halted: str | None
+
+    @property
+    def pending(self) -> int: ...
+
+    async def upload(self) -> object: ...
+
+
+class ResultStore(Protocol):
+    """Where the worker keeps the clock and each round's outcome (for status)."""
+
+    async def save_clock(self, sample: ClockSample) -> None: ...
+
+    async def save_result(
+        self, success_ms: int | None, error: str | None, error_ms: int | None
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -66,9 +96,9 @@ class SyncWorker:
     def __init__(
         self,
         *,
-        manifest: ManifestSync,
-        outboxes: Sequence[Outbox],
-        store: SyncStore,
+        manifest: ManifestSource,
+        outboxes: Sequence[UploadStream],
+        store: ResultStore,
         clock: ClockEstimator,
         backoff: Backoff,
         manifest_interval_s: float,

@@ -118,8 +118,10 @@ def sync_json(rt: AgentRuntime, now: int) -> SyncView:
     if rt.sync is None:
         return doc
     snap = rt.sync.snapshot()
-    head = {"scans": rt.writer.head_seq}
+    # the pretix link uploads the scan rows as its check-ins stream
+    head = {"scans": rt.writer.head_seq, "pretix_checkins": rt.writer.head_seq}
     clock = snap.clock
+    doc["kind"] = rt.sync.kind
     doc["platform_url"] = rt.sync.platform_url
     doc["running"] = snap.running
     doc["manifest"] = {

@@ -61,9 +61,14 @@ def _check_sync(config: Config, line: Any) -> None:
     try:
         read_token_file(config.sync_token_path)
     except GatehouseError as exc:
-        line(False, f"sync: {exc}")
+        hint = " (edge-agent pretix enrol makes it)" if config.sync.kind == "pretix" else ""
+        line(False, f"sync: {exc}{hint}")
         return
-    line(True, f"sync: {redact_url(config.sync.platform_url)}, token {config.sync_token_path}")
+    where = redact_url(config.sync.platform_url)
+    if config.sync.kind == "pretix":
+        px = config.sync.pretix
+        where += f" (pretix {px.organizer}/{px.event}, check-in list {px.checkin_list})"
+    line(True, f"sync: {where}, token {config.sync_token_path}")
 
 
 def _show_lanes(config: Config) -> None:

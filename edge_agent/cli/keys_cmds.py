@@ -29,8 +29,10 @@ from edge_agent.domain.keyring import (
     dump_keyring,
     keyring_entry_for_agent,
     keyring_entry_for_platform,
+    keyring_entry_for_pretix,
     load_keyring,
 )
+from edge_agent.domain.pretix_keys import read_valid_keys
 from edge_agent.errors import GatehouseError
 
 
@@ -101,6 +103,22 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     certify.add_argument("--out", type=Path, default=None, help="write the entry here")
     certify.set_defaults(func=cmd_certify)
 
+    pretix = keys_sub.add_parser(
+        "import-pretix", help="add a pretix event's signing keys (valid_keys) to a keyring"
+    )
+    pretix.add_argument(
+        "--valid-keys",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help='pretix\'s {"pretix_sig1": [...]} object (or the event JSON holding it)',
+    )
+    pretix.add_argument("--event", type=u32, required=True, metavar="ID", help="Gatehouse event")
+    pretix.add_argument(
+        "--keyring", type=Path, required=True, metavar="FILE", help="created if missing"
+    )
+    pretix.set_defaults(func=cmd_import_pretix)
+
 
 def _read_key(path: Path) -> KeyFile:
     key = read_key_file(path)
@@ -167,4 +185,43 @@ def cmd_certify(args: argparse.Namespace) -> int:
     else:
         write_json_file(args.out, entry)
         print(f"wrote {args.out} (agent {cert.agent_id}, key id {agent.key_id.hex()})")
+    return 0
+
+
+def cmd_import_pretix(args: argparse.Namespace) -> int:
+    """pretix's keys become ``pretix_sig1`` issuer keys scoped to ``--event``; a key the
+    keyring already holds for other events gains this one (pretix rotates keys, and one
+    keyring may serve several events)."""
+    try:
+        keys = read_valid_keys(read_json_file(args.valid_keys, "valid_keys"))
+    except KeyringError as exc:
+        raise KeyFileError(args.valid_keys, str(exc)) from None
+    if not keys:
+        raise KeyFileError(args.valid_keys, "holds no pretix_sig1 key (has the event a ticket?)")
+    path: Path = args.keyring
+    doc = read_json_file(path, "keyring") if path.exists() else {"keys": []}
+    try:
+        load_keyring(doc)
+    except KeyringError as exc:
+        raise KeyFileError(path, f"keyring rejected: {exc}") from None
+    assert isinstance(doc, dict)
+    entries: list[dict[str, Any]] = list(doc["keys"])
+    added = 0
+    for raw in keys:
+        public = b64url_encode(raw)
+        entry = next((e for e in entries if e.get("public_key") == public), None)
+        if entry is None:
+            entries.append(keyring_entry_for_pretix(raw, [args.event]))
+            added += 1
+        elif entry.get("scheme") != "pretix_sig1":
+            raise KeysUsageError(f"{path}: key {public} is already there for another scheme")
+        elif entry.get("events") is not None and args.event not in entry["events"]:
+            entry["events"] = sorted({*entry["events"], args.event})
+    doc = {**doc, "keys": entries}
+    try:
+        load_keyring(doc)
+    except KeyringError as exc:
+        raise KeysUsageError(f"keyring would be invalid: {exc}") from None
+    write_json_file(path, doc)
+    print(f"wrote {path} ({len(keys)} pretix_sig1 key(s) for event {args.event}, {added} new)")
     return 0

@@ -17,6 +17,7 @@ from edge_agent.cli import (
     keys_cmds,
     manifest_cmd,
     pair_cmd,
+    pretix_cmd,
     report_cmd,
     run_cmd,
     sync_cmd,
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         ticket_cmds,
         keys_cmds,
         sync_cmd,
+        pretix_cmd,
         evidence_cmd,
         report_cmd,
     ):

@@ -46,7 +46,8 @@ def sync_text(doc: dict[str, Any]) -> str:
     if not doc.get("enabled"):
         lines.append("sync: off (sync.platform_url is empty); the gate works offline")
     else:
-        lines.append(f"sync: on, platform {doc['platform_url']}")
+        kind = " (pretix)" if doc.get("kind") == "pretix" else ""
+        lines.append(f"sync: on, platform {doc['platform_url']}{kind}")
         manifest = doc["manifest"]
         if manifest["at"] is None:
             lines.append("manifest: not loaded yet")

@@ -50,7 +50,9 @@ def issue_count(text: str) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
-    ticket = sub.add_parser("ticket", help="inspect or issue GH1 ticket codes")
+    ticket = sub.add_parser(
+        "ticket", help="inspect ticket codes (GH1, pretix_sig1) or issue GH1 test codes"
+    )
     ticket_sub = ticket.add_subparsers(dest="ticket_command", metavar="TICKET_COMMAND")
     ticket_sub.required = True
 

@@ -176,6 +176,31 @@ def read_token_file(path: Path) -> str:
     return token
 
 
+def write_token_file(path: Path, token: str, *, replace: bool = False) -> None:
+    """Write a platform token alone on one line, mode 0600 (what ``read_token_file``
+    accepts). Refuses to replace an existing file unless asked: the old token may be the
+    only one the platform still honours."""
+    if not token or any(c.isspace() or not c.isprintable() for c in token):
+        raise KeyFileError(path, "refusing to write a token with spaces or control characters")
+    if path.exists() and not replace:
+        raise KeyFileError(path, "already exists (pass --replace to overwrite the token)")
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    except OSError as exc:
+        raise KeyFileError(path, f"cannot write: {exc.strerror}") from None
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(token + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise KeyFileError(path, f"cannot write: {exc.strerror}") from None
+
+
 def load_or_create_agent_key(path: Path) -> KeyFile:
     """The agent's identity key: read it, or make it (mode 0600) on a box's first start.
 

@@ -22,7 +22,7 @@ from edge_agent.config.lanes import (
     lanes_from_toml,
     validate_lanes,
 )
-from edge_agent.config.sections import BoxOfficeSection, Config, SyncSection
+from edge_agent.config.sections import BoxOfficeSection, Config, PretixSection, SyncSection
 from edge_agent.config.tables import build_section, resolve
 from edge_agent.errors import ConfigError
 
@@ -55,6 +55,7 @@ def config_from_dict(doc: dict[str, Any], source: Path = Path("<memory>")) -> Co
     devices = {k: doc[k] for k in DEVICE_SECTIONS if k in doc}
     doc = {k: v for k, v in doc.items() if k not in DEVICE_SECTIONS}
     cfg = build_section(Config, doc, name, prefix="", skip={"source"})  # device sections: below
+    cfg = _box_office_for_link(cfg, doc, name)
     cfg = dataclasses.replace(
         cfg,
         source=source,
@@ -79,6 +80,23 @@ def config_from_dict(doc: dict[str, Any], source: Path = Path("<memory>")) -> Co
     _validate(cfg, name)
     validate_lanes(cfg.lanes, cfg.printer, cfg.api.port, name)
     return cfg
+
+
+def _box_office_for_link(cfg: Config, doc: dict[str, Any], file: str) -> Config:
+    """With a pretix link door sales are off (docs/pretix.md: pretix has no quota lease,
+    so "never oversell offline" cannot hold). Saying ``enabled = true`` anyway is an
+    error rather than a setting silently ignored."""
+    if cfg.sync.kind != "pretix" or not cfg.box_office.enabled:
+        return cfg
+    table = doc.get("box_office")
+    if isinstance(table, dict) and table.get("enabled") is True:
+        raise ConfigError(
+            file,
+            "box_office.enabled",
+            'door sales need the Gatehouse sync protocol; with sync.kind = "pretix" set'
+            " it to false (docs/pretix.md explains why)",
+        )
+    return dataclasses.replace(cfg, box_office=dataclasses.replace(cfg.box_office, enabled=False))
 
 
 def _validate(cfg: Config, file: str) -> None:
@@ -167,3 +185,23 @@ def _validate_sync(s: SyncSection, bad: Callable[[str, str], ConfigError]) -> No
         raise bad("sync.batch_rows", "expected 1..1000")
     if s.batch_bytes > 1_048_576:
         raise bad("sync.batch_bytes", "expected at most 1048576 (the platform's limit)")
+    _validate_pretix(s, bad)
+
+
+def _validate_pretix(s: SyncSection, bad: Callable[[str, str], ConfigError]) -> None:
+    p = s.pretix
+    if s.kind != "pretix":
+        if p != PretixSection():
+            raise bad("sync.pretix", 'only used with sync.kind = "pretix"')
+        return
+    for key, value in (("organizer", p.organizer), ("event", p.event)):
+        if (
+            not value
+            or len(value) > 64
+            or not all(c.isascii() and (c.isalnum() or c in "-_.") for c in value)
+        ):
+            raise bad(f"sync.pretix.{key}", "expected pretix's short name (letters, digits, -_.)")
+    if not 1 <= p.checkin_list < 2**63:
+        raise bad("sync.pretix.checkin_list", "expected the id of a pretix check-in list")
+    if not 1 <= p.upload_concurrency <= 16:
+        raise bad("sync.pretix.upload_concurrency", "expected 1..16")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from edge_agent.config.lanes import DeviceSpec, LaneSection
 
@@ -91,7 +92,26 @@ class LedgerSection:
 
 
 @dataclass(frozen=True)
+class PretixSection:
+    """``[sync.pretix]``: the pretix event this box admits to (``docs/pretix.md``)."""
+
+    #: The organizer's short name in pretix (the first part of the shop's path, e.g.
+    #: "democon" in https://pretix.eu/democon/2026/).
+    organizer: str = ""
+    #: The event's short name (the second part: "2026").
+    event: str = ""
+    #: The id of the pretix check-in list this gate scans against (pretix's Check-in
+    #: page shows it in the list's address).
+    checkin_list: int = 0
+    #: Check-ins sent to pretix at once (1..16); each is idempotent (a nonce per row).
+    upload_concurrency: int = 4
+
+
+@dataclass(frozen=True)
 class SyncSection:
+    #: "gatehouse" (the Gatehouse sync protocol, docs/sync.md) or "pretix" (a pretix
+    #: server as the platform: the box enrols as a pretix device, docs/pretix.md).
+    kind: Literal["gatehouse", "pretix"] = "gatehouse"
     #: Base URL of the ticketing platform (e.g. "https://tickets.example.org");
     #: "" switches sync off and the gate works fully offline.
     platform_url: str = ""
@@ -114,6 +134,8 @@ class SyncSection:
     timeout_s: int = 30
     #: Longest wait between retries after failures (exponential backoff, full jitter).
     backoff_max_s: int = 300
+    #: With kind = "pretix": which pretix event and check-in list.
+    pretix: PretixSection = field(default_factory=PretixSection)
 
     @property
     def enabled(self) -> bool:

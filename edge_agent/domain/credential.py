@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from edge_agent.domain.pretix_payload import PretixTicket
 from edge_agent.domain.reasons import ReasonCode
 from edge_agent.domain.ticket import TicketBody
 from edge_agent.domain.trusted_key import TrustedKey
@@ -18,6 +19,7 @@ from edge_agent.domain.trusted_key import TrustedKey
 class CredentialKind(StrEnum):
     GH1 = "gh1"
     PLAIN = "plain"
+    PRETIX_SIG1 = "pretix_sig1"
     UNREADABLE = "unreadable"
     MANUAL = "manual"  # no code was scanned: a supervisor's override (``domain/override.py``)
 
@@ -38,6 +40,24 @@ class SignedCredential:
 
 
 @dataclass(frozen=True, slots=True)
+class PretixCredential:
+    """A canonically spelled ``pretix_sig1`` code and the result of its signature check.
+
+    ``signature`` is ``OK`` (``key`` is the ``pretix_sig1`` key that verified it) or
+    ``BAD_SIGNATURE`` (no trusted key did; ``key`` is ``None``). ``ticket_id`` is derived
+    from the verified seed (``pretix_sig1.pretix_ticket_id``) and ``None`` when the
+    signature failed: an unverified payload names no ticket.
+    """
+
+    ticket: PretixTicket
+    signature: ReasonCode
+    key: TrustedKey | None
+    ticket_id: str | None
+
+    kind = CredentialKind.PRETIX_SIG1
+
+
+@dataclass(frozen=True, slots=True)
 class PlainCredential:
     """A non-GH1 text: a plain code, looked up in the manifest by ``decide()``'s state."""
 
@@ -53,4 +73,4 @@ class MalformedCredential:
     kind = CredentialKind.UNREADABLE
 
 
-Credential = SignedCredential | PlainCredential | MalformedCredential
+Credential = SignedCredential | PretixCredential | PlainCredential | MalformedCredential

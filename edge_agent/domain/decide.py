@@ -15,10 +15,19 @@ from edge_agent.domain.credential import (
     Credential,
     CredentialKind,
     MalformedCredential,
+    PretixCredential,
     SignedCredential,
 )
 from edge_agent.domain.gate_policy import AdmissionRecord, GatePolicy, StateView
-from edge_agent.domain.reasons import STAFF_MESSAGES, Direction, Outcome, ReasonCode
+from edge_agent.domain.pretix_reading import validity_reason
+from edge_agent.domain.pretix_rules import PretixRules
+from edge_agent.domain.reasons import (
+    STAFF_MESSAGES,
+    WRONG_DATE_MESSAGE,
+    Direction,
+    Outcome,
+    ReasonCode,
+)
 from edge_agent.domain.verification import window_reason
 
 
@@ -44,11 +53,12 @@ class Decision(NamedTuple):
 
 
 class _Ticket(NamedTuple):
-    """The fields of either credential kind that the state checks need."""
+    """The fields of any credential kind that the state checks need. ``ticket_type`` is
+    ``None`` for a pretix product the manifest does not map (refused as not allowed)."""
 
     ticket_id: str
-    event_id: int
-    ticket_type: int
+    event_id: int | None
+    ticket_type: int | None
     key_id: str | None
 
 
@@ -64,6 +74,8 @@ def decide(
     grace = policy.clock_skew_grace_s
     if isinstance(credential, MalformedCredential):
         return _refuse(ReasonCode.MALFORMED, direction, CredentialKind.UNREADABLE)
+    rules = state.pretix_rules()
+    subevent = 0
     if isinstance(credential, SignedCredential):
         body = credential.ticket
         ticket = _Ticket(body.ticket_id_hex, body.event_id, body.ticket_type, body.key_id_hex)
@@ -76,6 +88,16 @@ def decide(
             return _refuse(ReasonCode.WRONG_EVENT, direction, kind, ticket)
         timing = window_reason(body, credential.key, at_s, grace)
         bounds = (body.valid_from, body.valid_until)
+    elif isinstance(credential, PretixCredential):
+        kind = CredentialKind.PRETIX_SIG1
+        read = _pretix_ticket(credential, rules, policy)
+        if isinstance(read, ReasonCode):
+            return _refuse(read, direction, kind, _pretix_refused(credential))
+        ticket = read
+        pt = credential.ticket
+        subevent = pt.subevent
+        timing = validity_reason(pt.valid_from, pt.valid_until, at_s, grace)
+        bounds = (pt.valid_from, pt.valid_until)
     else:
         kind = CredentialKind.PLAIN
         plain = state.plain_ticket(credential.code_sha256)
@@ -84,13 +106,44 @@ def decide(
         ticket = _Ticket(plain.ticket_id, plain.event_id, plain.ticket_type, None)
         if plain.event_id != policy.event_id:
             return _refuse(ReasonCode.WRONG_EVENT, direction, kind, ticket)
+        subevent = plain.subevent
         timing = _plain_window(plain.valid_from, plain.valid_until, at_s, grace)
         bounds = (plain.valid_from, plain.valid_until)
+    if subevent and rules is not None and not rules.admits_date(subevent):
+        text = WRONG_DATE_MESSAGE.format(date=rules.date_name(subevent))
+        return _refuse(ReasonCode.WRONG_EVENT, direction, kind, ticket, message=text)
     if timing is not None:
         when = bounds[0] if timing is ReasonCode.NOT_YET_VALID else bounds[1]
         text = STAFF_MESSAGES[timing].format(when=_clock_text(when * 1000, policy.display_tz))
         return _refuse(timing, direction, kind, ticket, message=text)
-    return _judge_state(ticket, kind, direction, state, policy)
+    list_rules = rules if kind is not CredentialKind.GH1 else None
+    return _judge_state(ticket, kind, direction, state, policy, list_rules)
+
+
+def _pretix_ticket(
+    credential: PretixCredential, rules: PretixRules | None, policy: GatePolicy
+) -> _Ticket | ReasonCode:
+    """A verified pretix code as the gate's ticket, or why it is refused before any state
+    check: the signature, or a key (an event's key) that is not this gate's event's.
+
+    The ticket type comes from the manifest's product map; a box with a pretix key but
+    no pretix link has none and takes pretix's item id as the type."""
+    key = credential.key
+    if credential.signature is not ReasonCode.OK or key is None or credential.ticket_id is None:
+        return credential.signature
+    if not key.allows_event(policy.event_id):
+        return ReasonCode.WRONG_EVENT
+    pt = credential.ticket
+    ticket_type = pt.item if rules is None else rules.ticket_type(pt.item, pt.variation)
+    return _Ticket(credential.ticket_id, policy.event_id, ticket_type, key.key_id_hex)
+
+
+def _pretix_refused(credential: PretixCredential) -> _Ticket | None:
+    """What a refused pretix code records: its ticket only if the signature verified
+    (an unverified payload names no ticket)."""
+    if credential.ticket_id is None or credential.key is None:
+        return None
+    return _Ticket(credential.ticket_id, None, None, credential.key.key_id_hex)
 
 
 def _judge_state(
@@ -99,6 +152,7 @@ def _judge_state(
     direction: Direction,
     state: StateView,
     policy: GatePolicy,
+    rules: PretixRules | None,
 ) -> Decision:
     if direction is Direction.IN and state.event_cancelled():
         # Exits stay possible: people inside a cancelled event must be able to leave.
@@ -107,8 +161,13 @@ def _judge_state(
     revoked = state.revocation(ticket.ticket_id)
     if revoked is not None:
         return _refuse(revoked.reason, direction, kind, ticket)
-    if policy.allowed_ticket_types and ticket.ticket_type not in policy.allowed_ticket_types:
-        name = state.ticket_type_name(ticket.ticket_type) or f"type {ticket.ticket_type}"
+    ttype = ticket.ticket_type
+    if (
+        ttype is None
+        or (rules is not None and not rules.admits_type(ttype))
+        or (policy.allowed_ticket_types and ttype not in policy.allowed_ticket_types)
+    ):
+        name = "product not in the manifest" if ttype is None else _type_name(state, ttype)
         text = STAFF_MESSAGES[ReasonCode.NOT_ALLOWED_AT_GATE].format(ticket_type=name)
         return _refuse(ReasonCode.NOT_ALLOWED_AT_GATE, direction, kind, ticket, message=text)
     previous = state.admission(ticket.ticket_id)
@@ -146,6 +205,10 @@ def next_admission(
     if decision.outcome is Outcome.EXIT and previous is not None:
         return previous.left(at_ms, gate_name)
     return previous
+
+
+def _type_name(state: StateView, ticket_type: int) -> str:
+    return state.ticket_type_name(ticket_type) or f"type {ticket_type}"
 
 
 def _plain_window(valid_from: int, valid_until: int, at_s: int, grace: int) -> ReasonCode | None:

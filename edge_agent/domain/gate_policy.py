@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Protocol
 
+from edge_agent.domain.pretix_rules import PretixRules
 from edge_agent.domain.reasons import RevocationKind
 
 
@@ -82,6 +83,8 @@ class PlainTicket:
     ticket_type: int
     valid_from: int = 0
     valid_until: int = 0
+    #: The date of an event series this ticket is for (a pretix subevent; 0 = none).
+    subevent: int = 0
 
 
 class StateView(Protocol):
@@ -97,4 +100,8 @@ class StateView(Protocol):
 
     def event_cancelled(self) -> bool:
         """True once the platform cancelled the event: every entry is refused."""
+        ...
+
+    def pretix_rules(self) -> PretixRules | None:
+        """The pretix check-in list's rules (``None`` on a box without a pretix link)."""
         ...

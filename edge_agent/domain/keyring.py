@@ -11,6 +11,10 @@ Two kinds of problems are treated differently on purpose:
 * an agent entry whose certificate is missing, malformed, for another key, issued by a
   key that is not a platform key of this keyring, or not verifying is *dropped* with a
   warning, as the spec says: its tickets then read as ``unknown_key``.
+
+An entry's optional ``scheme`` says which codes the key verifies: ``"gh1"`` (the
+default) or ``"pretix_sig1"`` (pretix's signed codes; role ``platform`` only, and such a
+key never certifies an agent).
 """
 
 from __future__ import annotations
@@ -29,13 +33,13 @@ from edge_agent.domain.agent_certificate import (
     verify_certificate,
 )
 from edge_agent.domain.errors import CertificateError, KeyringError
-from edge_agent.domain.trusted_key import Keyring, KeyRole, TrustedKey, key_id_of
+from edge_agent.domain.trusted_key import Keyring, KeyRole, KeyScheme, TrustedKey, key_id_of
 
 
 class _Entry:
     """One structurally valid entry, before agent certificates are checked."""
 
-    __slots__ = ("events", "index", "key", "raw", "role", "source")
+    __slots__ = ("events", "index", "key", "raw", "role", "scheme", "source")
 
     def __init__(
         self,
@@ -45,6 +49,7 @@ class _Entry:
         role: KeyRole,
         events: frozenset[int] | None,
         source: Mapping[str, object],
+        scheme: KeyScheme = KeyScheme.GH1,
     ) -> None:
         self.index = index
         self.raw = raw
@@ -52,6 +57,7 @@ class _Entry:
         self.role = role
         self.events = events
         self.source = source
+        self.scheme = scheme
 
 
 def load_keyring(doc: object) -> Keyring:
@@ -84,6 +90,7 @@ def load_keyring(doc: object) -> Keyring:
                 public_key=entry.key,
                 role=KeyRole.PLATFORM,
                 events=entry.events,
+                scheme=entry.scheme,
             )
             continue
         try:
@@ -114,11 +121,22 @@ def _read_entry(index: int, item: object) -> _Entry:
         role = None
     if role is None:
         raise KeyringError(f'{where}: role must be "platform" or "agent", got {role_text!r}')
+    scheme = _read_scheme(where, item.get("scheme", KeyScheme.GH1.value))
+    if scheme is KeyScheme.PRETIX_SIG1 and role is not KeyRole.PLATFORM:
+        raise KeyringError(f'{where}: a "pretix_sig1" key must have role "platform"')
     events: frozenset[int] | None = None
     if role is KeyRole.PLATFORM:
         events = _read_events(where, item.get("events"))
     # An "events" field on an agent entry is ignored: the certificate is the scope.
-    return _Entry(index, raw, key, role, events, item)
+    return _Entry(index, raw, key, role, events, item, scheme)
+
+
+def _read_scheme(where: str, value: object) -> KeyScheme:
+    try:
+        return KeyScheme(value) if isinstance(value, str) else KeyScheme("")
+    except ValueError:
+        names = ", ".join(f'"{s.value}"' for s in KeyScheme)
+        raise KeyringError(f"{where}: scheme must be one of {names}, got {value!r}") from None
 
 
 def _read_events(where: str, value: object) -> frozenset[int] | None:
@@ -137,7 +155,7 @@ def _trust_agent(key_id: bytes, entry: _Entry, entries: Mapping[bytes, _Entry]) 
     if cert.public_key != entry.raw:
         raise CertificateError("certificate is for a different public key")
     issuer = entries.get(bytes.fromhex(cert.issuer_key_id))
-    if issuer is None or issuer.role is not KeyRole.PLATFORM:
+    if issuer is None or issuer.role is not KeyRole.PLATFORM or issuer.scheme is not KeyScheme.GH1:
         raise CertificateError(
             f"certificate issuer {cert.issuer_key_id} is not a platform key of this keyring"
         )
@@ -167,6 +185,13 @@ def keyring_entry_for_platform(
     if event_list is not None and not all(is_u32(e) for e in event_list):
         raise ValueError("events must be integers 0..2^32-1")
     return {"public_key": b64url_encode(public_raw), "events": event_list, "role": "platform"}
+
+
+def keyring_entry_for_pretix(public_raw: bytes, events: Iterable[int]) -> dict[str, object]:
+    """A ``pretix_sig1`` key of a pretix event, scoped to Gatehouse ``events``."""
+    entry = keyring_entry_for_platform(public_raw, events)
+    entry["scheme"] = KeyScheme.PRETIX_SIG1.value
+    return entry
 
 
 def keyring_entry_for_agent(cert: AgentCertificate) -> dict[str, object]:

@@ -53,6 +53,9 @@ class ReasonCode(StrEnum):
     NOT_RECORDED = "not_recorded"  # the ledger could not make the row durable
     # a person, not a code
     MANUAL_OVERRIDE = "manual_override"  # a supervisor checked the ticket in or out by hand
+    # the ticket's state, as pretix keeps it (appended: issue 15)
+    BLOCKED = "blocked"  # pretix's blocked secrets: an organiser stopped this ticket
+    UNPAID = "unpaid"  # the order is not paid (pending, expired or awaiting approval)
 
 
 class RevocationKind(StrEnum):
@@ -63,6 +66,8 @@ class RevocationKind(StrEnum):
     CHARGED_BACK = "charged_back"
     REISSUED = "reissued"
     SUSPENDED = "suspended"
+    BLOCKED = "blocked"  # pretix: lifted when pretix unblocks the secret
+    UNPAID = "unpaid"  # pretix: lifted when the order is paid
 
     @property
     def reason(self) -> ReasonCode:
@@ -96,4 +101,10 @@ STAFF_MESSAGES: dict[ReasonCode, str] = {
     ReasonCode.EVENT_CANCELLED: "Event cancelled — no entry",
     ReasonCode.NOT_RECORDED: "NOT RECORDED — system problem, scan again",
     ReasonCode.MANUAL_OVERRIDE: "Manual override by a supervisor",
+    ReasonCode.BLOCKED: "Ticket blocked — send to box office",
+    ReasonCode.UNPAID: "Order not paid — send to box office",
 }
+
+#: The staff message of ``WRONG_EVENT`` when the ticket is for another date of the same
+#: event series (a pretix subevent).
+WRONG_DATE_MESSAGE = "Ticket is for another date ({date})"

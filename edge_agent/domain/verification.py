@@ -23,6 +23,7 @@ from edge_agent.domain.credential import (
     SignedCredential,
 )
 from edge_agent.domain.errors import CodecError
+from edge_agent.domain.pretix_reading import inspect_pretix, read_pretix
 from edge_agent.domain.reasons import ReasonCode
 from edge_agent.domain.text_rules import has_non_text
 from edge_agent.domain.ticket import SignedTicket, TicketBody
@@ -58,8 +59,9 @@ def read_credential(text: str, keyring: Keyring) -> Credential:
     """Turn scanned text into a credential; never raises.
 
     Texts starting with ``GH1:`` (after stripping) are GH1 codes and must parse;
-    anything else is a plain code for the manifest lookup, unless it is empty, longer
-    than ``MAX_PLAIN_LEN`` characters or contains control characters.
+    ``pretix_sig1`` codes must be spelled canonically (``pretix_reading``); anything
+    else is a plain code for the manifest lookup, unless it is empty, longer than
+    ``MAX_PLAIN_LEN`` characters or contains control characters.
     """
     stripped = strip_code(text)
     if stripped.startswith(PREFIX):
@@ -68,6 +70,9 @@ def read_credential(text: str, keyring: Keyring) -> Credential:
         except CodecError as exc:
             return MalformedCredential(detail=exc.detail)
         return verify_signed(ticket, keyring)
+    pretix = read_pretix(stripped, keyring)
+    if pretix is not None:
+        return pretix
     if not stripped:
         return MalformedCredential(detail="empty code")
     if len(stripped) > MAX_PLAIN_LEN:
@@ -117,11 +122,19 @@ def codec_reason(
 def inspect_code(text: str, keyring: Keyring, event: int | None, at: int) -> dict[str, object]:
     """The JSON object ``ticket inspect`` prints for one code; never raises.
 
-    Unlike ``read_credential`` there is no plain-code path: whatever is not a
-    well-formed GH1 code (``gh1:`` in lower case included) is ``malformed``.
+    ``scheme`` says how the text was read: ``gh1`` (it starts with ``GH1:``),
+    ``pretix_sig1`` (a pretix signed code, or a spelling pretix's reader would take for
+    one) or ``plain``. Unlike ``read_credential`` there is no plain-code lookup: a plain
+    text (``gh1:`` in lower case included) is ``malformed``.
     """
+    stripped = strip_code(text)
+    if not stripped.startswith(PREFIX):
+        pretix = read_pretix(stripped, keyring)
+        if pretix is not None:
+            return inspect_pretix(pretix, event, at)
+        return {**_malformed(), "scheme": "plain"}
     try:
-        ticket = parse_gh1(strip_code(text))
+        ticket = parse_gh1(stripped)
     except CodecError:
         return _malformed()
     reason = codec_reason(verify_signed(ticket, keyring), event, at)
@@ -129,6 +142,7 @@ def inspect_code(text: str, keyring: Keyring, event: int | None, at: int) -> dic
     return {
         "valid": reason is ReasonCode.OK,
         "reason": reason.value,
+        "scheme": "gh1",
         "version": body.version,
         "key_id": body.key_id_hex,
         "event_id": body.event_id,
@@ -143,6 +157,7 @@ def _malformed() -> dict[str, object]:
     return {
         "valid": False,
         "reason": ReasonCode.MALFORMED.value,
+        "scheme": "gh1",
         "version": None,
         "key_id": None,
         "event_id": None,

@@ -230,9 +230,18 @@ def _export_checkpoint(
 
 def _keyring(config: Config, platform_keyring_json: str | None) -> dict[str, Any]:
     """The platform's keyring as last synced (platform key + certified agents), else
-    the config's keyring file: what a verifier needs to trust this agent's key."""
-    if platform_keyring_json:
+    the config's keyring file: what a verifier needs to trust this agent's key.
+
+    pretix certifies no agent key: with a pretix link the pack carries the config
+    file's keyring (where the venue's own key certifies this box, docs/pretix.md) and
+    pretix's event keys beside it."""
+    if platform_keyring_json and config.sync.kind != "pretix":
         doc = json.loads(platform_keyring_json)
-    else:
-        doc = read_json_file(config.event.keyring, "keyring")
-    return doc if isinstance(doc, dict) else {"keys": []}
+        return doc if isinstance(doc, dict) else {"keys": []}
+    file_doc = read_json_file(config.event.keyring, "keyring")
+    keys = list(file_doc.get("keys", [])) if isinstance(file_doc, dict) else []
+    if platform_keyring_json:
+        seen = {k.get("public_key") for k in keys if isinstance(k, dict)}
+        extra = json.loads(platform_keyring_json).get("keys", [])
+        keys += [k for k in extra if isinstance(k, dict) and k.get("public_key") not in seen]
+    return {"keys": keys}

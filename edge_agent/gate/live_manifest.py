@@ -64,15 +64,25 @@ class LiveManifest:
             )
         for tt in page.ticket_types:
             state.set_ticket_type_name(tt.ticket_type, tt.name)
-        if page.event.status != state.event_status:
-            level = logging.INFO if page.event.status == "on_sale" else logging.WARNING
-            log.log(level, "event status now %r", page.event.status)
-        state.set_event_status(page.event.status)
-        self.event = page.event
-        if page.manifest_at_ms is not None:
-            state.manifest_at_ms = page.manifest_at_ms
-        if page.keyring_json != self._keyring_json:
-            self._replace_keyring(page.keyring_json)
+        self.update_event(page.event, page.manifest_at_ms)
+        self.update_keyring(page.keyring_json)
+
+    def update_event(self, event: EventInfo, manifest_at_ms: int | None) -> None:
+        """The event as the platform describes it now; the manifest time when a page
+        completes a sync (shared with the pretix link)."""
+        state = self._state
+        if event.status != state.event_status:
+            level = logging.INFO if event.status == "on_sale" else logging.WARNING
+            log.log(level, "event status now %r", event.status)
+        state.set_event_status(event.status)
+        self.event = event
+        if manifest_at_ms is not None:
+            state.manifest_at_ms = manifest_at_ms
+
+    def update_keyring(self, keyring_json: str) -> None:
+        """Judge with the platform's keyring ``keyring_json`` from now on, if it changed."""
+        if keyring_json != self._keyring_json:
+            self._replace_keyring(keyring_json)
 
     def _replace_keyring(self, keyring_json: str) -> None:
         try:

@@ -3,6 +3,11 @@
 ``decide()`` reads it through the ``StateView`` protocol; only the pipeline, sync (after
 each manifest page commits) and, later, the mesh change it, always on the event loop,
 so no locking is needed.
+
+A pretix link adds two things: the check-in list's rules (``PretixRules``) and the
+check-in state pretix reports for tickets other devices scanned ("remote" admissions).
+A ticket's admission is this gate's own record merged with pretix's: whichever saw the
+ticket last says whether it is inside, the earlier first entry is the first entry.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 
 from edge_agent.domain.gate_policy import AdmissionRecord, PlainTicket
+from edge_agent.domain.pretix_rules import PretixRules
 from edge_agent.domain.reasons import Outcome, RevocationKind
 
 PlainLookup = Callable[[str], PlainTicket | None]
@@ -29,6 +35,9 @@ class GateState:
         self._type_names = dict(ticket_type_names or {})
         self._revocations: dict[str, RevocationKind] = dict(revocations or {})
         self._admissions: dict[str, AdmissionRecord] = {}
+        #: Admissions pretix reports from other devices (empty without a pretix link).
+        self._remote: dict[str, AdmissionRecord] = {}
+        self._pretix_rules: PretixRules | None = None
         self._cancelled = event_status == "cancelled"
         #: The platform's event status ("" before the first sync).
         self.event_status = event_status
@@ -37,7 +46,13 @@ class GateState:
 
     # -- StateView -------------------------------------------------------------------
     def admission(self, ticket_id: str) -> AdmissionRecord | None:
-        return self._admissions.get(ticket_id)
+        local = self._admissions.get(ticket_id)
+        if not self._remote:
+            return local
+        remote = self._remote.get(ticket_id)
+        if remote is None:
+            return local
+        return remote if local is None else merged_admission(local, remote)
 
     def revocation(self, ticket_id: str) -> RevocationKind | None:
         return self._revocations.get(ticket_id)
@@ -50,6 +65,9 @@ class GateState:
 
     def event_cancelled(self) -> bool:
         return self._cancelled
+
+    def pretix_rules(self) -> PretixRules | None:
+        return self._pretix_rules
 
     # -- changes ---------------------------------------------------------------------
     def set_admission(self, ticket_id: str, record: AdmissionRecord | None) -> None:
@@ -64,6 +82,16 @@ class GateState:
             self._revocations.pop(ticket_id, None)
         else:
             self._revocations[ticket_id] = kind
+
+    def set_pretix_rules(self, rules: PretixRules | None) -> None:
+        self._pretix_rules = rules
+
+    def set_remote_admission(self, ticket_id: str, record: AdmissionRecord | None) -> None:
+        """What pretix says of a ticket's check-ins at other devices (``None``: none)."""
+        if record is None:
+            self._remote.pop(ticket_id, None)
+        else:
+            self._remote[ticket_id] = record
 
     def set_ticket_type_name(self, ticket_type: int, name: str) -> None:
         self._type_names[ticket_type] = name
@@ -107,3 +135,18 @@ class GateState:
                 index[ticket_id] = prev.left(at_ms, gate)
         self._admissions = index
         return n
+
+
+def merged_admission(local: AdmissionRecord, remote: AdmissionRecord) -> AdmissionRecord:
+    """One record from this gate's and pretix's: the later last scan says inside or not,
+    the earlier first entry stays the first entry."""
+    latest = local if local.last_ms >= remote.last_ms else remote
+    first = local if local.first_admit_ms <= remote.first_admit_ms else remote
+    return AdmissionRecord(
+        inside=latest.inside,
+        first_admit_ms=first.first_admit_ms,
+        first_gate=first.first_gate,
+        last_ms=latest.last_ms,
+        last_gate=latest.last_gate,
+        entries=max(local.entries, remote.entries),
+    )

@@ -32,8 +32,8 @@ def admission_history(conn: sqlite3.Connection) -> Iterator[tuple[int, str, str,
 
 def lookup_plain_code(conn: sqlite3.Connection, code_sha256: str) -> PlainCodeRow | None:
     row = conn.execute(
-        "SELECT code_sha256, event_id, ticket_id, ticket_type, valid_from, valid_until"
-        " FROM plain_codes WHERE code_sha256 = ?",
+        "SELECT code_sha256, event_id, ticket_id, ticket_type, valid_from, valid_until,"
+        " subevent FROM plain_codes WHERE code_sha256 = ?",
         (code_sha256,),
     ).fetchone()
     return None if row is None else PlainCodeRow(*row)

@@ -34,6 +34,8 @@ class PlainCodeRow:
     ticket_type: int
     valid_from: int = 0
     valid_until: int = 0
+    #: The date of an event series the code is for (a pretix subevent; 0 = none).
+    subevent: int = 0
 
 
 @dataclass(frozen=True, slots=True)

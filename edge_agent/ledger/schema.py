@@ -23,6 +23,7 @@ from edge_agent.ledger.migrations.platform_sync import (
     MANIFEST_TICKET_INDEXES as MANIFEST_TICKET_INDEXES,
 )
 from edge_agent.ledger.migrations.platform_sync import v2_sync
+from edge_agent.ledger.migrations.pretix_link import v6_pretix_link
 from edge_agent.ledger.migrations.scan_extensions import v5_scan_extensions
 
 #: Written to ``meta.format``; the canonical bytes and chain rule of ``docs/ledger.md``.
@@ -38,6 +39,7 @@ MIGRATIONS: Sequence[Migration] = (
     v3_box_office,
     v4_chain_checkpoints,
     v5_scan_extensions,
+    v6_pretix_link,
 )
 
 #: The schema version this code writes and understands.

@@ -38,6 +38,8 @@ BACKOFF_BASE_S = 1.0
 
 
 class AgentSync:
+    kind = "gatehouse"
+
     def __init__(
         self,
         config: Config,

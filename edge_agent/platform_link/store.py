@@ -11,17 +11,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import sqlite3
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from edge_agent.domain.errors import KeyringError
 from edge_agent.domain.keyring import load_keyring
 from edge_agent.ledger.box_office_tables import sales_for_upload, sales_head
 from edge_agent.ledger.chain_checkpoints import checkpoints_for_upload
-from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.rows import SyncStateRow, TicketTypeRow
 from edge_agent.ledger.sync_tables import (
     PageChanges,
@@ -41,6 +38,7 @@ from edge_agent.ledger.sync_tables import (
     upload_cursors,
 )
 from edge_agent.ledger.writer import LedgerWriter
+from edge_agent.platform_link.reader import LedgerReader
 from sync.clock import ClockSample
 from sync.errors import ProtocolError
 from sync.manifest_page import EventInfo, ManifestPage
@@ -51,8 +49,6 @@ from sync.store import StoredSyncState
 #: (signed chain heads, docs/evidence.md), which goes after "scans": only
 #: checkpoints whose rows the platform acknowledged are sent.
 STREAMS = ("scans", "sales", "checkpoints")
-
-T = TypeVar("T")
 
 
 class LedgerSyncStore:
@@ -65,10 +61,9 @@ class LedgerSyncStore:
     ) -> None:
         self._writer = writer
         self._checkpoint_head = checkpoint_head
-        self._path = path
         self._event_id = event_id
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-reader")
-        self._conn: sqlite3.Connection | None = None
+        self._reader = LedgerReader(path)
+        self._read = self._reader.read
         self._keyring_json: str | None = None
         #: The upload batch after the one last read, read while that one is on its way.
         self._ahead: tuple[tuple[int, int, int], asyncio.Future[list[dict[str, Any]]]] | None
@@ -171,21 +166,7 @@ class LedgerSyncStore:
         await self._writer.execute(lambda c: save_result(c, success_ms, error, error_ms))
 
     async def close(self) -> None:
-        def close_conn() -> None:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-        await asyncio.get_running_loop().run_in_executor(self._executor, close_conn)
-        self._executor.shutdown(wait=True)
-
-    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        def work() -> T:
-            if self._conn is None:
-                self._conn = open_read_connection(self._path)
-            return fn(self._conn)
-
-        return await asyncio.get_running_loop().run_in_executor(self._executor, work)
+        await self._reader.close()
 
 
 def _retrieved(future: asyncio.Future[Any]) -> None:

@@ -27,9 +27,26 @@ GOOD: dict[str, Any] = {
 #: Values a field may take in a hostile or sloppy page: valid and invalid ones side by
 #: side (control chars, lone surrogates, bools, floats, bounds, upper-case hex, NBSP).
 TEXT = st.sampled_from(
-    ["", "x", "Zoë Ünal", "a\u00a0b", "tab\there", "nul\x00", "\x85", "\ud800", "é" * 1024,
-     "e" * 1025, None, 0, 1, False, 1.5, [], {}]
-)  # fmt: skip
+    [
+        "",
+        "x",
+        "Zoë Ünal",
+        "a\u00a0b",
+        "tab\there",
+        "nul\x00",
+        "\x85",
+        "\ud800",
+        "é" * 1024,
+        "e" * 1025,
+        None,
+        0,
+        1,
+        False,
+        1.5,
+        [],
+        {},
+    ]
+)
 INT = st.sampled_from([0, 1, 65535, 65536, (1 << 32) - 1, 1 << 32, -1, True, 1.0, "1", None])
 CODE = st.sampled_from(
     ["ab" * 32, "AB" * 32, "ab" * 31, "ab" * 33, "g" * 64, "", None, 5, "é" * 64]
@@ -103,9 +120,14 @@ def test_a_bad_ticket_in_a_large_page_is_named(change: dict[str, Any], key: str)
     items = [dict(GOOD, ticket_id=f"T-{i:07d}") for i in range(5000)]
     items[-1].update(change)
     page = {
-        "format": "gatehouse-manifest-v1", "event_id": 1001, "cursor": "c:1", "more": False,
-        "generated_at_ms": 1, "event": {"status": "on_sale"}, "keyring": {"keys": []},
+        "format": "gatehouse-manifest-v1",
+        "event_id": 1001,
+        "cursor": "c:1",
+        "more": False,
+        "generated_at_ms": 1,
+        "event": {"status": "on_sale"},
+        "keyring": {"keys": []},
         "tickets": items,
-    }  # fmt: skip
+    }
     with pytest.raises(ProtocolError, match=key.replace("[", r"\[").replace("]", r"\]")):
         parse_manifest_page(page, 1001)

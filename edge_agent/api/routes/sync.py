@@ -1,15 +1,18 @@
 """The platform link for supervisors: ``POST /api/v1/sync/now`` runs a sync round at once,
 and ``GET /api/v1/sync/conflicts`` fetches the platform's cross-agent conflicts report
-through the agent's own sync client (the TUI never talks to the platform itself)."""
+through the agent's own sync client (the TUI never talks to the platform itself); with
+a pretix link it lists the rows pretix disagreed with, which the uploader recorded."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from aiohttp import web
 
 from edge_agent.api.auth import requires
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import runtime_of
-from edge_agent.api.schema.responses import ConflictReport, SyncNow
+from edge_agent.api.schema.responses import Conflict, ConflictReport, SyncNow
 from edge_agent.api.schema.route_spec import spec
 from edge_agent.api.views import iso_ms, sync_json
 from edge_agent.devices.roles import Role
@@ -41,24 +44,29 @@ async def get_conflicts(request: web.Request) -> web.Response:
     answer: ConflictReport = {
         "event_id": rt.config.event.event_id,
         "fetched_at": iso_ms(wall_clock_ms()),
-        "conflicts": [
-            {
-                "ticket_id": c.get("ticket_id"),
-                "admissions": [
-                    {
-                        "agent_id": a.get("agent_id"),
-                        "scan_id": a.get("scan_id"),
-                        "seq": a.get("seq"),
-                        "at": iso_ms(a["at_ms"]) if isinstance(a.get("at_ms"), int) else None,
-                    }
-                    for a in c.get("admissions") or []
-                    if isinstance(a, dict)
-                ],
-            }
-            for c in report
-        ],
+        "conflicts": [_conflict(c) for c in report],
     }
     return web.json_response(answer)
+
+
+def _conflict(c: dict[str, Any]) -> Conflict:
+    out: Conflict = {
+        "ticket_id": c.get("ticket_id"),
+        "admissions": [
+            {
+                "agent_id": a.get("agent_id"),
+                "scan_id": a.get("scan_id"),
+                "seq": a.get("seq"),
+                "at": iso_ms(a["at_ms"]) if isinstance(a.get("at_ms"), int) else None,
+            }
+            for a in c.get("admissions") or []
+            if isinstance(a, dict)
+        ],
+    }
+    for key in ("reason", "detail"):  # a pretix link says what pretix answered
+        if isinstance(c.get(key), str):
+            out[key] = c[key]
+    return out
 
 
 @routes.post("/api/v1/sync/now")

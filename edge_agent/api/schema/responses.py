@@ -147,6 +147,10 @@ class ConflictAdmission(TypedDict):
 class Conflict(TypedDict):
     ticket_id: Any
     admissions: list[ConflictAdmission]
+    #: With a pretix link: pretix's word (already_redeemed, blocked, canceled, unpaid,
+    #: invalid, unknown_position) and what it means.
+    reason: NotRequired[str]
+    detail: NotRequired[str]
 
 
 class ConflictReport(TypedDict):
@@ -186,6 +190,8 @@ class SyncView(TypedDict):
 
     enabled: bool
     event: SyncEvent | None
+    #: "gatehouse" or "pretix" ([sync] kind).
+    kind: NotRequired[str]
     platform_url: NotRequired[str]
     running: NotRequired[bool]
     manifest: NotRequired[SyncManifest]

@@ -13,6 +13,7 @@ from edge_agent.domain.credential import MalformedCredential, PlainCredential
 from edge_agent.domain.decide import Decision, decide, next_admission
 from edge_agent.domain.gate_policy import AdmissionRecord, GatePolicy, PlainTicket
 from edge_agent.domain.keyring import dump_keyring, keyring_entry_for_platform, load_keyring
+from edge_agent.domain.pretix_rules import PretixRules
 from edge_agent.domain.reasons import Direction, Outcome, ReasonCode, RevocationKind
 from edge_agent.domain.trusted_key import Keyring
 from edge_agent.domain.verification import code_sha256, read_credential
@@ -31,6 +32,7 @@ class State:
     plain: dict[str, PlainTicket] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=lambda: {3: "Backstage"})
     cancelled: bool = False
+    rules: PretixRules | None = None
 
     def admission(self, ticket_id: str) -> AdmissionRecord | None:
         return self.admissions.get(ticket_id)
@@ -46,6 +48,9 @@ class State:
 
     def event_cancelled(self) -> bool:
         return self.cancelled
+
+    def pretix_rules(self) -> PretixRules | None:
+        return self.rules
 
 
 def policy(**overrides: object) -> GatePolicy:

@@ -74,7 +74,9 @@ def test_cli_codes_as_arguments_in_input_order() -> None:
     assert lines[len(chosen)] == chosen[0]["expected"]
     assert lines[len(chosen) + 1]["reason"] == "malformed"
     first = result.stdout.decode().splitlines()[0]
-    assert first.startswith('{"valid": true, "reason": "ok", "version": 1, "key_id": ')
+    assert first.startswith(
+        '{"valid": true, "reason": "ok", "scheme": "gh1", "version": 1, "key_id": '
+    )
 
 
 @pytest.mark.slow
@@ -93,7 +95,11 @@ def test_cli_stdin_one_line_per_code_blank_lines_malformed() -> None:
         if v["at"] == 1767260000 and v["event"] == 1001 and v["code"] == v["code"].strip()
     ]
     assert len(chosen) >= 3
-    malformed = {k: None for k in chosen[0]["expected"]} | {"valid": False, "reason": "malformed"}
+    malformed = {k: None for k in chosen[0]["expected"]} | {
+        "valid": False,
+        "reason": "malformed",
+        "scheme": "plain",  # blank lines and non-UTF-8 bytes are no GH1 or pretix code
+    }
     data = (
         chosen[0]["code"]
         + "\r\n"

@@ -250,6 +250,7 @@ def test_inspect_object_for_a_valid_code() -> None:
     assert list(result) == [
         "valid",
         "reason",
+        "scheme",
         "version",
         "key_id",
         "event_id",
@@ -261,6 +262,7 @@ def test_inspect_object_for_a_valid_code() -> None:
     assert result == {
         "valid": True,
         "reason": "ok",
+        "scheme": "gh1",
         "version": 1,
         "key_id": key_id_of(raw(PLATFORM)).hex(),
         "event_id": 7,
@@ -280,9 +282,10 @@ def test_inspect_keeps_fields_for_every_verdict_but_malformed() -> None:
 
 
 @pytest.mark.parametrize("text", ["", "ABC-123", "gh1:" + code()[4:], "GH1", code() + "0"])
-def test_inspect_malformed_has_only_valid_and_reason(text: str) -> None:
+def test_inspect_malformed_has_only_valid_reason_and_scheme(text: str) -> None:
     result = inspect_code(text, KEYRING, None, 0)
     assert result["valid"] is False
     assert result["reason"] == "malformed"
-    assert len(result) == 9
-    assert all(v is None for k, v in result.items() if k not in ("valid", "reason"))
+    assert result["scheme"] == ("gh1" if text.startswith("GH1:") else "plain")
+    assert len(result) == 10
+    assert all(v is None for k, v in result.items() if k not in ("valid", "reason", "scheme"))
