@@ -44,10 +44,12 @@ class TrustedKey:
 
 @dataclass(frozen=True, slots=True)
 class Keyring:
-    """Trusted keys by key id, plus warnings about entries that were dropped."""
+    """Trusted keys by key id, plus warnings about entries that were dropped, and the
+    events' rotation secrets (``docs/formats/rotating-v1.md``; never printed)."""
 
     keys: Mapping[bytes, TrustedKey]
     warnings: tuple[str, ...] = ()
+    rotation: Mapping[int, bytes] = field(default_factory=dict, repr=False)
 
     def get(self, key_id: bytes) -> TrustedKey | None:
         return self.keys.get(key_id)

@@ -11,7 +11,7 @@ If the row cannot be made durable, the index change is undone and the verdict is
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from edge_agent.domain.credential import Credential
@@ -23,6 +23,7 @@ from edge_agent.domain.trusted_key import Keyring
 from edge_agent.domain.verification import code_sha256, read_credential
 from edge_agent.errors import GatehouseError, LedgerError
 from edge_agent.gate.claims import AdmissionClaimer
+from edge_agent.gate.rule_facts import rule_facts
 from edge_agent.gate.scan_listeners import ScanListener, ScanListeners
 from edge_agent.gate.state import GateState
 from edge_agent.gate.stats import GateStats
@@ -99,8 +100,12 @@ class ScanPipeline:
         claimer: AdmissionClaimer,
         clock_ms: Callable[[], int],
         stats: GateStats | None = None,
+        lane_policies: Mapping[str, GatePolicy] | None = None,
     ) -> None:
         self.policy = policy
+        #: Lanes with their own lists or zone (``[[lanes]] lists``/``zone``); any other
+        #: lane judges with ``policy``.
+        self.lane_policies: dict[str, GatePolicy] = dict(lane_policies or {})
         self.state = state
         self.stats = stats or GateStats()
         self.keyring = keyring
@@ -132,12 +137,13 @@ class ScanPipeline:
     ) -> ScanResult:
         at_ms = self._clock_ms()
         credential, code_hash = self._cache.read(text)
-        decision = decide(credential, direction, self.state, self.policy, at_ms)
+        policy = self.lane_policies.get(lane, self.policy)
+        decision = decide(credential, direction, self.state, policy, at_ms)
         confirmed = True
         ticket_id = decision.ticket_id
         previous = decision.previous
         if decision.lets_through and ticket_id is not None:
-            proposed = next_admission(previous, decision, at_ms, self.policy.gate_name)
+            proposed = next_admission(previous, decision, at_ms, policy.gate_name)
             assert proposed is not None
             self.state.set_admission(ticket_id, proposed)
             claim = await self._claimer.claim(ticket_id, previous, proposed)
@@ -145,10 +151,12 @@ class ScanPipeline:
             if not claim.won:
                 winner = claim.winner or proposed
                 self.state.set_admission(ticket_id, winner)
-                decision = already_admitted(decision, winner, self.policy)
+                decision = already_admitted(decision, winner, policy)
+        ext = rule_facts(decision) if policy.records_rules else None
         result = await self._record(
-            decision, previous, at_ms, lane, device_id, device_kind, code_hash, confirmed
-        )
+            decision, previous, at_ms, lane, device_id, device_kind, code_hash, confirmed,
+            ext=ext,
+        )  # fmt: skip
         if result.seq is not None and log.isEnabledFor(logging.DEBUG):
             # never the code itself: only its hash prefix
             log.debug(
@@ -218,6 +226,7 @@ class ScanPipeline:
         code_sha256: str,
         confirmed: bool,
         override: tuple[str, str] | None = None,
+        ext: str | None = None,
     ) -> ScanResult:
         """Build the ledger row of ``decision``, hand it to the writer and wait until it
         is durable: the one path from a verdict to a result, so a scan and a manual
@@ -249,6 +258,7 @@ class ScanPipeline:
             override_operator=operator,
             override_reason=why,
             manifest_at_ms=self.state.manifest_at_ms,
+            ext=ext,
         )
         try:
             stored = await self._writer.submit_scan(row)

@@ -47,6 +47,12 @@ class State:
     def event_cancelled(self) -> bool:
         return self.cancelled
 
+    def zone_occupancy(self, zone: str) -> int:
+        return 0
+
+    def ticket_flags(self, ticket_id: str, event_id: int, ticket_type: int) -> None:
+        return None
+
 
 def policy(**overrides: object) -> GatePolicy:
     base: dict[str, object] = dict(

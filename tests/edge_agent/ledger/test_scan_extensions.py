@@ -136,6 +136,10 @@ async def test_a_version_4_ledger_migrates_and_its_rows_still_verify(tmp_path: P
     raw = sqlite3.connect(path)
     raw.execute("PRAGMA foreign_keys = OFF")
     raw.execute("ALTER TABLE scans DROP COLUMN ext")
+    raw.execute("DROP INDEX manifest_tickets_flagged")  # and what migration 6 added
+    for table in ("ticket_types", "manifest_tickets"):
+        raw.execute(f"ALTER TABLE {table} DROP COLUMN flags")
+        raw.execute(f"ALTER TABLE {table} DROP COLUMN note")
     raw.execute(f"PRAGMA user_version = {MIGRATIONS.index(v5_scan_extensions)}")
     raw.commit()
     raw.close()
