@@ -30,7 +30,9 @@ from edge_agent.domain.keyring import (
     keyring_entry_for_agent,
     keyring_entry_for_platform,
     load_keyring,
+    rotation_entry,
 )
+from edge_agent.domain.rotating import event_secret
 from edge_agent.errors import GatehouseError
 
 
@@ -88,6 +90,12 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
         metavar="FILE",
         help="agent entry from 'keys certify' (repeatable)",
     )
+    ring.add_argument(
+        "--rotating",
+        action="store_true",
+        help="add each --events event's rotation secret, so gates can check rotating codes"
+        " (docs/formats/rotating-v1.md); the file then holds secrets (written 0600)",
+    )
     ring.add_argument("--out", type=Path, required=True, help="keyring file to write")
     ring.set_defaults(func=cmd_keyring)
 
@@ -133,7 +141,13 @@ def cmd_keyring(args: argparse.Namespace) -> int:
         if not isinstance(entry, dict) or entry.get("role") != "agent":
             raise KeyFileError(path, "not an agent keyring entry (make one with 'keys certify')")
         entries.append(entry)
-    doc = dump_keyring(entries)
+    rotation = []
+    if args.rotating:
+        if not args.events:
+            raise KeysUsageError("--rotating needs --events: the events whose secrets to add")
+        private_raw = platform.private_key.private_bytes_raw()
+        rotation = [rotation_entry(e, event_secret(private_raw, e)) for e in args.events]
+    doc = dump_keyring(entries, rotation)
     try:
         keyring = load_keyring(doc)
     except KeyringError as exc:
@@ -141,8 +155,9 @@ def cmd_keyring(args: argparse.Namespace) -> int:
     if keyring.warnings:
         # An agent entry that would be dropped is a mistake here, not something to ship.
         raise KeysUsageError("; ".join(keyring.warnings))
-    write_json_file(args.out, doc)
-    print(f"wrote {args.out} ({len(keyring.keys)} keys)")
+    write_json_file(args.out, doc, secret=bool(rotation))
+    secrets = f", rotation secrets for {len(rotation)} events" if rotation else ""
+    print(f"wrote {args.out} ({len(keyring.keys)} keys{secrets})")
     return 0
 
 

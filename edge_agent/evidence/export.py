@@ -18,6 +18,7 @@ from typing import Any
 from edge_agent import __version__
 from edge_agent.config.key_files import KeyFile, read_json_file
 from edge_agent.config.sections import Config
+from edge_agent.domain.keyring import public_keyring_doc
 from edge_agent.evidence.core.canonical import PackSignature, canonical_json, sign_pack
 from edge_agent.evidence.core.checkpoint import Checkpoint, sign_checkpoint
 from edge_agent.evidence.core.pack import build_pack, plan_segments
@@ -230,9 +231,10 @@ def _export_checkpoint(
 
 def _keyring(config: Config, platform_keyring_json: str | None) -> dict[str, Any]:
     """The platform's keyring as last synced (platform key + certified agents), else
-    the config's keyring file: what a verifier needs to trust this agent's key."""
+    the config's keyring file: what a verifier needs to trust this agent's key. Never
+    the events' rotation secrets: a pack leaves the venue."""
     if platform_keyring_json:
         doc = json.loads(platform_keyring_json)
     else:
         doc = read_json_file(config.event.keyring, "keyring")
-    return doc if isinstance(doc, dict) else {"keys": []}
+    return public_keyring_doc(doc) if isinstance(doc, dict) else {"keys": []}

@@ -19,8 +19,10 @@ from edge_agent.domain.decide import Decision, already_admitted, decide, next_ad
 from edge_agent.domain.gate_policy import AdmissionRecord, GatePolicy
 from edge_agent.domain.override import override_decision
 from edge_agent.domain.reasons import STAFF_MESSAGES, Direction, Outcome, ReasonCode
+from edge_agent.domain.rotating import ROTATING_PREFIX
+from edge_agent.domain.ticket_codec import STRIP_CHARS, strip_code
 from edge_agent.domain.trusted_key import Keyring
-from edge_agent.domain.verification import code_sha256, read_credential
+from edge_agent.domain.verification import code_sha256, read_credential, read_rotating
 from edge_agent.errors import GatehouseError, LedgerError
 from edge_agent.gate.claims import AdmissionClaimer
 from edge_agent.gate.rule_facts import rule_facts
@@ -80,6 +82,11 @@ class CredentialCache:
         hit = self._entries.get(text)
         if hit is not None:
             return hit
+        if text.lstrip(STRIP_CHARS).startswith(ROTATING_PREFIX):
+            # A live code changes every 15 s: cache its static part (the Ed25519 check),
+            # not the text; the one-time value is an HMAC, checked on every read.
+            live = read_rotating(strip_code(text), self._keyring, lambda s: self.read(s)[0])
+            return (live, code_sha256(text))
         result = (read_credential(text, self._keyring), code_sha256(text))
         if len(text) <= _CACHEABLE_LEN:
             if len(self._entries) >= self._max:

@@ -125,7 +125,7 @@ def judge_rules(
         return full._replace(list_id=chosen.id)
     return RuleVerdict(
         reason,
-        None,
+        {"zone": zone.label} if full is not None and zone is not None else None,
         chosen.id,
         zone.id if zone is not None else "",
         day,
