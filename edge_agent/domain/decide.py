@@ -135,8 +135,9 @@ def decide(
         bounds = (plain.valid_from, plain.valid_until)
     if timing is not None:
         when = bounds[0] if timing is ReasonCode.NOT_YET_VALID else bounds[1]
-        text = STAFF_MESSAGES[timing].format(when=_clock_text(when * 1000, policy.display_tz))
-        return _refuse(timing, direction, kind, ticket, message=text)
+        params = {"when": _clock_text(when * 1000, policy.display_tz)}
+        text = STAFF_MESSAGES[timing].format_map(params)
+        return _refuse(timing, direction, kind, ticket, message=text)._replace(params=params)
     return _judge_state(ticket, kind, rotating, direction, state, policy, now_ms)
 
 
