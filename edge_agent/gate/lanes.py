@@ -54,11 +54,14 @@ _ATTENTION = frozenset({ReasonCode.ALREADY_ADMITTED, ReasonCode.NOT_RECORDED})
 
 
 def signal_for(result: ScanResult) -> Signal:
-    """admit/readmit/exit → ADMIT (an exit lane's turnstile must open too); already
-    admitted and not recorded → ATTENTION; every other refusal → REFUSE."""
+    """admit/readmit/exit → ADMIT (an exit lane's turnstile must open too); an admit
+    with flags → CHECK; already admitted and not recorded → ATTENTION; every other
+    refusal → REFUSE."""
     decision = result.decision
     if not result.recorded or decision.reason in _ATTENTION:
         return Signal.ATTENTION
+    if decision.needs_check:
+        return Signal.CHECK
     if decision.outcome in (Outcome.ADMIT, Outcome.EXIT):
         return Signal.ADMIT
     return Signal.REFUSE
