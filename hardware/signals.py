@@ -1,8 +1,8 @@
 """The few things a lane tells its gate hardware, and the shape every output has.
 
-A lane only ever says *admit*, *admit after a check*, *refuse* or *needs attention*; how that looks (which
-lamp, how many beeps, whether the turnstile opens) is the output backend's business and
-its config's. Keeping the vocabulary this small lets the fake, the console and the GPIO
+A lane only ever says *admit*, *admit after a check*, *refuse* or *needs attention*; how
+that looks (which lamp, how many beeps, whether the turnstile opens) is the output
+backend's business and its config's. Keeping the vocabulary this small lets the fake, the console and the GPIO
 outputs be swapped by a ``type`` key without the lane noticing.
 """
 

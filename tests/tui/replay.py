@@ -366,8 +366,8 @@ def _festival_status() -> JsonDoc:
         {"id": "vip", "name": "VIP deck", "inside": 61, "capacity": 120, "when_full": "warn"},
     ]  # fmt: skip
     recent = doc["scans"]["recent"]
-    recent[0] |= {"check": True, "event_id": 3002, "zone": "vip",
-                  "message": "Welcome — admit · CHECK ID · 18+ — check age · Name: Ada Lovelace"}  # fmt: skip
+    flagged = "Welcome — admit · CHECK ID · 18+ — check age · Name: Ada Lovelace"
+    recent[0] |= {"check": True, "event_id": 3002, "zone": "vip", "message": flagged}
     recent[1] |= {"outcome": "refuse", "reason": "zone_full", "event_id": 3002,
                   "message": "Zone full (Dance tent)"}  # fmt: skip
     recent[2] |= {"reason": "wrong_day", "event_id": 3001, "message": "Day pass for Friday"}
