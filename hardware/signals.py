@@ -2,8 +2,8 @@
 
 A lane only ever says *admit*, *admit after a check*, *refuse* or *needs attention*; how
 that looks (which lamp, how many beeps, whether the turnstile opens) is the output
-backend's business and its config's. Keeping the vocabulary this small lets the fake, the console and the GPIO
-outputs be swapped by a ``type`` key without the lane noticing.
+backend's business and its config's. Keeping the vocabulary this small lets the fake,
+the console and the GPIO outputs be swapped by a ``type`` key without the lane noticing.
 """
 
 from __future__ import annotations
