@@ -221,7 +221,9 @@ class AgentRuntime:
         for ticket_id, flags in flagged_tickets(reader).items():
             state.set_ticket_flags(ticket_id, flags)
         replayed = state.rebuild_admissions(
-            admission_history(reader), day_of=day_function(rules.policy)
+            admission_history(reader),
+            day_of=day_function(rules.policy),
+            gate_names={config.gate.id: config.gate.name},
         )
         registry = DeviceRegistry()
         for row in list_devices(reader):

@@ -15,6 +15,7 @@ from edge_agent.cli import (
     keys_cmds,
     manifest_cmd,
     pair_cmd,
+    rules_cmd,
     run_cmd,
     sync_cmd,
     ticket_cmds,
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         keys_cmds,
         sync_cmd,
         evidence_cmd,
+        rules_cmd,
     ):
         module.add_parser(sub)
     decode_cmd.add_parser(sub)

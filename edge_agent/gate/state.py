@@ -145,7 +145,10 @@ class GateState:
         return len(self._revocations)
 
     def rebuild_admissions(
-        self, history: Iterable[HistoryRow], day_of: Callable[[int], str] = lambda _ms: ""
+        self,
+        history: Iterable[HistoryRow],
+        day_of: Callable[[int], str] = lambda _ms: "",
+        gate_names: Mapping[str, str] | None = None,
     ) -> int:
         """Replay ``(seq, ticket_id, outcome, direction, at_ms, gate, reason, ext)`` rows
         in seq order through the same pure transition the pipeline uses
@@ -153,9 +156,11 @@ class GateState:
 
         A row's extension holds the zone it entered and the event day it counted on
         (``docs/ledger.md``, "Extensions"); a row without one (before rules, or a manual
-        override) counts on ``day_of(at_ms)`` when it is an entry. Returns how many rows
-        were replayed. Only admit and exit rows matter.
+        override) counts on ``day_of(at_ms)`` when it is an entry. Rows name the gate by
+        its id; ``gate_names`` gives the name the live index uses ("Already used 19:42 at
+        Gate 3"). Returns how many rows were replayed. Only admit and exit rows matter.
         """
+        names = gate_names or {}
         index: dict[str, AdmissionRecord] = {}
         n = 0
         admit, leave = Outcome.ADMIT.value, Outcome.EXIT.value
@@ -176,7 +181,8 @@ class GateState:
                 zone=str(zone),
                 day=str(day),
             )
-            record = next_admission(index.get(ticket_id), decision, at_ms, gate)
+            gate_name = names.get(gate, gate)
+            record = next_admission(index.get(ticket_id), decision, at_ms, gate_name)
             if record is not None:
                 index[ticket_id] = record
         self._admissions = index
