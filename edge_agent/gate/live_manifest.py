@@ -19,6 +19,7 @@ from edge_agent.domain.reasons import RevocationKind
 from edge_agent.domain.trusted_key import Keyring
 from edge_agent.gate.pipeline import ScanPipeline
 from edge_agent.gate.state import GateState
+from edge_agent.ledger.flag_queries import parse_flags
 from sync.manifest_page import EventInfo, ManifestPage
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,15 @@ class LiveManifest:
             )
         for tt in page.ticket_types:
             state.set_ticket_type_name(tt.ticket_type, tt.name)
+            flags = parse_flags(",".join(tt.flags), tt.note)
+            state.set_type_flags(page.event_id, tt.ticket_type, flags)
+        if page.flagged or state.has_ticket_flags:
+            flagged = {f.ticket_id for f in page.flagged}
+            for ticket in page.tickets:
+                if ticket.ticket_id not in flagged:
+                    state.set_ticket_flags(ticket.ticket_id, None)
+            for f in page.flagged:
+                state.set_ticket_flags(f.ticket_id, parse_flags(",".join(f.flags), f.note))
         if page.event.status != state.event_status:
             level = logging.INFO if page.event.status == "on_sale" else logging.WARNING
             log.log(level, "event status now %r", page.event.status)

@@ -103,6 +103,11 @@ class GateState:
         else:
             self._ticket_flags.pop(ticket_id, None)
 
+    @property
+    def has_ticket_flags(self) -> bool:
+        """Whether any single ticket has flags (so a manifest page may have some to lift)."""
+        return bool(self._ticket_flags)
+
     def set_type_flags(self, event_id: int, ticket_type: int, flags: TicketFlags | None) -> None:
         if flags:
             self._type_flags[(event_id, ticket_type)] = flags
