@@ -170,33 +170,23 @@ def _judge_state(
     if outcome is Outcome.ADMIT:
         own = verdict.type_rules.flags if verdict.type_rules is not None else None
         found = state.ticket_flags(ticket.ticket_id, ticket.event_id, ticket.ticket_type)
-        if own or found:
-            flags = (own or TicketFlags()).merged(found)
+        if found is not None or own:
+            flags = found if not own else own.merged(found)
     message = STAFF_MESSAGES[reason]
-    if verdict.params or flags:
+    if verdict.params:
         message = staff_message(reason, verdict.params, flags)
+    elif flags:
+        message = _flagged_message(reason, flags)
     zone_over = None
     if verdict.zone_over and verdict.params:
         zone_over = str(verdict.params["zone"])
         message += SEPARATOR + zone_over_text(zone_over)
+    # positional: this is the per-admit path, and keywords cost twice as much here
     return Decision(
-        outcome=outcome,
-        reason=reason,
-        message=message,
-        direction=direction,
-        credential_kind=kind,
-        ticket_id=ticket.ticket_id,
-        event_id=ticket.event_id,
-        ticket_type=ticket.ticket_type,
-        key_id=ticket.key_id,
-        previous=previous,
-        params=verdict.params,
-        flags=flags,
-        list_id=verdict.list_id,
-        zone=verdict.zone,
-        day=verdict.day,
-        zone_over=zone_over,
-    )
+        outcome, reason, message, direction, kind, ticket.ticket_id, ticket.event_id,
+        ticket.ticket_type, ticket.key_id, previous, verdict.params, flags, verdict.list_id,
+        verdict.zone, verdict.day, zone_over,
+    )  # fmt: skip
 
 
 def _rule_refusal(
@@ -269,6 +259,13 @@ def _plain_window(valid_from: int, valid_until: int, at_s: int, grace: int) -> R
     if valid_until and at_s - grace > valid_until:
         return ReasonCode.EXPIRED
     return None
+
+
+@lru_cache(maxsize=1024)
+def _flagged_message(reason: ReasonCode, flags: TicketFlags) -> str:
+    """An admit's message with its flags; memoised (pure): a type's flags repeat on
+    every admit of it."""
+    return staff_message(reason, None, flags)
 
 
 def _clock_text(at_ms: int, tz: tzinfo) -> str:

@@ -43,6 +43,13 @@ class GatePolicy:
     #: True when scans must record their rule facts (list, zone, day) in the ledger row's
     #: extension: the admission index needs them back after a restart.
     records_rules: bool = field(init=False, compare=False)
+    #: True when a scan's local time matters (events with rules, or lists).
+    timed: bool = field(init=False, compare=False)
+    #: Memo of ``covering``: (event, type) -> the lists that cover it (a pure function of
+    #: this frozen policy, filled as types are seen; read on every scan).
+    _covering: dict[tuple[int, int], tuple[CheckInList, ...]] = field(
+        init=False, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         implicit = CheckInList(
@@ -54,6 +61,18 @@ class GatePolicy:
         )
         object.__setattr__(self, "effective_lists", self.lists or (implicit,))
         object.__setattr__(self, "records_rules", bool(self.lists or self.zone))
+        object.__setattr__(self, "timed", bool(self.events or self.lists))
+        object.__setattr__(self, "_covering", {})
+
+    def covering(self, event_id: int, ticket_type: int) -> tuple[CheckInList, ...]:
+        """The lists of this lane that cover a ticket of ``event_id`` and ``ticket_type``,
+        in order."""
+        found = self._covering.get((event_id, ticket_type))
+        if found is None:
+            found = tuple(x for x in self.effective_lists if x.covers(event_id, ticket_type))
+            if len(self._covering) < 65_536:  # bounded: types are u16 per event
+                self._covering[(event_id, ticket_type)] = found
+        return found
 
     def admits_event(self, event_id: int) -> bool:
         return event_id == self.event_id or event_id in self.events

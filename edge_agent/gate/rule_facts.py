@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import lru_cache
 
 from edge_agent.domain.decide import Decision
 from edge_agent.domain.gate_policy import GatePolicy
 from edge_agent.domain.rules.calendar import key_date, local_key
 
 _DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+@lru_cache(maxsize=4096)
+def _pair(key: str, value: str) -> str:
+    """``"key":"value"`` as canonical JSON; memoised: days, list ids and zones repeat
+    on every scan of a night."""
+    return f'"{key}":' + _DUMPS(value)
 
 
 def rule_facts(decision: Decision) -> str | None:
@@ -26,14 +34,14 @@ def rule_facts(decision: Decision) -> str | None:
         return None
     parts = []
     if decision.day:
-        parts.append('"day":' + _DUMPS(decision.day))
+        parts.append(_pair("day", decision.day))
     flags = decision.flags
     if flags is not None and flags.flags:
-        parts.append('"flags":' + _DUMPS(",".join(sorted(flags.flags))))
+        parts.append(_pair("flags", ",".join(sorted(flags.flags))))
     if decision.list_id:
-        parts.append('"list":' + _DUMPS(decision.list_id))
+        parts.append(_pair("list", decision.list_id))
     if decision.zone:
-        parts.append('"zone":' + _DUMPS(decision.zone))
+        parts.append(_pair("zone", decision.zone))
     if decision.zone_over:
         parts.append('"zone_over":true')
     return "{" + ",".join(parts) + "}" if parts else None

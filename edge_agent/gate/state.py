@@ -73,6 +73,8 @@ class GateState:
         return self._occupancy[zone]
 
     def ticket_flags(self, ticket_id: str, event_id: int, ticket_type: int) -> TicketFlags | None:
+        if not self._ticket_flags and not self._type_flags:
+            return None  # the usual night: nobody flagged
         own = self._ticket_flags.get(ticket_id)
         typed = self._type_flags.get((event_id, ticket_type))
         if own is None and typed is None:

@@ -23,8 +23,8 @@ from typing import NamedTuple
 from edge_agent.domain.gate_policy import AdmissionRecord, GatePolicy, StateView
 from edge_agent.domain.reasons import Direction, ReasonCode
 from edge_agent.domain.rules.calendar import (
-    event_day,
     key_clock,
+    key_date,
     last_window,
     local_key,
     next_window,
@@ -69,23 +69,31 @@ def judge_rules(
     policy: GatePolicy,
     now_ms: int,
 ) -> RuleVerdict:
-    event = policy.events.get(event_id)
+    if not policy.timed and policy.zone is None:
+        return _plain(event_id, ticket_type, direction, previous, policy)
+    event = policy.events.get(event_id) if policy.events else None
     type_rules = event.ticket_types.get(ticket_type) if event is not None else None
     if not rotating and (
         (event is not None and event.require_rotating)
         or (type_rules is not None and type_rules.require_rotating)
     ):
         return RuleVerdict(ReasonCode.ROTATING_REQUIRED)
-    lists = [lst for lst in policy.effective_lists if lst.covers(event_id, ticket_type)]
+    lists = policy.covering(event_id, ticket_type)
     if not lists:
         return RuleVerdict(ReasonCode.NOT_ALLOWED_AT_GATE)
     if direction is Direction.OUT:
         return _exit(lists, previous)
-    timed = event is not None or policy.lists
-    key = local_key(now_ms, policy.display_tz) if timed else 0
-    doors = event.doors if event is not None else ()
-    day = event_day(doors, key).isoformat() if timed else ""
-    if previous is not None and previous.inside and not _new_day(previous, day, event, lists):
+    key = 0
+    doors: tuple[DoorsWindow, ...] = ()
+    door: DoorsWindow | None = None
+    day_text = ""
+    if policy.timed:
+        key = local_key(now_ms, policy.display_tz)
+        if event is not None and event.doors:
+            doors = event.doors
+            door = window_at(doors, key)
+        day_text = (door.day if door is not None else key_date(key)).isoformat()
+    if previous is not None and previous.inside and not _new_day(previous, day_text, event, lists):
         zone = policy.zone
         if zone is None or previous.zone == zone.id:
             return RuleVerdict(ReasonCode.ALREADY_ADMITTED, list_id=lists[0].id)
@@ -100,17 +108,19 @@ def judge_rules(
             zone_over=full is not None,
             type_rules=type_rules,
         )
-    if type_rules is not None and type_rules.days and event_day(doors, key) not in type_rules.days:
-        days = ",".join(sorted(d.isoformat() for d in type_rules.days))
-        return RuleVerdict(ReasonCode.WRONG_DAY, {"day": days})
-    if doors:
+    if type_rules is not None and type_rules.days:
+        today = door.day if door is not None else key_date(key)
+        if today not in type_rules.days:
+            days = ",".join(sorted(d.isoformat() for d in type_rules.days))
+            return RuleVerdict(ReasonCode.WRONG_DAY, {"day": days})
+    if doors and door is None:
         closed = _window_refusal(doors, key)
         if closed is not None:
             return closed
     refusal: RuleVerdict | None = None
     chosen: CheckInList | None = None
     for lst in lists:
-        why = _list_refusal(lst, previous, key, day)
+        why = _list_refusal(lst, previous, key, day_text)
         if why is None:
             chosen = lst
             break
@@ -128,13 +138,41 @@ def judge_rules(
         {"zone": zone.label} if full is not None and zone is not None else None,
         chosen.id,
         zone.id if zone is not None else "",
-        day,
+        day_text,
         zone_over=full is not None,
         type_rules=type_rules,
     )
 
 
-def _exit(lists: list[CheckInList], previous: AdmissionRecord | None) -> RuleVerdict:
+def _plain(
+    event_id: int,
+    ticket_type: int,
+    direction: Direction,
+    previous: AdmissionRecord | None,
+    policy: GatePolicy,
+) -> RuleVerdict:
+    """The gate without events' rules, lists or zones (one implicit list): the same
+    checks as ``judge_rules`` with everything that cannot apply left out (the hot path
+    of a plain night)."""
+    lists = policy.covering(event_id, ticket_type)
+    if not lists:
+        return _NOT_ALLOWED
+    if direction is Direction.OUT:
+        return _exit(lists, previous)
+    if previous is None:
+        return _ADMITTED
+    if previous.inside or not lists[0].reentry:
+        return _ALREADY
+    return _READMITTED
+
+
+_NOT_ALLOWED = RuleVerdict(ReasonCode.NOT_ALLOWED_AT_GATE)
+_ADMITTED = RuleVerdict(ReasonCode.ADMITTED, None, "", "", "")
+_READMITTED = RuleVerdict(ReasonCode.READMITTED, None, "", "", "")
+_ALREADY = RuleVerdict(ReasonCode.ALREADY_ADMITTED, list_id="")
+
+
+def _exit(lists: tuple[CheckInList, ...], previous: AdmissionRecord | None) -> RuleVerdict:
     exits = next((lst for lst in lists if lst.exit_scans), None)
     if exits is None:
         return RuleVerdict(ReasonCode.EXIT_NOT_ALLOWED, list_id=lists[0].id)
@@ -144,7 +182,7 @@ def _exit(lists: list[CheckInList], previous: AdmissionRecord | None) -> RuleVer
 
 
 def _new_day(
-    previous: AdmissionRecord, day: str, event: EventRules | None, lists: list[CheckInList]
+    previous: AdmissionRecord, day: str, event: EventRules | None, lists: tuple[CheckInList, ...]
 ) -> bool:
     """A ticket still marked inside from an earlier event day counts as out: festival
     gates rarely scan exits, and Saturday's entry must not block Sunday's."""

@@ -61,20 +61,19 @@ class DoorsWindow:
     """Doors open on ``day`` from ``open_min`` to ``close_min`` (minutes after local
     midnight in the display time zone). A close at or before the opening is on the next
     day (a club night 22:00–04:00). Half-open: open at the opening minute, closed at the
-    closing minute."""
+    closing minute. The bounds are kept as local keys (``calendar``), computed once."""
 
     day: date
     open_min: int
     close_min: int
+    start_key: int = field(init=False, compare=False)
+    end_key: int = field(init=False, compare=False)
 
-    @property
-    def start_key(self) -> int:
-        return self.day.toordinal() * DAY_MINUTES + self.open_min
-
-    @property
-    def end_key(self) -> int:
-        next_day = 1 if self.close_min <= self.open_min else 0
-        return (self.day.toordinal() + next_day) * DAY_MINUTES + self.close_min
+    def __post_init__(self) -> None:
+        start = self.day.toordinal() * DAY_MINUTES
+        next_day = DAY_MINUTES if self.close_min <= self.open_min else 0
+        object.__setattr__(self, "start_key", start + self.open_min)
+        object.__setattr__(self, "end_key", start + next_day + self.close_min)
 
     def contains(self, local_key: int) -> bool:
         return self.start_key <= local_key < self.end_key
