@@ -345,8 +345,9 @@ async def _feed(
         v = v.get("verdict", v)
         reasons[v["reason"]] += 1
         print_verdict(
-            str(i), v["outcome"], v["reason"], label, v["message"], v["at"][11:23], ms, colour
-        )
+            str(i), v["outcome"], v["reason"], label, v["message"], v["at"][11:23], ms, colour,
+            v.get("event_id"),
+        )  # fmt: skip
         await asyncio.sleep(max(0.0, interval - (time.perf_counter() - t0)))
     return latencies, reasons
 
