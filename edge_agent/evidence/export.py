@@ -94,7 +94,7 @@ def _pack_input(
     now_ms: int,
 ) -> PackInput:
     agent_id = config.agent.agent_id
-    event_id = config.event.event_id
+    event_id = _event_of(conn, config, order_id, ticket_id)
     state = read_sync_state(conn)
     names = dict(
         conn.execute(
@@ -132,7 +132,9 @@ def _pack_input(
         tickets=tuple(tickets),
         event=EventFacts(
             event_id,
-            state.event_name if state.event_id == event_id else "",
+            state.event_name
+            if state.event_id == event_id
+            else next((e.name for e in config.events if e.event_id == event_id), ""),
             (state.event_venue if state.event_id == event_id else "") or config.agent.venue,
         ),
         agents=(AgentEvidence(agent_id, tuple(segments)),) if segments else (),
@@ -227,6 +229,23 @@ def _export_checkpoint(
         clock_offset_ms=offset,
         clock_rtt_ms=rtt,
     )
+
+
+def _event_of(
+    conn: sqlite3.Connection, config: Config, order_id: str | None, ticket_id: str | None
+) -> int:
+    """The event the pack's tickets are for (a box may admit several): the manifest's,
+    else the one their scans recorded, else the box's main event."""
+    row = conn.execute(
+        "SELECT event_id FROM manifest_tickets WHERE ticket_id = ? OR order_id = ? LIMIT 1",
+        (ticket_id or "", order_id or ""),
+    ).fetchone()
+    if row is None and ticket_id is not None:
+        row = conn.execute(
+            "SELECT event_id FROM scans WHERE ticket_id = ? AND event_id IS NOT NULL LIMIT 1",
+            (ticket_id,),
+        ).fetchone()
+    return int(row[0]) if row is not None else config.event.event_id
 
 
 def _keyring(config: Config, platform_keyring_json: str | None) -> dict[str, Any]:
