@@ -92,7 +92,7 @@ def judge_rules(
         if event is not None and event.doors:
             doors = event.doors
             door = window_at(doors, key)
-        day_text = (door.day if door is not None else key_date(key)).isoformat()
+        day_text = door.day_text if door is not None else key_date(key).isoformat()
     if previous is not None and previous.inside and not _new_day(previous, day_text, event, lists):
         zone = policy.zone
         if zone is None or previous.zone == zone.id:
@@ -133,15 +133,9 @@ def judge_rules(
     full = _zone_full(policy, state) if zone is not None else None
     if full is not None and not full.zone_over:
         return full._replace(list_id=chosen.id)
-    return RuleVerdict(
-        reason,
-        {"zone": zone.label} if full is not None and zone is not None else None,
-        chosen.id,
-        zone.id if zone is not None else "",
-        day_text,
-        zone_over=full is not None,
-        type_rules=type_rules,
-    )
+    params: Params | None = {"zone": zone.label} if full is not None and zone is not None else None
+    zone_id = zone.id if zone is not None else ""
+    return RuleVerdict(reason, params, chosen.id, zone_id, day_text, full is not None, type_rules)
 
 
 def _plain(

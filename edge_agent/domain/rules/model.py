@@ -68,8 +68,11 @@ class DoorsWindow:
     close_min: int
     start_key: int = field(init=False, compare=False)
     end_key: int = field(init=False, compare=False)
+    #: ``day`` as an ISO date (what a scan in this window counts on).
+    day_text: str = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "day_text", self.day.isoformat())
         start = self.day.toordinal() * DAY_MINUTES
         next_day = DAY_MINUTES if self.close_min <= self.open_min else 0
         object.__setattr__(self, "start_key", start + self.open_min)
