@@ -54,6 +54,12 @@ def gate_rules(config: Config) -> GateRules:
     events = _events(config, file)
     zones = _zones(config, file)
     lists = _lists(config, events, file)
+    if config.gate.lists and config.gate.allowed_ticket_types:
+        raise ConfigError(
+            file,
+            "gate.allowed_ticket_types",
+            "not used when gate.lists is set: give the lists their ticket_types",
+        )
     if config.gate.language not in LANGUAGES:
         raise ConfigError(file, "gate.language", f"expected one of {', '.join(LANGUAGES)}")
     base = GatePolicy(

@@ -10,6 +10,7 @@ import pytest
 
 from edge_agent.config.loading import load_config
 from edge_agent.config.rules import gate_rules
+from edge_agent.errors import ConfigError
 from tests.paths import REPO_ROOT
 
 EXAMPLES = re.findall(
@@ -36,3 +37,35 @@ def test_each_worked_example_loads(name: str, toml: str, tmp_path: Path) -> None
     for lane in config.lanes:
         if lane.lists or lane.zone:
             assert lane.id in rules.lane_policies
+
+
+@pytest.mark.parametrize(
+    ("rules", "key", "problem"),
+    [
+        ('[gate]\nlists = ["x"]\n', "gate.lists[0]", "no [[lists]] with id 'x'"),
+        ('[gate]\nzone = "z"\n', "gate.zone", "no [[zones]] with id 'z'"),
+        ('[gate]\nlanguage = "it"\n', "gate.language", "expected one of en, de, fr, es"),
+        ('[gate]\nlists = ["a"]\nallowed_ticket_types = [1]\n[[lists]]\nid = "a"\n',
+         "gate.allowed_ticket_types", "not used when gate.lists is set"),
+        ('[[events]]\nevent_id = 2\ndoors = [{ day = "2026-13-01", open = "18:00", '
+         'close = "23:00" }]\n', "events[0].doors[0].day", "expected a date"),
+        ('[[events]]\nevent_id = 2\ndoors = [{ day = "2026-07-04", open = "25:00", '
+         'close = "23:00" }]\n', "events[0].doors[0].open", "expected a time"),
+        ('[[events]]\nevent_id = 2\nticket_types = [{ ticket_type = 1, flags = ["vip"] }]\n',
+         "events[0].ticket_types[0].flags[0]", "expected one of attention"),
+        ('[[zones]]\nid = "z"\nwhen_full = "maybe"\n', "zones[0].when_full", "refuse"),
+        ('[[lists]]\nid = "l"\nevents = [9]\n', "lists[0].events[0]", "not admitted here"),
+        ('[[lists]]\nid = "l"\nmax_entries = -1\n', "lists[0].max_entries", "no limit"),
+        ('[[lists]]\nid = "l"\nmax_entrys = 1\n', "lists[0].max_entrys", "unknown key"),
+    ],
+)  # fmt: skip
+def test_rule_mistakes_name_the_key(rules: str, key: str, problem: str, tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[agent]\nagent_id = "box"\ndata_dir = "data"\n'
+        '[event]\nevent_id = 1\nkeyring = "keyring.json"\n' + rules
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.key == key
+    assert problem in str(caught.value)
