@@ -331,7 +331,10 @@ async def _feed(
     latencies: list[float] = []
     reasons: Counter[str] = Counter()
     interval = 1.0 / rate if rate > 0 else 0.0
-    print(f"{'#':>4}  {'time':<12} {'verdict':<7} {'reason':<20} {'what was scanned':<34} message")
+    print(
+        f"{'#':>4}  {'time':<12} {'verdict':<7} {'event':<6} {'reason':<20}"
+        f" {'what was scanned':<34} message"
+    )
     for i, (label, code, direction) in enumerate(script, 1):
         t0 = time.perf_counter()
         async with http.post(
