@@ -42,8 +42,9 @@ class CameraWatch:
         label = f"{labels.pop(0) if len(labels) > 1 else labels[0]} → {signal_for(result)}"
         at = iso_time(result.at_ms)
         print_verdict(
-            "cam", d.outcome.value, d.reason.value, label, d.message, at, None, self._colour
-        )
+            "cam", d.outcome.value, d.reason.value, label, d.message, at, None, self._colour,
+            d.event_id,
+        )  # fmt: skip
         if len(self.seen) >= self._expected:
             self.done.set()
 

@@ -331,7 +331,10 @@ async def _feed(
     latencies: list[float] = []
     reasons: Counter[str] = Counter()
     interval = 1.0 / rate if rate > 0 else 0.0
-    print(f"{'#':>4}  {'time':<12} {'verdict':<7} {'reason':<20} {'what was scanned':<34} message")
+    print(
+        f"{'#':>4}  {'time':<12} {'verdict':<7} {'event':<6} {'reason':<20}"
+        f" {'what was scanned':<34} message"
+    )
     for i, (label, code, direction) in enumerate(script, 1):
         t0 = time.perf_counter()
         async with http.post(
@@ -345,8 +348,9 @@ async def _feed(
         v = v.get("verdict", v)
         reasons[v["reason"]] += 1
         print_verdict(
-            str(i), v["outcome"], v["reason"], label, v["message"], v["at"][11:23], ms, colour
-        )
+            str(i), v["outcome"], v["reason"], label, v["message"], v["at"][11:23], ms, colour,
+            v.get("event_id"),
+        )  # fmt: skip
         await asyncio.sleep(max(0.0, interval - (time.perf_counter() - t0)))
     return latencies, reasons
 

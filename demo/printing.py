@@ -21,9 +21,13 @@ def print_verdict(
     at: str,
     ms: float | None,
     colour: bool,
+    event_id: int | None = None,
 ) -> None:
+    """One line per verdict; ``event_id``: the event the scan was for (a box may admit
+    several), shown as ``e1001``."""
     verdict = (
         f"{_COLOURS[outcome]}{outcome.upper():<7}{_RESET}" if colour else f"{outcome.upper():<7}"
     )
     took = f"  ({ms:.1f} ms)" if ms is not None else ""
-    print(f"{tag:>4}  {at:<12} {verdict} {reason:<20} {label[:34]:<34} {message}{took}")
+    event = f"e{event_id}" if event_id is not None else "-"
+    print(f"{tag:>4}  {at:<12} {verdict} {event:<6} {reason:<20} {label[:34]:<34} {message}{took}")

@@ -17,13 +17,14 @@ import logging
 import sqlite3
 import time
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from edge_agent import __version__
 from edge_agent.backup.schedule import BackupSchedule
 from edge_agent.boxoffice.desk import Hooks
 from edge_agent.boxoffice.service import BoxOffice
-from edge_agent.config.key_files import KeyFile, load_or_create_agent_key, read_keyring_file
+from edge_agent.config.key_files import KeyFile, load_or_create_agent_key
+from edge_agent.config.rules import GateRules, gate_rules
+from edge_agent.config.rules_keyring import config_keyring
 from edge_agent.config.sections import Config
 from edge_agent.devices.pairing import AttemptLimiter, PairingCodes
 from edge_agent.devices.registry import Device, DeviceRegistry
@@ -32,15 +33,17 @@ from edge_agent.domain.errors import KeyringError
 from edge_agent.domain.gate_policy import GatePolicy, PlainTicket
 from edge_agent.domain.reasons import RevocationKind
 from edge_agent.domain.trusted_key import Keyring
-from edge_agent.errors import ConfigError, LedgerCorrupt
+from edge_agent.errors import LedgerCorrupt
 from edge_agent.gate.claims import AdmissionClaimer, LocalClaimer
 from edge_agent.gate.lanes import GateLanes
 from edge_agent.gate.live_manifest import LiveManifest, effective_keyring
 from edge_agent.gate.pipeline import ScanPipeline
+from edge_agent.gate.rule_facts import day_function
 from edge_agent.gate.state import GateState
 from edge_agent.gc_tuning import freeze_after_start, freeze_survivors_forever
 from edge_agent.ledger.chain_signer import ChainSigner
 from edge_agent.ledger.connection import open_read_connection
+from edge_agent.ledger.flag_queries import flagged_tickets, holder_name, type_flags
 from edge_agent.ledger.health import LedgerReport, check_ledger
 from edge_agent.ledger.lock import DataDirLock
 from edge_agent.ledger.queries import (
@@ -68,23 +71,8 @@ def wall_clock_ms() -> int:
 
 
 def policy_from_config(config: Config) -> GatePolicy:
-    tz_name = config.gate.timezone
-    try:
-        tz = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            str(config.source), "gate.timezone", f"unknown zone {tz_name!r}"
-        ) from None
-    return GatePolicy(
-        event_id=config.event.event_id,
-        gate_id=config.gate.id,
-        gate_name=config.gate.name,
-        allowed_ticket_types=frozenset(config.gate.allowed_ticket_types),
-        reentry=config.policy.reentry,
-        exit_scans=config.policy.exit_scans,
-        clock_skew_grace_s=config.policy.clock_skew_grace_s,
-        display_tz=tz,
-    )
+    """The gate's policy (every rule table checked: ``config/rules.py``)."""
+    return gate_rules(config).policy
 
 
 @dataclass
@@ -104,6 +92,8 @@ class AgentRuntime:
     #: The agent's identity key (``agent.key_file``): signs door-sold tickets and
     #: the ledger's checkpoints.
     agent_key: KeyFile
+    #: The gate's rules as loaded (policies per lane, the venue's zones).
+    rules: GateRules | None = None
     #: The platform link (``[sync] kind``); ``None`` when ``sync.platform_url`` is "".
     sync: PlatformLink | None = None
     #: Signs the ledger's chain head now and then and at stop (docs/evidence.md).
@@ -162,8 +152,8 @@ class AgentRuntime:
     async def _start_locked(
         cls, config: Config, claimer: AdmissionClaimer | None, lock: DataDirLock, t0: float
     ) -> AgentRuntime:
-        policy = policy_from_config(config)
-        keyring = read_keyring_file(config.event.keyring)
+        rules = gate_rules(config)
+        keyring = config_keyring(config)
         for warning in keyring.warnings:
             log.warning("keyring: %s", warning)
         agent_key = load_or_create_agent_key(config.agent_key_path)
@@ -184,7 +174,7 @@ class AgentRuntime:
         writer = await LedgerWriter.open(path, agent_id, max_batch=config.ledger.max_batch)
         try:
             return await cls._assemble(
-                config, claimer, lock, t0, policy, keyring, agent_key, writer, report
+                config, claimer, lock, t0, rules, keyring, agent_key, writer, report
             )
         except BaseException:
             await writer.close()
@@ -197,7 +187,7 @@ class AgentRuntime:
         claimer: AdmissionClaimer | None,
         lock: DataDirLock,
         t0: float,
-        policy: GatePolicy,
+        rules: GateRules,
         keyring: Keyring,
         agent_key: KeyFile,
         writer: LedgerWriter,
@@ -237,7 +227,16 @@ class AgentRuntime:
             event_status=synced.event_status,
             manifest_at_ms=synced.manifest_at_ms,
         )
-        replayed = state.rebuild_admissions(admission_history(reader))
+        state.set_holder_lookup(lambda ticket_id: holder_name(reader, ticket_id))
+        for (event_id, ticket_type), flags in type_flags(reader).items():
+            state.set_type_flags(event_id, ticket_type, flags)
+        for ticket_id, flags in flagged_tickets(reader).items():
+            state.set_ticket_flags(ticket_id, flags)
+        replayed = state.rebuild_admissions(
+            admission_history(reader),
+            day_of=day_function(rules.policy),
+            gate_names={config.gate.id: config.gate.name},
+        )
         if config.sync.kind == "pretix":  # the list's rules and pretix's check-in state
             load_pretix_state(reader, state)
         registry = DeviceRegistry()
@@ -249,7 +248,8 @@ class AgentRuntime:
                 row.token_sha256,
             )
         pipeline = ScanPipeline(
-            policy=policy,
+            lane_policies=rules.lane_policies,
+            policy=rules.policy,
             keyring=keyring,
             state=state,
             writer=writer,
@@ -293,6 +293,7 @@ class AgentRuntime:
             start_report=report,
             live_manifest=live,
             agent_key=agent_key,
+            rules=rules,
         )
         live.on_keyring(runtime._keyring_replaced)
         pipeline.subscribe(runtime.metrics.note_scan)

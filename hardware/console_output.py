@@ -18,6 +18,7 @@ _STYLE = {
     Signal.ADMIT: ("\x1b[1;30;42m", "ADMIT    "),
     Signal.REFUSE: ("\x1b[1;37;41m", "REFUSE   "),
     Signal.ATTENTION: ("\x1b[1;30;43m", "ATTENTION"),
+    Signal.CHECK: ("\x1b[1;37;44m", "CHECK    "),
 }
 _RESET = "\x1b[0m"
 

@@ -57,14 +57,24 @@ class PatternTimings:
 def pattern(signal: Signal, t: PatternTimings, *, has_amber: bool) -> tuple[Step, ...]:
     """The steps for ``signal``; every part switched on is switched off again by the end.
 
-    ADMIT: green steady, one short beep, relay pulse. REFUSE: red steady, one long beep.
-    ATTENTION: amber (red if the gate has no amber lamp) blinking, two short beeps. The
-    relay appears in ADMIT only.
+    ADMIT: green steady, one short beep, relay pulse. CHECK (an admit with a flag: ID,
+    18+, …): green steady with amber blinking beside it (green alone if the gate has no
+    amber lamp), three short beeps, relay pulse — the verdict is an admission, recorded
+    as one. REFUSE: red steady, one long beep. ATTENTION: amber (red if the gate has no
+    amber lamp) blinking, two short beeps. The relay appears in ADMIT and CHECK only.
     """
     steps: list[Step] = []
     if signal is Signal.ADMIT:
         steps += _hold(Part.GREEN, 0, t.admit_ms)
         steps += _hold(Part.BUZZER, 0, t.short_beep_ms)
+        steps += _hold(Part.RELAY, 0, t.relay_pulse_ms)
+    elif signal is Signal.CHECK:
+        steps += _hold(Part.GREEN, 0, t.attention_ms)
+        if has_amber:
+            for start in range(0, t.attention_ms, 2 * t.blink_ms):
+                steps += _hold(Part.AMBER, start, min(t.blink_ms, t.attention_ms - start))
+        for n in range(3):
+            steps += _hold(Part.BUZZER, n * (t.short_beep_ms + t.beep_gap_ms), t.short_beep_ms)
         steps += _hold(Part.RELAY, 0, t.relay_pulse_ms)
     elif signal is Signal.REFUSE:
         steps += _hold(Part.RED, 0, t.refuse_ms)

@@ -1,9 +1,9 @@
 """The few things a lane tells its gate hardware, and the shape every output has.
 
-A lane only ever says *admit*, *refuse* or *needs attention*; how that looks (which
-lamp, how many beeps, whether the turnstile opens) is the output backend's business and
-its config's. Keeping the vocabulary this small lets the fake, the console and the GPIO
-outputs be swapped by a ``type`` key without the lane noticing.
+A lane only ever says *admit*, *admit after a check*, *refuse* or *needs attention*; how
+that looks (which lamp, how many beeps, whether the turnstile opens) is the output
+backend's business and its config's. Keeping the vocabulary this small lets the fake,
+the console and the GPIO outputs be swapped by a ``type`` key without the lane noticing.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ class Signal(StrEnum):
     """Red + long beep; the relay never closes."""
     ATTENTION = "attention"
     """E.g. already admitted / not recorded: amber or red blink + a distinct beep."""
+    CHECK = "check"
+    """Admitted, but staff must check first (ID, 18+, accessibility, a note, a zone over
+    capacity): green with amber blinking, three short beeps, relay pulse."""
 
 
 class GateOutput(Protocol):

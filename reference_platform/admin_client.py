@@ -84,14 +84,26 @@ class AdminClient:
         return result
 
     async def put_ticket_type(
-        self, event_id: int, ticket_type: int, name: str, capacity: int, price_cents: int = 0
+        self,
+        event_id: int,
+        ticket_type: int,
+        name: str,
+        capacity: int,
+        price_cents: int = 0,
+        *,
+        flags: list[str] | None = None,
+        note: str = "",
     ) -> dict[str, Any]:
-        body = {
+        body: dict[str, Any] = {
             "ticket_type": ticket_type,
             "name": name,
             "capacity": capacity,
             "price_cents": price_cents,
         }
+        if flags or note:
+            body["flags"] = flags or []
+            if note:
+                body["note"] = note
         result: dict[str, Any] = await self.call("POST", f"events/{event_id}/ticket-types", body)
         return result
 

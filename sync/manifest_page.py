@@ -42,6 +42,20 @@ class TicketTypeChange:
     #: does not send them (older platforms: the box office then cannot sell the type).
     capacity: int | None = None
     price_cents: int | None = None
+    #: What staff must check with every admit of the type (``attention``, ``id_check``,
+    #: ``age_18``, ``accessibility``; names a gate does not know read as ``attention``).
+    flags: tuple[str, ...] = ()
+    #: Free text for staff with every admit of the type.
+    note: str = ""
+
+
+class FlagChange(NamedTuple):
+    """A ticket's own flags and staff note (the page's sparse ``flagged`` list)."""
+
+    ticket_id: str
+    ticket_type: int
+    flags: tuple[str, ...]
+    note: str
 
 
 class TicketChange(NamedTuple):
@@ -76,6 +90,9 @@ class ManifestPage:
     ticket_types: tuple[TicketTypeChange, ...]
     tickets: tuple[TicketChange, ...]
     revocations: tuple[RevocationChange, ...]
+    #: Tickets of this page's range that carry flags or a note; every other ticket of
+    #: ``tickets`` has none (so a flag that was lifted goes).
+    flagged: tuple[FlagChange, ...] = ()
 
     @property
     def manifest_at_ms(self) -> int | None:
@@ -111,12 +128,37 @@ def parse_manifest_page(doc: Any, expected_event_id: int) -> ManifestPage:
                 _text(t.get("name"), f"{key}.name", empty=False),
                 _optional_uint(t.get("capacity"), f"{key}.capacity"),
                 _optional_uint(t.get("price_cents"), f"{key}.price_cents"),
+                _flags(t.get("flags"), f"{key}.flags"),
+                _text(t.get("note") or "", f"{key}.note"),
             )
             for key, t in _objects(obj, "ticket_types")
         ),
         tickets=_tickets(obj),
         revocations=tuple(_revocation(key, r) for key, r in _objects(obj, "revocations")),
+        flagged=tuple(
+            FlagChange(
+                _text(f.get("ticket_id"), f"{key}.ticket_id", empty=False),
+                _uint(f.get("ticket_type", 0), f"{key}.ticket_type", 16),
+                _flags(f.get("flags"), f"{key}.flags"),
+                _text(f.get("note") or "", f"{key}.note"),
+            )
+            for key, f in _objects(obj, "flagged")
+        ),
     )
+
+
+_FLAG = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+def _flags(value: Any, key: str) -> tuple[str, ...]:
+    """Flag names: short lowercase words (absent or null: none)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and _FLAG.fullmatch(v) for v in value
+    ):
+        raise ProtocolError(f"{key}: expected a list of short lowercase flag names")
+    return tuple(sorted(set(value)))
 
 
 def _event(value: Any) -> EventInfo:

@@ -77,9 +77,16 @@ class AgentApi(Protocol):
 
 class HttpAgentClient:
     def __init__(
-        self, url: str, token: str | None = None, *, timeout_s: float = DEFAULT_TIMEOUT_S
+        self,
+        url: str,
+        token: str | None = None,
+        *,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        language: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
+        #: Staff messages (verdicts, reasons) come back in this language (en, de, fr, es).
+        self.language = language
         self._token = token
         self._timeout_s = timeout_s
         self._session: aiohttp.ClientSession | None = None
@@ -104,6 +111,8 @@ class HttpAgentClient:
         if self._session is None:
             self._session = aiohttp.ClientSession()
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        if self.language:
+            headers["Accept-Language"] = self.language
         timeout = aiohttp.ClientTimeout(total=timeout_s or self._timeout_s)
         try:
             async with self._session.request(

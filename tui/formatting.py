@@ -17,15 +17,31 @@ VERDICTS: dict[str, tuple[str, str]] = {
 }
 
 
-def verdict_label(outcome: str) -> str:
+#: An admit staff must check first (ID, 18+, a note, a zone over capacity).
+CHECK_LABEL = "! CHECK"
+
+
+def verdict_label(outcome: str, check: bool = False) -> str:
+    if check and outcome == "admit":
+        return CHECK_LABEL
     return VERDICTS.get(outcome, (f"? {outcome.upper()}", ""))[0]
 
 
-def verdict_style(outcome: str) -> str:
-    """Rich style for a verdict: bold always (reads on monochrome), colour on top."""
+def verdict_style(outcome: str, check: bool = False) -> str:
+    """Rich style for a verdict: bold always (reads on monochrome), colour on top; a
+    flagged admit has its own colour (and its own word, ``CHECK_LABEL``)."""
+    if check and outcome == "admit":
+        return "bold black on yellow"
     return {"admit": "bold green", "exit": "bold cyan", "refuse": "bold red reverse"}.get(
         outcome, "bold"
     )
+
+
+def zone_text(name: str, inside: int, capacity: int) -> str:
+    """ "Hall B 80/100", "Hall B 100/100 FULL", "Foyer 12" (no capacity)."""
+    if not capacity:
+        return f"{name} {inside}"
+    return f"{name} {inside}/{capacity}" + (" FULL" if inside >= capacity else "")
 
 
 def parse_iso(text: str | None) -> datetime | None:

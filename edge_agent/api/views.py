@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import shutil
 
-from edge_agent.api.schema.responses import DiskView, ManifestView, Status, SyncView
+from edge_agent.api.schema.responses import (
+    AdmittedEvent,
+    DiskView,
+    ManifestView,
+    Status,
+    SyncView,
+    ZoneView,
+)
 from edge_agent.gate.verdict_json import iso_ms, verdict_json
+from edge_agent.i18n.languages import DEFAULT_LANGUAGE
+from edge_agent.i18n.render import message_in
 from edge_agent.runtime import AgentRuntime, wall_clock_ms
 
 __all__ = ["iso_ms", "status_json", "verdict_json"]
 
 
-def status_json(rt: AgentRuntime) -> Status:
+def status_json(rt: AgentRuntime, language: str = DEFAULT_LANGUAGE) -> Status:
     cfg = rt.config
     now = wall_clock_ms()
     stats = rt.pipeline.stats
@@ -24,11 +33,14 @@ def status_json(rt: AgentRuntime) -> Status:
             "started_at": iso_ms(rt.started_ms),
             "uptime_s": round((now - rt.started_ms) / 1000, 1),
         },
-        "event": {"event_id": cfg.event.event_id},
+        "event": {"event_id": cfg.event.event_id, "events": events_json(rt)},
         "gate": {
             "id": cfg.gate.id,
             "name": cfg.gate.name,
             "allowed_ticket_types": list(cfg.gate.allowed_ticket_types),
+            "lists": list(cfg.gate.lists),
+            "zone": cfg.gate.zone,
+            "language": cfg.gate.language,
         },
         "policy": {
             "reentry": cfg.policy.reentry,
@@ -53,11 +65,12 @@ def status_json(rt: AgentRuntime) -> Status:
                 {"device_id": dev, "name": _device_name(rt, dev), "by_outcome": dict(c)}
                 for dev, c in stats.by_device.items()
             ],
-            "recent": stats.recent(),
+            "recent": stats.recent(lambda d: message_in(d, language)),
         },
         "admissions": {
             "tickets_admitted": rt.state.admitted_count,
             "inside_now": rt.state.inside_count,
+            "zones": zones_json(rt),
         },
         "manifest": manifest_json(rt, now),
         "keyring": {
@@ -70,6 +83,34 @@ def status_json(rt: AgentRuntime) -> Status:
         "lanes": rt.lanes.status(),
         "printer": rt.printer.health.snapshot() if rt.printer is not None else None,
     }
+
+
+def events_json(rt: AgentRuntime) -> list[AdmittedEvent]:
+    """Every event the box admits, its main event first (names from ``[[events]]``, else
+    the platform's name for the main event)."""
+    main = rt.config.event.event_id
+    synced = rt.live_manifest.event
+    names = {e.event_id: e.name for e in rt.config.events}
+    if not names.get(main) and synced is not None:
+        names[main] = synced.name
+    ids = [main, *(e.event_id for e in rt.config.events if e.event_id != main)]
+    return [{"event_id": e, "name": names.get(e, "")} for e in ids]
+
+
+def zones_json(rt: AgentRuntime) -> list[ZoneView]:
+    """Occupancy of each zone against its capacity (the dashboard's zone line)."""
+    occupancy = rt.state.occupancy()
+    zones = rt.rules.zones if rt.rules is not None else ()
+    return [
+        {
+            "id": z.id,
+            "name": z.label,
+            "inside": occupancy.get(z.id, 0),
+            "capacity": z.capacity,
+            "when_full": z.when_full.value,
+        }
+        for z in zones
+    ]
 
 
 def _device_name(rt: AgentRuntime, device_id: str) -> str:

@@ -7,8 +7,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from edge_agent.config.key_files import read_keyring_file, read_token_file
+from edge_agent.config.key_files import read_token_file
 from edge_agent.config.loading import load_config
+from edge_agent.config.rules_keyring import config_keyring
 from edge_agent.config.sections import Config
 from edge_agent.errors import GatehouseError
 from edge_agent.ledger.health import check_ledger
@@ -42,10 +43,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     )
     try:
         policy_from_config(config)
-        keyring = read_keyring_file(config.event.keyring)
+        keyring = config_keyring(config)
         line(True, f"keyring: {len(keyring.keys)} trusted keys from {config.event.keyring}")
         for warning in keyring.warnings:
             print(f"warn keyring: {warning}")
+        if keyring.rotation:
+            events = ", ".join(map(str, sorted(keyring.rotation)))
+            print(f"note keyring: rotation secrets for events {events} (keep the file 0600)")
+        admitted = len({config.event.event_id, *(e.event_id for e in config.events)})
+        print(
+            f"note rules: {admitted} event(s), {len(config.lists)} list(s),"
+            f" {len(config.zones)} zone(s) (docs/gate.md; edge-agent rules explain)"
+        )
     except GatehouseError as exc:
         line(False, str(exc))
     _check_sync(config, line)

@@ -31,8 +31,10 @@ from edge_agent.domain.keyring import (
     keyring_entry_for_platform,
     keyring_entry_for_pretix,
     load_keyring,
+    rotation_entry,
 )
 from edge_agent.domain.pretix_keys import read_valid_keys
+from edge_agent.domain.rotating import event_secret
 from edge_agent.errors import GatehouseError
 
 
@@ -89,6 +91,12 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
         default=[],
         metavar="FILE",
         help="agent entry from 'keys certify' (repeatable)",
+    )
+    ring.add_argument(
+        "--rotating",
+        action="store_true",
+        help="add each --events event's rotation secret, so gates can check rotating codes"
+        " (docs/formats/rotating-v1.md); the file then holds secrets (written 0600)",
     )
     ring.add_argument("--out", type=Path, required=True, help="keyring file to write")
     ring.set_defaults(func=cmd_keyring)
@@ -151,7 +159,13 @@ def cmd_keyring(args: argparse.Namespace) -> int:
         if not isinstance(entry, dict) or entry.get("role") != "agent":
             raise KeyFileError(path, "not an agent keyring entry (make one with 'keys certify')")
         entries.append(entry)
-    doc = dump_keyring(entries)
+    rotation = []
+    if args.rotating:
+        if not args.events:
+            raise KeysUsageError("--rotating needs --events: the events whose secrets to add")
+        private_raw = platform.private_key.private_bytes_raw()
+        rotation = [rotation_entry(e, event_secret(private_raw, e)) for e in args.events]
+    doc = dump_keyring(entries, rotation)
     try:
         keyring = load_keyring(doc)
     except KeyringError as exc:
@@ -159,8 +173,9 @@ def cmd_keyring(args: argparse.Namespace) -> int:
     if keyring.warnings:
         # An agent entry that would be dropped is a mistake here, not something to ship.
         raise KeysUsageError("; ".join(keyring.warnings))
-    write_json_file(args.out, doc)
-    print(f"wrote {args.out} ({len(keyring.keys)} keys)")
+    write_json_file(args.out, doc, secret=bool(rotation))
+    secrets = f", rotation secrets for {len(rotation)} events" if rotation else ""
+    print(f"wrote {args.out} ({len(keyring.keys)} keys{secrets})")
     return 0
 
 
@@ -222,6 +237,7 @@ def cmd_import_pretix(args: argparse.Namespace) -> int:
         load_keyring(doc)
     except KeyringError as exc:
         raise KeysUsageError(f"keyring would be invalid: {exc}") from None
-    write_json_file(path, doc)
+    # a keyring with events' rotation secrets stays a secret file (0600)
+    write_json_file(path, doc, secret=bool(doc.get("rotation")))
     print(f"wrote {path} ({len(keys)} pretix_sig1 key(s) for event {args.event}, {added} new)")
     return 0

@@ -19,6 +19,7 @@ from edge_agent.cli import (
     pair_cmd,
     pretix_cmd,
     report_cmd,
+    rules_cmd,
     run_cmd,
     sync_cmd,
     ticket_cmds,
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         pretix_cmd,
         evidence_cmd,
         report_cmd,
+        rules_cmd,
     ):
         module.add_parser(sub)
     decode_cmd.add_parser(sub)

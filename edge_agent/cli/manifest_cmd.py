@@ -14,6 +14,7 @@ from edge_agent.ledger.lock import DataDirLock
 from edge_agent.ledger.manifest_store import (
     add_revocations,
     upsert_plain_codes,
+    upsert_ticket_flags,
     upsert_ticket_types,
 )
 from edge_agent.ledger.writer import LedgerWriter
@@ -32,16 +33,19 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
 def cmd_manifest(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     manifest = read_manifest_file(args.file, wall_clock_ms())
-    if manifest.event_id != config.event.event_id:
+    admitted = [config.event.event_id, *(e.event_id for e in config.events)]
+    if manifest.event_id not in admitted:
         raise ConfigError(
             str(args.file),
             "event_id",
-            f"manifest is for event {manifest.event_id}, this agent admits {config.event.event_id}",
+            f"manifest is for event {manifest.event_id}, this agent admits"
+            f" {', '.join(map(str, dict.fromkeys(admitted)))}",
         )
     asyncio.run(import_manifest(config, manifest))
     print(
         f"imported {len(manifest.ticket_types)} ticket types, {len(manifest.plain_codes)} plain "
-        f"codes, {len(manifest.revocations)} revocations into {config.ledger_path}"
+        f"codes, {len(manifest.revocations)} revocations, {len(manifest.tickets)} tickets"
+        f" into {config.ledger_path}"
     )
     return 0
 
@@ -57,6 +61,7 @@ async def import_manifest(config: Config, manifest: Manifest) -> None:
             await writer.execute(lambda c: upsert_ticket_types(c, manifest.ticket_types))
             await writer.execute(lambda c: upsert_plain_codes(c, manifest.plain_codes))
             await writer.execute(lambda c: add_revocations(c, manifest.revocations))
+            await writer.execute(lambda c: upsert_ticket_flags(c, manifest.tickets))
         finally:
             await writer.close()
     finally:

@@ -21,6 +21,7 @@ import segno
 
 from edge_agent.cli.keys_cmds import u32
 from edge_agent.config.key_files import read_key_file, read_keyring_file
+from edge_agent.domain.rotating import encode_rotating, event_secret, step_at, ticket_secret
 from edge_agent.domain.ticket import TicketBody
 from edge_agent.domain.ticket_codec import encode_gh1
 from edge_agent.domain.trusted_key import Keyring
@@ -51,7 +52,8 @@ def issue_count(text: str) -> int:
 
 def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     ticket = sub.add_parser(
-        "ticket", help="inspect ticket codes (GH1, pretix_sig1) or issue GH1 test codes"
+        "ticket",
+        help="inspect ticket codes (GH1, rotating GHR1, pretix_sig1) or issue GH1 test codes",
     )
     ticket_sub = ticket.add_subparsers(dest="ticket_command", metavar="TICKET_COMMAND")
     ticket_sub.required = True
@@ -76,6 +78,14 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     issue.add_argument("--valid-from", type=u32, default=0, metavar="T")
     issue.add_argument("--valid-until", type=u32, default=0, metavar="T")
     issue.add_argument("--png", type=Path, default=None, metavar="DIR", help="write QR PNGs")
+    issue.add_argument(
+        "--rotating",
+        action="store_true",
+        help="print each code as a phone shows it live (rotating-v1: changes every 15 s)",
+    )
+    issue.add_argument(
+        "--at", type=u32, default=None, metavar="UNIX", help="with --rotating: the time shown"
+    )
     issue.set_defaults(func=cmd_issue)
 
 
@@ -127,6 +137,12 @@ def cmd_issue(args: argparse.Namespace) -> int:
             png_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise FileAccessError(png_dir, f"cannot create PNG directory: {exc.strerror}") from None
+    if args.at is not None and not args.rotating:
+        raise TicketUsageError("--at only applies to --rotating codes")
+    rotation_key = None
+    if args.rotating:
+        rotation_key = event_secret(key.private_key.private_bytes_raw(), args.event)
+        at: int = int(time.time()) if args.at is None else args.at
     for _ in range(args.count):
         body = TicketBody(
             key_id=key.key_id,
@@ -137,6 +153,9 @@ def cmd_issue(args: argparse.Namespace) -> int:
             valid_until=args.valid_until,
         )
         code = encode_gh1(body, key.private_key)
+        if rotation_key is not None:
+            secret = ticket_secret(rotation_key, body.ticket_id)
+            code = encode_rotating(code, secret, step_at(at))
         if png_dir is not None:
             write_qr_png(code, png_dir / f"{body.ticket_id_hex}.png")
         print(code)
@@ -145,7 +164,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
 
 def make_qr(code: str) -> segno.QRCode:
     """The QR a gate expects: alphanumeric mode, level M, no silent level boost (so
-    the symbol is the same version everywhere, version 6 for a GH1 code)."""
+    the symbol is the same version everywhere: 6 for a GH1 code, 7 for a rotating one)."""
     return segno.make_qr(code, error="m", mode="alphanumeric", boost_error=False)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from edge_agent.cli.discover_cmd import add_discovery_args
+from edge_agent.i18n.languages import LANGUAGES
 
 DEFAULT_URL = "http://127.0.0.1:8443"
 
@@ -39,6 +40,12 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     add_discovery_args(p)
     p.add_argument("--name", default=None, help="this TUI's device name when pairing")
     p.add_argument("--pair", action="store_true", help="pair again even if a token is stored")
+    p.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=None,
+        help="staff messages in this language (default: the gate's language)",
+    )
     p.set_defaults(func=cmd_tui)
 
 
@@ -80,6 +87,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
     if stored is not None and stored.url != url:
         stored = None  # paired with another agent: pair with this one
     name = args.name or f"TUI on {socket.gethostname()}"
-    app = GatehouseApp(HttpAgentClient(url), stored=stored, token_path=token_path, device_name=name)
+    client = HttpAgentClient(url, language=args.lang)
+    app = GatehouseApp(client, stored=stored, token_path=token_path, device_name=name)
     app.run()
     return app.return_code or 0

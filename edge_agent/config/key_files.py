@@ -136,8 +136,9 @@ def read_keyring_file(path: Path) -> Keyring:
         raise KeyFileError(path, f"keyring rejected: {exc}") from None
 
 
-def write_json_file(path: Path, doc: object) -> None:
-    """Write JSON atomically (temp file + rename), so a reader never sees half a file."""
+def write_json_file(path: Path, doc: object, *, secret: bool = False) -> None:
+    """Write JSON atomically (temp file + rename), so a reader never sees half a file;
+    ``secret`` keeps it 0600 (a keyring with rotation secrets), else 0644."""
     data = json.dumps(doc, indent=2) + "\n"
     directory = path.parent if str(path.parent) else Path(".")
     try:
@@ -149,7 +150,7 @@ def write_json_file(path: Path, doc: object) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, 0o600 if secret else 0o644)
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)

@@ -46,6 +46,12 @@ class LaneSection:
     direction: str = "in"
     #: The same code read again on this lane within this many ms counts once.
     debounce_ms: int = 1500
+    #: Check-in lists of this lane; empty = the gate's (``gate.lists``).
+    lists: tuple[str, ...] = ()
+    #: The zone this lane enters; "" = the gate's (``gate.zone``).
+    zone: str = ""
+    #: Staff-message language of this lane's network scanners; "" = ``gate.language``.
+    language: str = ""
     inputs: tuple[DeviceSpec, ...] = ()
     outputs: tuple[DeviceSpec, ...] = ()
 

@@ -22,6 +22,7 @@ from edge_agent.config.lanes import (
     lanes_from_toml,
     validate_lanes,
 )
+from edge_agent.config.rules import gate_rules
 from edge_agent.config.sections import BoxOfficeSection, Config, PretixSection, SyncSection
 from edge_agent.config.tables import build_section, resolve
 from edge_agent.errors import ConfigError
@@ -68,6 +69,12 @@ def config_from_dict(doc: dict[str, Any], source: Path = Path("<memory>")) -> Co
             else None
         ),
     )
+    if any(e.keyring for e in cfg.events):
+        events = tuple(
+            dataclasses.replace(e, keyring=str(resolve(base, Path(e.keyring)))) if e.keyring else e
+            for e in cfg.events
+        )
+        cfg = dataclasses.replace(cfg, events=events)
     if cfg.agent.key_file:
         key_file = str(resolve(base, Path(cfg.agent.key_file)))
         cfg = dataclasses.replace(cfg, agent=dataclasses.replace(cfg.agent, key_file=key_file))
@@ -79,6 +86,7 @@ def config_from_dict(doc: dict[str, Any], source: Path = Path("<memory>")) -> Co
         cfg = dataclasses.replace(cfg, sync=dataclasses.replace(cfg.sync, token_file=token_file))
     _validate(cfg, name)
     validate_lanes(cfg.lanes, cfg.printer, cfg.api.port, name)
+    gate_rules(cfg)  # every rule table and reference checked now, not at start
     return cfg
 
 

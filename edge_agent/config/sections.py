@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from edge_agent.config.lanes import DeviceSpec, LaneSection
+from edge_agent.config.rules_sections import EventRulesSection, ListSection, ZoneSection
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,16 @@ class GateSection:
     allowed_ticket_types: tuple[int, ...] = ()
     #: Lane used when a scan does not name one.
     default_lane: str = "lane-1"
-    #: IANA zone for times shown to staff ("Already used 19:42 at Gate 3").
+    #: IANA zone for times shown to staff ("Already used 19:42 at Gate 3"), and the
+    #: zone doors windows and event days are in.
     timezone: str = "UTC"
+    #: Check-in lists (``[[lists]]`` ids) every lane scans against unless it names its
+    #: own; empty = one implicit list from allowed_ticket_types and [policy].
+    lists: tuple[str, ...] = ()
+    #: The venue zone (``[[zones]]`` id) the gate's lanes enter unless a lane names one.
+    zone: str = ""
+    #: Language of staff messages for devices that do not ask for one (en, de, fr, es).
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -210,6 +219,12 @@ class Config:
     #: ``[[lanes]]``: the gate's lanes, each with inputs and outputs (none by default:
     #: scans then come only through the API).
     lanes: tuple[LaneSection, ...] = ()
+    #: ``[[events]]``: the rules of each event this box admits (``[event]``'s too).
+    events: tuple[EventRulesSection, ...] = ()
+    #: ``[[zones]]``: the venue's zones (halls, decks) lanes enter.
+    zones: tuple[ZoneSection, ...] = ()
+    #: ``[[lists]]``: check-in lists lanes scan against (``gate.lists``, ``lanes.lists``).
+    lists: tuple[ListSection, ...] = ()
     #: ``[printer]``: the receipt/ticket printer of the box office, if there is one.
     printer: DeviceSpec | None = None
     #: The file this config came from (not a key).

@@ -18,6 +18,7 @@ from edge_agent.domain.trusted_key import TrustedKey
 
 class CredentialKind(StrEnum):
     GH1 = "gh1"
+    GH1_ROTATING = "gh1_rotating"  # a GH1 code with its 15-s value (rotating-v1)
     PLAIN = "plain"
     PRETIX_SIG1 = "pretix_sig1"
     UNREADABLE = "unreadable"
@@ -58,6 +59,23 @@ class PretixCredential:
 
 
 @dataclass(frozen=True, slots=True)
+class RotatingCredential:
+    """A rotating code: its static GH1 part, read as any GH1 code, and the step and
+    one-time-value check of the live part (``docs/formats/rotating-v1.md``).
+
+    ``otp`` is ``OK``, ``BAD_SIGNATURE`` (the value does not match) or ``UNKNOWN_KEY``
+    (no rotation secret for the ticket's event in the keyring). Whether ``step`` is
+    current depends on the time, so ``decide()`` judges that.
+    """
+
+    signed: SignedCredential
+    step: int
+    otp: ReasonCode
+
+    kind = CredentialKind.GH1_ROTATING
+
+
+@dataclass(frozen=True, slots=True)
 class PlainCredential:
     """A non-GH1 text: a plain code, looked up in the manifest by ``decide()``'s state."""
 
@@ -73,4 +91,6 @@ class MalformedCredential:
     kind = CredentialKind.UNREADABLE
 
 
-Credential = SignedCredential | PretixCredential | PlainCredential | MalformedCredential
+Credential = (
+    SignedCredential | RotatingCredential | PretixCredential | PlainCredential | MalformedCredential
+)

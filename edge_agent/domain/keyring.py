@@ -14,7 +14,9 @@ Two kinds of problems are treated differently on purpose:
 
 An entry's optional ``scheme`` says which codes the key verifies: ``"gh1"`` (the
 default) or ``"pretix_sig1"`` (pretix's signed codes; role ``platform`` only, and such a
-key never certifies an agent).
+key never certifies an agent). Beside the keys, an optional ``rotation`` list holds the
+events' rotation secrets for rotating codes (``docs/formats/rotating-v1.md``): one
+keyring format carries all three, so a box at a pretix event can also check live codes.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ from edge_agent.domain.agent_certificate import (
 )
 from edge_agent.domain.errors import CertificateError, KeyringError
 from edge_agent.domain.trusted_key import Keyring, KeyRole, KeyScheme, TrustedKey, key_id_of
+
+#: Bytes of an event's rotation secret.
+ROTATION_SECRET_LEN = 32
 
 
 class _Entry:
@@ -97,7 +102,41 @@ def load_keyring(doc: object) -> Keyring:
             trusted[key_id] = _trust_agent(key_id, entry, entries)
         except CertificateError as exc:
             warnings.append(f"keys[{entry.index}]: agent key {key_id.hex()} not trusted: {exc}")
-    return Keyring(keys=MappingProxyType(trusted), warnings=tuple(warnings))
+    rotation = _read_rotation(doc.get("rotation"))
+    return Keyring(keys=MappingProxyType(trusted), warnings=tuple(warnings), rotation=rotation)
+
+
+def _read_rotation(value: object) -> Mapping[int, bytes]:
+    """``"rotation": [{"event_id": 1001, "secret": "<base64url 32 bytes>"}]`` — the
+    events' rotation secrets (``docs/formats/rotating-v1.md``); absent = none."""
+    if value is None:
+        return MappingProxyType({})
+    if not isinstance(value, list):
+        raise KeyringError("rotation must be a list")
+    secrets: dict[int, bytes] = {}
+    for index, item in enumerate(value):
+        where = f"rotation[{index}]"
+        if not isinstance(item, Mapping) or not is_u32(item.get("event_id")):
+            raise KeyringError(f"{where}: event_id must be an integer 0..2^32-1")
+        try:
+            secret = b64url_exact(item.get("secret"), ROTATION_SECRET_LEN)
+        except ValueError as exc:
+            raise KeyringError(f"{where}: secret: {exc}") from None
+        event_id = int(item["event_id"])
+        if event_id in secrets:
+            raise KeyringError(f"{where}: event {event_id} repeats")
+        secrets[event_id] = secret
+    return MappingProxyType(secrets)
+
+
+def rotation_entry(event_id: int, secret: bytes) -> dict[str, object]:
+    """A keyring's rotation entry for one event (the file then holds a secret: 0600)."""
+    return {"event_id": event_id, "secret": b64url_encode(secret)}
+
+
+def public_keyring_doc(doc: Mapping[str, object]) -> dict[str, object]:
+    """The keyring document without its rotation secrets (for evidence packs)."""
+    return {k: v for k, v in doc.items() if k != "rotation"}
 
 
 def _read_entry(index: int, item: object) -> _Entry:
@@ -203,9 +242,17 @@ def keyring_entry_for_agent(cert: AgentCertificate) -> dict[str, object]:
     }
 
 
-def dump_keyring(entries: Iterable[Mapping[str, object]]) -> dict[str, object]:
-    """The keyring document for ``entries`` (write it with ``json.dump``)."""
-    return {"keys": [dict(entry) for entry in entries]}
+def dump_keyring(
+    entries: Iterable[Mapping[str, object]],
+    rotation: Iterable[Mapping[str, object]] = (),
+) -> dict[str, object]:
+    """The keyring document for ``entries`` (write it with ``json.dump``); with
+    ``rotation`` entries (``rotation_entry``) it carries secrets."""
+    doc: dict[str, object] = {"keys": [dict(entry) for entry in entries]}
+    rotation = [dict(r) for r in rotation]
+    if rotation:
+        doc["rotation"] = rotation
+    return doc
 
 
 def merge_keyrings(preferred: Keyring, other: Keyring) -> Keyring:
@@ -213,4 +260,9 @@ def merge_keyrings(preferred: Keyring, other: Keyring) -> Keyring:
     config-file keyring over the platform's). Warnings of both are kept."""
     merged: dict[bytes, TrustedKey] = dict(other.keys)
     merged.update(preferred.keys)
-    return Keyring(keys=MappingProxyType(merged), warnings=(*preferred.warnings, *other.warnings))
+    rotation = {**other.rotation, **preferred.rotation}
+    return Keyring(
+        keys=MappingProxyType(merged),
+        warnings=(*preferred.warnings, *other.warnings),
+        rotation=MappingProxyType(rotation),
+    )

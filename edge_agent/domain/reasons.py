@@ -56,6 +56,16 @@ class ReasonCode(StrEnum):
     # the ticket's state, as pretix keeps it (appended: issue 15)
     BLOCKED = "blocked"  # pretix's blocked secrets: an organiser stopped this ticket
     UNPAID = "unpaid"  # the order is not paid (pending, expired or awaiting approval)
+    # gate rules (appended: issue 16; docs/gate.md, "Rules")
+    MOVED = "moved"  # entered another zone without leaving: a move, not an entry
+    DOORS_NOT_OPEN = "doors_not_open"  # before the doors (or the list's window) open
+    DOORS_CLOSED = "doors_closed"  # after the last window closed
+    WRONG_DAY = "wrong_day"  # a day pass on another event day
+    ENTRY_LIMIT = "entry_limit"  # the list's most entries per ticket reached
+    DAY_LIMIT = "day_limit"  # the list's most entries per ticket and day reached
+    ZONE_FULL = "zone_full"  # the zone is at capacity (and refuses when full)
+    STALE_CODE = "stale_code"  # a rotating code from another 15-s step: a screenshot
+    ROTATING_REQUIRED = "rotating_required"  # a static code where only live codes admit
 
 
 class RevocationKind(StrEnum):
@@ -103,8 +113,33 @@ STAFF_MESSAGES: dict[ReasonCode, str] = {
     ReasonCode.MANUAL_OVERRIDE: "Manual override by a supervisor",
     ReasonCode.BLOCKED: "Ticket blocked — send to box office",
     ReasonCode.UNPAID: "Order not paid — send to box office",
+    ReasonCode.MOVED: "Welcome to {zone}",
+    ReasonCode.DOORS_NOT_OPEN: "Doors open {time}",
+    ReasonCode.DOORS_CLOSED: "Doors closed at {time}",
+    ReasonCode.WRONG_DAY: "Day pass for {day}",
+    ReasonCode.ENTRY_LIMIT: "Already entered {times} — no more entries",
+    ReasonCode.DAY_LIMIT: "Already entered {times} today",
+    ReasonCode.ZONE_FULL: "Zone full ({zone})",
+    ReasonCode.STALE_CODE: "Screenshot? Ask for the live ticket",
+    ReasonCode.ROTATING_REQUIRED: "Printed or static code — ask for the live ticket",
 }
 
 #: The staff message of ``WRONG_EVENT`` when the ticket is for another date of the same
-#: event series (a pretix subevent).
+#: event series (a pretix subevent): chosen by the ``date`` parameter
+#: (``messages.template_of``), so it is a message id of every catalogue too.
 WRONG_DATE_MESSAGE = "Ticket is for another date ({date})"
+
+#: How often, in words ("Already entered twice today"); ``{count}`` from three on.
+TIMES_TEXTS: tuple[str, str, str] = ("once", "twice", "{count} times")
+
+#: What staff see added to an admit with flags (``rules.model.Flag``), in this order.
+FLAG_TEXTS: dict[str, str] = {
+    "id_check": "CHECK ID",
+    "age_18": "18+ — check age",
+    "accessibility": "Accessibility — offer help",
+    "attention": "Attention",
+}
+#: The holder's name beside a flag, so staff can compare it with the ID.
+HOLDER_TEXT = "Name: {name}"
+#: A zone over its capacity that only warns: the admit says so.
+ZONE_OVER_TEXT = "{zone} over capacity"

@@ -53,7 +53,8 @@ class TrustedKey:
 
 @dataclass(frozen=True, slots=True)
 class Keyring:
-    """Trusted keys by key id, plus warnings about entries that were dropped.
+    """Trusted keys by key id, plus warnings about entries that were dropped, and the
+    events' rotation secrets (``docs/formats/rotating-v1.md``; never printed).
 
     ``keys`` holds every scheme; ``get`` answers GH1 look-ups (a GH1 code names its
     key), ``pretix_keys`` are tried in turn (a pretix code names none).
@@ -61,6 +62,7 @@ class Keyring:
 
     keys: Mapping[bytes, TrustedKey]
     warnings: tuple[str, ...] = ()
+    rotation: Mapping[int, bytes] = field(default_factory=dict, repr=False)
     #: The ``pretix_sig1`` keys, in key-id order (computed from ``keys``).
     pretix_keys: tuple[TrustedKey, ...] = field(init=False, compare=False, repr=False)
 

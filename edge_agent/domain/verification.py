@@ -13,6 +13,8 @@ scanner sends, so every parse problem becomes ``malformed``.
 from __future__ import annotations
 
 import hashlib
+import hmac
+from collections.abc import Callable
 
 from cryptography.exceptions import InvalidSignature
 
@@ -20,14 +22,22 @@ from edge_agent.domain.credential import (
     Credential,
     MalformedCredential,
     PlainCredential,
+    RotatingCredential,
     SignedCredential,
 )
 from edge_agent.domain.errors import CodecError
 from edge_agent.domain.pretix_reading import inspect_pretix, read_pretix
 from edge_agent.domain.reasons import ReasonCode
+from edge_agent.domain.rotating import (
+    ROTATING_PREFIX,
+    one_time_value,
+    split_rotating,
+    step_at,
+    ticket_secret,
+)
 from edge_agent.domain.text_rules import has_non_text
 from edge_agent.domain.ticket import SignedTicket, TicketBody
-from edge_agent.domain.ticket_codec import PREFIX, parse_gh1, strip_code
+from edge_agent.domain.ticket_codec import ENCODED_LEN, PREFIX, parse_gh1, strip_code
 from edge_agent.domain.trusted_key import Keyring, TrustedKey
 
 #: Longest plain (non-GH1) code accepted; longer texts are scanner noise.
@@ -64,6 +74,8 @@ def read_credential(text: str, keyring: Keyring) -> Credential:
     ``MAX_PLAIN_LEN`` characters or contains control characters.
     """
     stripped = strip_code(text)
+    if stripped.startswith(ROTATING_PREFIX):
+        return read_rotating(stripped, keyring, lambda static: read_credential(static, keyring))
     if stripped.startswith(PREFIX):
         try:
             ticket = parse_gh1(stripped)
@@ -82,6 +94,41 @@ def read_credential(text: str, keyring: Keyring) -> Credential:
     if has_non_text(stripped):
         return MalformedCredential(detail="control character or lone surrogate in plain code")
     return PlainCredential(code_sha256=code_sha256(stripped))
+
+
+def read_rotating(
+    text: str, keyring: Keyring, read_static: Callable[[str], Credential]
+) -> Credential:
+    """A stripped ``GHR1:`` text: its static part through ``read_static`` (a cache at
+    the gate: the Ed25519 check is done once per ticket, not once per step), then the
+    one-time value under the ticket's secret."""
+    try:
+        static_text, step, value = split_rotating(text)
+    except CodecError as exc:
+        return MalformedCredential(detail=exc.detail)
+    static = read_static(static_text)
+    if not isinstance(static, SignedCredential):
+        return static
+    body = static.ticket
+    event_key = keyring.rotation.get(body.event_id)
+    if event_key is None:
+        return RotatingCredential(signed=static, step=step, otp=ReasonCode.UNKNOWN_KEY)
+    expected = one_time_value(ticket_secret(event_key, body.ticket_id), body.to_bytes(), step)
+    ok = hmac.compare_digest(expected, value)
+    return RotatingCredential(
+        signed=static, step=step, otp=ReasonCode.OK if ok else ReasonCode.BAD_SIGNATURE
+    )
+
+
+def rotation_reason(credential: RotatingCredential, at: int) -> ReasonCode:
+    """``OK`` when the live part matches and its step is the gate's own or one on
+    either side (clock skew); ``BAD_SIGNATURE`` / ``UNKNOWN_KEY`` for a value that does
+    not check; ``STALE_CODE`` for a good value from any other step (a screenshot)."""
+    if credential.otp is not ReasonCode.OK:
+        return credential.otp
+    if abs(credential.step - step_at(at)) > 1:
+        return ReasonCode.STALE_CODE
+    return ReasonCode.OK
 
 
 def window_reason(
@@ -122,13 +169,21 @@ def codec_reason(
 def inspect_code(text: str, keyring: Keyring, event: int | None, at: int) -> dict[str, object]:
     """The JSON object ``ticket inspect`` prints for one code; never raises.
 
-    ``scheme`` says how the text was read: ``gh1`` (it starts with ``GH1:``),
-    ``pretix_sig1`` (a pretix signed code, or a spelling pretix's reader would take for
-    one) or ``plain``. Unlike ``read_credential`` there is no plain-code lookup: a plain
-    text (``gh1:`` in lower case included) is ``malformed``.
+    ``scheme`` says how the text was read: ``gh1`` (it starts with ``GH1:``, or with
+    ``GHR1:``: a rotating code, whose static part is GH1, adds ``rotating`` and
+    ``step``), ``pretix_sig1`` (a pretix signed code, or a spelling pretix's reader
+    would take for one) or ``plain``. Unlike ``read_credential`` there is no plain-code
+    lookup: a plain text (``gh1:`` in lower case included) is ``malformed``.
     """
     stripped = strip_code(text)
-    if not stripped.startswith(PREFIX):
+    rotating: RotatingCredential | None = None
+    if stripped.startswith(ROTATING_PREFIX):
+        read = read_rotating(stripped, keyring, lambda static: read_credential(static, keyring))
+        if not isinstance(read, RotatingCredential):
+            return _malformed()
+        rotating = read
+        stripped = PREFIX + stripped[len(ROTATING_PREFIX) : len(ROTATING_PREFIX) + ENCODED_LEN]
+    elif not stripped.startswith(PREFIX):
         pretix = read_pretix(stripped, keyring)
         if pretix is not None:
             return inspect_pretix(pretix, event, at)
@@ -139,6 +194,11 @@ def inspect_code(text: str, keyring: Keyring, event: int | None, at: int) -> dic
         return _malformed()
     reason = codec_reason(verify_signed(ticket, keyring), event, at)
     body = ticket.body
+    extra: dict[str, object] = {}
+    if rotating is not None:
+        if reason is ReasonCode.OK:
+            reason = rotation_reason(rotating, at)
+        extra = {"rotating": True, "step": rotating.step}
     return {
         "valid": reason is ReasonCode.OK,
         "reason": reason.value,
@@ -150,6 +210,7 @@ def inspect_code(text: str, keyring: Keyring, event: int | None, at: int) -> dic
         "ticket_type": body.ticket_type,
         "valid_from": body.valid_from,
         "valid_until": body.valid_until,
+        **extra,
     }
 
 

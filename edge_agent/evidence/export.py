@@ -18,6 +18,7 @@ from typing import Any
 from edge_agent import __version__
 from edge_agent.config.key_files import KeyFile, read_json_file
 from edge_agent.config.sections import Config
+from edge_agent.domain.keyring import public_keyring_doc
 from edge_agent.evidence.core.canonical import PackSignature, canonical_json, sign_pack
 from edge_agent.evidence.core.checkpoint import Checkpoint, sign_checkpoint
 from edge_agent.evidence.core.pack import build_pack, plan_segments
@@ -93,7 +94,7 @@ def _pack_input(
     now_ms: int,
 ) -> PackInput:
     agent_id = config.agent.agent_id
-    event_id = config.event.event_id
+    event_id = _event_of(conn, config, order_id, ticket_id)
     state = read_sync_state(conn)
     names = dict(
         conn.execute(
@@ -131,7 +132,9 @@ def _pack_input(
         tickets=tuple(tickets),
         event=EventFacts(
             event_id,
-            state.event_name if state.event_id == event_id else "",
+            state.event_name
+            if state.event_id == event_id
+            else next((e.name for e in config.events if e.event_id == event_id), ""),
             (state.event_venue if state.event_id == event_id else "") or config.agent.venue,
         ),
         agents=(AgentEvidence(agent_id, tuple(segments)),) if segments else (),
@@ -228,20 +231,38 @@ def _export_checkpoint(
     )
 
 
+def _event_of(
+    conn: sqlite3.Connection, config: Config, order_id: str | None, ticket_id: str | None
+) -> int:
+    """The event the pack's tickets are for (a box may admit several): the manifest's,
+    else the one their scans recorded, else the box's main event."""
+    row = conn.execute(
+        "SELECT event_id FROM manifest_tickets WHERE ticket_id = ? OR order_id = ? LIMIT 1",
+        (ticket_id or "", order_id or ""),
+    ).fetchone()
+    if row is None and ticket_id is not None:
+        row = conn.execute(
+            "SELECT event_id FROM scans WHERE ticket_id = ? AND event_id IS NOT NULL LIMIT 1",
+            (ticket_id,),
+        ).fetchone()
+    return int(row[0]) if row is not None else config.event.event_id
+
+
 def _keyring(config: Config, platform_keyring_json: str | None) -> dict[str, Any]:
     """The platform's keyring as last synced (platform key + certified agents), else
-    the config's keyring file: what a verifier needs to trust this agent's key.
+    the config's keyring file: what a verifier needs to trust this agent's key. Never
+    the events' rotation secrets: a pack leaves the venue.
 
     pretix certifies no agent key: with a pretix link the pack carries the config
     file's keyring (where the venue's own key certifies this box, docs/pretix.md) and
     pretix's event keys beside it."""
     if platform_keyring_json and config.sync.kind != "pretix":
         doc = json.loads(platform_keyring_json)
-        return doc if isinstance(doc, dict) else {"keys": []}
+        return public_keyring_doc(doc) if isinstance(doc, dict) else {"keys": []}
     file_doc = read_json_file(config.event.keyring, "keyring")
     keys = list(file_doc.get("keys", [])) if isinstance(file_doc, dict) else []
     if platform_keyring_json:
         seen = {k.get("public_key") for k in keys if isinstance(k, dict)}
         extra = json.loads(platform_keyring_json).get("keys", [])
         keys += [k for k in extra if isinstance(k, dict) and k.get("public_key") not in seen]
-    return {"keys": keys}
+    return {"keys": keys}  # the keys only: no rotation secrets

@@ -30,6 +30,7 @@ from edge_agent.devices.tokens import token_hash
 from edge_agent.domain.reasons import Direction, Outcome, ReasonCode
 from edge_agent.gate.pipeline import ScanPipeline, ScanResult
 from edge_agent.gate.verdict_json import answer_json
+from edge_agent.i18n.languages import DEFAULT_LANGUAGE
 from hardware.errors import HardwareError
 from hardware.health import DeviceHealth
 from hardware.registry import build_output
@@ -53,11 +54,14 @@ _ATTENTION = frozenset({ReasonCode.ALREADY_ADMITTED, ReasonCode.NOT_RECORDED})
 
 
 def signal_for(result: ScanResult) -> Signal:
-    """admit/readmit/exit → ADMIT (an exit lane's turnstile must open too); already
-    admitted and not recorded → ATTENTION; every other refusal → REFUSE."""
+    """admit/readmit/exit → ADMIT (an exit lane's turnstile must open too); an admit
+    with flags → CHECK; already admitted and not recorded → ATTENTION; every other
+    refusal → REFUSE."""
     decision = result.decision
     if not result.recorded or decision.reason in _ATTENTION:
         return Signal.ATTENTION
+    if decision.needs_check:
+        return Signal.CHECK
     if decision.outcome in (Outcome.ADMIT, Outcome.EXIT):
         return Signal.ADMIT
     return Signal.REFUSE
@@ -86,8 +90,11 @@ class Lane:
         debounce_ms: int,
         pipeline: ScanPipeline,
         outputs: list[GateOutput],
+        language: str = DEFAULT_LANGUAGE,
     ) -> None:
         self.id = lane_id
+        #: Language of the answers this lane's network scanners get.
+        self.language = language
         self.direction = direction
         self.debounce_ms = debounce_ms
         self.pipeline = pipeline
@@ -135,7 +142,7 @@ class Lane:
     async def answer(self, read: CodeRead, device_id: str) -> Mapping[str, object]:
         """The :data:`scanner.inputs.context.Judge` given to network inputs: the reply's JSON."""
         verdict = await self.judge(read, device_id)
-        doc = answer_json(verdict.result)
+        doc = answer_json(verdict.result, self.language)
         if verdict.repeat:
             doc["debounced"] = True
         return doc
@@ -214,6 +221,7 @@ class GateLanes:
                 spec.debounce_ms,
                 pipeline,
                 [_build_output(spec, o.id, o.type, o.options) for o in spec.outputs],
+                spec.language or config.gate.language,
             )
             ctx = InputContext(
                 judge=lane.answer, authenticate=authenticate, evdev_source=evdev_source

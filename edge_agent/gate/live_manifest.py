@@ -1,10 +1,11 @@
 """Applies committed manifest pages to the running gate (sync's ``GateUpdates``).
 
 Runs on the event loop right after a page's transaction committed, so the next scan
-already sees it: revocations (and lifted ones), ticket-type names, the event's status,
-the manifest time recorded with each scan, and — when the platform's keyring changed —
-a new effective keyring (config-file entries win over the platform's on the same key
-id) with a fresh credential cache.
+already sees it: revocations (and lifted ones), ticket-type names and flags, flagged
+tickets, the event's status, the manifest time recorded with each scan, and — when the
+platform's keyring changed — a new effective keyring (config-file entries win over the
+platform's on the same key id) with a fresh credential cache. The pretix link shares
+the event and keyring updates (``update_event``, ``update_keyring``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from edge_agent.domain.reasons import RevocationKind
 from edge_agent.domain.trusted_key import Keyring
 from edge_agent.gate.pipeline import ScanPipeline
 from edge_agent.gate.state import GateState
+from edge_agent.ledger.flag_queries import parse_flags
 from sync.manifest_page import EventInfo, ManifestPage
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,15 @@ class LiveManifest:
             )
         for tt in page.ticket_types:
             state.set_ticket_type_name(tt.ticket_type, tt.name)
+            flags = parse_flags(",".join(tt.flags), tt.note)
+            state.set_type_flags(page.event_id, tt.ticket_type, flags)
+        if page.flagged or state.has_ticket_flags:
+            flagged = {f.ticket_id for f in page.flagged}
+            for ticket in page.tickets:
+                if ticket.ticket_id not in flagged:
+                    state.set_ticket_flags(ticket.ticket_id, None)
+            for f in page.flagged:
+                state.set_ticket_flags(f.ticket_id, parse_flags(",".join(f.flags), f.note))
         self.update_event(page.event, page.manifest_at_ms)
         self.update_keyring(page.keyring_json)
 

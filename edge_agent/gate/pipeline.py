@@ -11,7 +11,7 @@ If the row cannot be made durable, the index change is undone and the verdict is
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from time import perf_counter
 from typing import NamedTuple
 
@@ -20,10 +20,13 @@ from edge_agent.domain.decide import Decision, already_admitted, decide, next_ad
 from edge_agent.domain.gate_policy import AdmissionRecord, GatePolicy
 from edge_agent.domain.override import override_decision
 from edge_agent.domain.reasons import STAFF_MESSAGES, Direction, Outcome, ReasonCode
+from edge_agent.domain.rotating import ROTATING_PREFIX
+from edge_agent.domain.ticket_codec import STRIP_CHARS, strip_code
 from edge_agent.domain.trusted_key import Keyring
-from edge_agent.domain.verification import code_sha256, read_credential
+from edge_agent.domain.verification import code_sha256, read_credential, read_rotating
 from edge_agent.errors import GatehouseError, LedgerError
 from edge_agent.gate.claims import AdmissionClaimer
+from edge_agent.gate.rule_facts import rule_facts
 from edge_agent.gate.scan_listeners import ScanListener, ScanListeners
 from edge_agent.gate.state import GateState
 from edge_agent.gate.stats import GateStats
@@ -83,6 +86,11 @@ class CredentialCache:
         hit = self._entries.get(text)
         if hit is not None:
             return hit
+        if text.lstrip(STRIP_CHARS).startswith(ROTATING_PREFIX):
+            # A live code changes every 15 s: cache its static part (the Ed25519 check),
+            # not the text; the one-time value is an HMAC, checked on every read.
+            live = read_rotating(strip_code(text), self._keyring, lambda s: self.read(s)[0])
+            return (live, code_sha256(text))
         result = (read_credential(text, self._keyring), code_sha256(text))
         if len(text) <= _CACHEABLE_LEN:
             if len(self._entries) >= self._max:
@@ -103,8 +111,12 @@ class ScanPipeline:
         claimer: AdmissionClaimer,
         clock_ms: Callable[[], int],
         stats: GateStats | None = None,
+        lane_policies: Mapping[str, GatePolicy] | None = None,
     ) -> None:
         self.policy = policy
+        #: Lanes with their own lists or zone (``[[lanes]] lists``/``zone``); any other
+        #: lane judges with ``policy``.
+        self.lane_policies: dict[str, GatePolicy] = dict(lane_policies or {})
         self.state = state
         self.stats = stats or GateStats()
         self.keyring = keyring
@@ -142,12 +154,13 @@ class ScanPipeline:
         started = perf_counter()
         at_ms = self._clock_ms()
         credential, code_hash = self._cache.read(text)
-        decision = decide(credential, direction, self.state, self.policy, at_ms)
+        policy = self.lane_policies.get(lane, self.policy)
+        decision = decide(credential, direction, self.state, policy, at_ms)
         confirmed = True
         ticket_id = decision.ticket_id
         previous = decision.previous
         if decision.lets_through and ticket_id is not None:
-            proposed = next_admission(previous, decision, at_ms, self.policy.gate_name)
+            proposed = next_admission(previous, decision, at_ms, policy.gate_name)
             assert proposed is not None
             self.state.set_admission(ticket_id, proposed)
             claim = await self._claimer.claim(ticket_id, previous, proposed)
@@ -155,10 +168,12 @@ class ScanPipeline:
             if not claim.won:
                 winner = claim.winner or proposed
                 self.state.set_admission(ticket_id, winner)
-                decision = already_admitted(decision, winner, self.policy)
+                decision = already_admitted(decision, winner, policy)
+        ext = rule_facts(decision) if policy.records_rules else None
         result = await self._record(
-            decision, previous, at_ms, lane, device_id, device_kind, code_hash, confirmed, started
-        )
+            decision, previous, at_ms, lane, device_id, device_kind, code_hash, confirmed,
+            started, ext=ext,
+        )  # fmt: skip
         if result.seq is not None and log.isEnabledFor(logging.DEBUG):
             # never the code itself: only its hash prefix
             log.debug(
@@ -230,6 +245,7 @@ class ScanPipeline:
         confirmed: bool,
         started: float,
         override: tuple[str, str] | None = None,
+        ext: str | None = None,
     ) -> ScanResult:
         """Build the ledger row of ``decision``, hand it to the writer and wait until it
         is durable: the one path from a verdict to a result, so a scan and a manual
@@ -261,6 +277,7 @@ class ScanPipeline:
             override_operator=operator,
             override_reason=why,
             manifest_at_ms=self.state.manifest_at_ms,
+            ext=ext,
         )
         try:
             stored = await self._writer.submit_scan(row)

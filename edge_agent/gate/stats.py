@@ -5,9 +5,11 @@ of each scan subscribe to the pipeline (``scan_listeners``)."""
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from edge_agent.domain.decide import Decision
     from edge_agent.gate.pipeline import ScanResult
 
 #: Scans per minute are counted in one-second buckets over this many seconds.
@@ -59,7 +61,8 @@ class GateStats:
         since = now_s - _RATE_WINDOW_S
         return sum(n for second, n in self._seconds if since < second <= now_s)
 
-    def recent(self) -> list[dict[str, Any]]:
+    def recent(self, render: Callable[[Decision], str] | None = None) -> list[dict[str, Any]]:
+        """The last scans, newest first; ``render`` words each message (a language)."""
         return [
             {
                 "scan_id": r.scan_id,
@@ -69,8 +72,11 @@ class GateStats:
                 "direction": r.decision.direction.value,
                 "outcome": r.decision.outcome.value,
                 "reason": r.decision.reason.value,
-                "message": r.decision.message,
+                "message": render(r.decision) if render else r.decision.message,
                 "ticket_id": r.decision.ticket_id,
+                "event_id": r.decision.event_id,
+                "zone": r.decision.zone,
+                "check": r.decision.needs_check,
             }
             for r in reversed(self._recent)
         ]

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from typing import Any, TypedDict
 
 from edge_agent.gate.pipeline import ScanResult
+from edge_agent.i18n.languages import DEFAULT_LANGUAGE
+from edge_agent.i18n.render import message_in
 
 
 def iso_ms(at_ms: int) -> str:
@@ -19,6 +21,14 @@ def iso_ms(at_ms: int) -> str:
 class FirstAdmitted(TypedDict):
     at: str
     gate: str
+
+
+class Flags(TypedDict):
+    """What staff must check before letting an admit through (a distinct verdict)."""
+
+    flags: list[str]
+    note: str
+    holder_name: str
 
 
 class Verdict(TypedDict):
@@ -40,11 +50,22 @@ class Verdict(TypedDict):
     lane: str
     confirmed: bool
     first_admitted: FirstAdmitted | None
+    #: The language ``message`` is in (the device's Accept-Language, else the gate's).
+    language: str
+    #: An admit staff must look at first: flags (ID check, 18+, …) or a zone over
+    #: capacity. Lights and screens show it in its own colour (``check``).
+    check: bool
+    flags: Flags | None
+    #: The check-in list that decided ("" = the gate's implicit list; null: none did).
+    list: str | None
+    #: The zone entered (or left), "" or null when the venue has none.
+    zone: str | None
 
 
-def verdict_json(result: ScanResult) -> Verdict:
+def verdict_json(result: ScanResult, language: str = DEFAULT_LANGUAGE) -> Verdict:
     d = result.decision
     prev = d.previous
+    flags = d.flags
     return {
         "scan_id": result.scan_id,
         "seq": result.seq,
@@ -52,7 +73,7 @@ def verdict_json(result: ScanResult) -> Verdict:
         "at": iso_ms(result.at_ms),
         "outcome": d.outcome.value,
         "reason": d.reason.value,
-        "message": d.message,
+        "message": message_in(d, language),
         "direction": d.direction.value,
         "credential_kind": d.credential_kind.value,
         "ticket_id": d.ticket_id,
@@ -64,15 +85,28 @@ def verdict_json(result: ScanResult) -> Verdict:
         "first_admitted": (
             {"at": iso_ms(prev.first_admit_ms), "gate": prev.first_gate} if prev else None
         ),
+        "language": language,
+        "check": d.needs_check,
+        "flags": (
+            None
+            if not flags
+            else {
+                "flags": sorted(flags.flags),
+                "note": flags.note,
+                "holder_name": flags.holder_name if flags.flags else "",
+            }
+        ),
+        "list": d.list_id,
+        "zone": d.zone,
     }
 
 
-def answer_json(result: ScanResult | None) -> dict[str, Any]:
+def answer_json(result: ScanResult | None, language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     """What a streaming client (WebSocket, TCP) gets for one code: the verdict, or — when
     the ledger could not record it — the same error body POST answers with its 503."""
     if result is None:
         return {"error": {"code": "internal_error", "message": "internal error; scan again"}}
-    verdict = verdict_json(result)
+    verdict = verdict_json(result, language)
     if not result.recorded:
         return {
             "error": {

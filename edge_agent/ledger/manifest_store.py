@@ -11,15 +11,36 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
-from edge_agent.ledger.rows import PlainCodeRow, RevocationRow, TicketTypeRow
+from edge_agent.ledger.rows import (
+    ManifestTicketRow,
+    PlainCodeRow,
+    RevocationRow,
+    TicketTypeRow,
+)
 
 
 def upsert_ticket_types(conn: sqlite3.Connection, rows: Iterable[TicketTypeRow]) -> int:
-    """Insert or rename ticket types; returns how many rows were given."""
+    """Insert or rename ticket types (with their flags and note); returns how many rows
+    were given."""
     cursor = conn.executemany(
-        "INSERT INTO ticket_types(event_id, ticket_type, name) VALUES (?, ?, ?)"
-        " ON CONFLICT(event_id, ticket_type) DO UPDATE SET name = excluded.name",
-        ((r.event_id, r.ticket_type, r.name) for r in rows),
+        "INSERT INTO ticket_types(event_id, ticket_type, name, flags, note) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT(event_id, ticket_type) DO UPDATE SET name = excluded.name,"
+        " flags = excluded.flags, note = excluded.note",
+        ((r.event_id, r.ticket_type, r.name, r.flags, r.note) for r in rows),
+    )
+    return max(cursor.rowcount, 0)
+
+
+def upsert_ticket_flags(conn: sqlite3.Connection, rows: Iterable[ManifestTicketRow]) -> int:
+    """A manifest file's single tickets: holder name, flags and note (``docs/manifest-file.md``).
+    A ticket the platform already sent keeps its other fields."""
+    cursor = conn.executemany(
+        "INSERT INTO manifest_tickets(ticket_id, event_id, ticket_type, order_id, holder_name,"
+        " holder_email, valid_from, valid_until, flags, note)"
+        " VALUES (?, ?, ?, '', ?, '', 0, 0, ?, ?)"
+        " ON CONFLICT(ticket_id) DO UPDATE SET holder_name = excluded.holder_name,"
+        " flags = excluded.flags, note = excluded.note",
+        ((r.ticket_id, r.event_id, r.ticket_type, r.holder_name, r.flags, r.note) for r in rows),
     )
     return max(cursor.rowcount, 0)
 

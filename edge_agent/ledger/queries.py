@@ -17,14 +17,17 @@ _DEVICE_COLUMNS = "device_id, coalesce(name, ''), role, token_sha256, created_at
 _SCAN_COLUMNS = ", ".join(SCAN_FIELDS)
 
 
-def admission_history(conn: sqlite3.Connection) -> Iterator[tuple[int, str, str, str, int, str]]:
-    """(seq, ticket_id, outcome, direction, at_ms, gate) of every admit/exit, in seq order.
+def admission_history(
+    conn: sqlite3.Connection,
+) -> Iterator[tuple[int, str, str, str, int, str, str, str | None]]:
+    """(seq, ticket_id, outcome, direction, at_ms, gate, reason, ext) of every admit and
+    exit, in seq order (``ext``: the row's extension text, or ``None``).
 
     Streamed (not a list) so rebuilding the admission index at start-up stays fast and
     small for a ledger with millions of rows.
     """
     cursor = conn.execute(
-        "SELECT seq, ticket_id, outcome, direction, at_ms, gate FROM scans"
+        "SELECT seq, ticket_id, outcome, direction, at_ms, gate, reason, ext FROM scans"
         " WHERE outcome IN ('admit', 'exit') AND ticket_id IS NOT NULL ORDER BY seq"
     )
     return iter(cursor)

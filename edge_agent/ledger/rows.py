@@ -19,6 +19,10 @@ class TicketTypeRow:
     name: str
     capacity: int | None = None
     price_cents: int | None = None
+    #: Comma-separated flags (attention, id_check, age_18, accessibility); "" = none.
+    flags: str = ""
+    #: Free text for staff with every admit of the type.
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +80,9 @@ class ManifestTicketRow:
     plain_code_sha256: str | None = None
     valid_from: int = 0
     valid_until: int = 0
+    #: The ticket's own flags and staff note (migration 7); "" = none.
+    flags: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,9 @@ class PageChanges:
     tickets: Sequence[TicketValues]
     #: (ticket_id, kind or None to lift, at_ms)
     revocations: Sequence[tuple[str, str | None, int]]
+    #: (ticket_id, ticket_type, flags "a,b", note) of the page's flagged tickets; every
+    #: other ticket of the page has its flags cleared.
+    flagged: Sequence[tuple[str, int, str, str]] = ()
 
 
 # ----------------------------------------------------------------------- writes
@@ -97,12 +100,16 @@ def apply_manifest_page(conn: sqlite3.Connection, page: PageChanges) -> None:
     else:
         _upsert_with_codes(conn, rows)
     conn.executemany(
-        "INSERT INTO ticket_types(event_id, ticket_type, name, capacity, price_cents)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT(event_id, ticket_type) DO UPDATE SET"
+        "INSERT INTO ticket_types(event_id, ticket_type, name, capacity, price_cents, flags,"
+        " note) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_id, ticket_type) DO UPDATE SET"
         " name = excluded.name, capacity = excluded.capacity,"
-        " price_cents = excluded.price_cents",
-        ((t.event_id, t.ticket_type, t.name, t.capacity, t.price_cents) for t in page.ticket_types),
+        " price_cents = excluded.price_cents, flags = excluded.flags, note = excluded.note",
+        (
+            (t.event_id, t.ticket_type, t.name, t.capacity, t.price_cents, t.flags, t.note)
+            for t in page.ticket_types
+        ),
     )
+    _apply_flags(conn, page, bulk)
     lifted = [(tid,) for tid, kind, _ in page.revocations if kind is None]
     conn.executemany("DELETE FROM revocations WHERE ticket_id = ?", lifted)
     conn.executemany(
@@ -124,6 +131,25 @@ def apply_manifest_page(conn: sqlite3.Connection, page: PageChanges) -> None:
             page.event_postponed_to,
             page.keyring_json,
         ),
+    )
+
+
+def _apply_flags(conn: sqlite3.Connection, page: PageChanges, bulk: bool) -> None:
+    """Flags of single tickets (migration 7): the page's flagged tickets get theirs, the
+    page's other tickets lose any they had (nothing to lose during a first load)."""
+    flagged = {f[0] for f in page.flagged}
+    if not bulk:
+        conn.executemany(
+            "UPDATE manifest_tickets SET flags = '', note = ''"
+            " WHERE ticket_id = ? AND (flags != '' OR note != '')",
+            ((t[0],) for t in page.tickets if t[0] not in flagged),
+        )
+    conn.executemany(
+        "INSERT INTO manifest_tickets(ticket_id, event_id, ticket_type, order_id, holder_name,"
+        " holder_email, valid_from, valid_until, flags, note)"
+        " VALUES (?, ?, ?, '', '', '', 0, 0, ?, ?)"
+        " ON CONFLICT(ticket_id) DO UPDATE SET flags = excluded.flags, note = excluded.note",
+        ((tid, page.event_id, ttype, flags, note) for tid, ttype, flags, note in page.flagged),
     )
 
 

@@ -1,4 +1,5 @@
-"""A local manifest file: ticket types, plain codes and revocations for one event.
+"""A local manifest file: ticket types, plain codes, revocations and flagged tickets for
+one event.
 
 Until the sync issue brings the platform's manifest feed, a venue tech (and the demo)
 loads these from a JSON file (format in ``docs/manifest-file.md``). Plain codes are
@@ -14,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from edge_agent.domain.reasons import RevocationKind
+from edge_agent.domain.rules.model import Flag
 from edge_agent.domain.text_rules import has_non_text
 from edge_agent.domain.ticket_codec import strip_code
 from edge_agent.domain.verification import code_sha256
 from edge_agent.errors import ConfigError
-from edge_agent.ledger.rows import PlainCodeRow, RevocationRow, TicketTypeRow
+from edge_agent.ledger.rows import ManifestTicketRow, PlainCodeRow, RevocationRow, TicketTypeRow
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class Manifest:
     ticket_types: tuple[TicketTypeRow, ...]
     plain_codes: tuple[PlainCodeRow, ...]
     revocations: tuple[RevocationRow, ...]
+    #: Single tickets with a holder's name, flags or a staff note.
+    tickets: tuple[ManifestTicketRow, ...] = ()
 
 
 def read_manifest_file(path: Path, now_ms: int) -> Manifest:
@@ -74,7 +78,21 @@ def parse_manifest(doc: Any, source: str, now_ms: int) -> Manifest:
 
     if not isinstance(doc, dict):
         raise fail(None, "expected a JSON object")
-    for unknown in sorted(set(doc) - {"event_id", "ticket_types", "plain_codes", "revocations"}):
+
+    def flags(value: Any, key: str) -> str:
+        """A list of flag names → the stored comma-separated form."""
+        known = {f.value for f in Flag}
+        if value is None:
+            return ""
+        if not isinstance(value, list) or any(v not in known for v in value):
+            raise fail(key, f"expected a list of {', '.join(sorted(known))}, got {value!r}")
+        return ",".join(sorted(set(value)))
+
+    def note(value: Any, key: str) -> str:
+        return "" if value is None or value == "" else text(value, key)
+
+    allowed = {"event_id", "ticket_types", "plain_codes", "revocations", "tickets"}
+    for unknown in sorted(set(doc) - allowed):
         raise fail(unknown, "unknown key")
     event_id = uint(doc.get("event_id"), "event_id", 32)
     types = tuple(
@@ -82,8 +100,23 @@ def parse_manifest(doc: Any, source: str, now_ms: int) -> Manifest:
             event_id,
             uint(t.get("ticket_type"), f"{key}.ticket_type", 16),
             text(t.get("name"), f"{key}.name"),
+            flags=flags(t.get("flags"), f"{key}.flags"),
+            note=note(t.get("note"), f"{key}.note"),
         )
-        for key, t in objects("ticket_types", {"ticket_type", "name"})
+        for key, t in objects("ticket_types", {"ticket_type", "name", "flags", "note"})
+    )
+    tickets = tuple(
+        ManifestTicketRow(
+            ticket_id=text(t.get("ticket_id"), f"{key}.ticket_id"),
+            event_id=event_id,
+            ticket_type=uint(t.get("ticket_type", 0), f"{key}.ticket_type", 16),
+            holder_name=note(t.get("holder_name"), f"{key}.holder_name"),
+            flags=flags(t.get("flags"), f"{key}.flags"),
+            note=note(t.get("note"), f"{key}.note"),
+        )
+        for key, t in objects(
+            "tickets", {"ticket_id", "ticket_type", "holder_name", "flags", "note"}
+        )
     )
     codes = tuple(
         PlainCodeRow(
@@ -106,4 +139,4 @@ def parse_manifest(doc: Any, source: str, now_ms: int) -> Manifest:
             raise fail(f"{key}.kind", f"expected one of {', '.join(sorted(kinds))}, got {kind!r}")
         ticket_id = text(r.get("ticket_id"), f"{key}.ticket_id")
         revocations.append(RevocationRow(ticket_id, kind, now_ms, "manifest-file"))
-    return Manifest(event_id, types, codes, tuple(revocations))
+    return Manifest(event_id, types, codes, tuple(revocations), tickets)

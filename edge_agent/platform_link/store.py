@@ -213,9 +213,18 @@ def page_changes(page: ManifestPage) -> PageChanges:
         event_postponed_to=page.event.postponed_to,
         keyring_json=page.keyring_json,
         ticket_types=[
-            TicketTypeRow(event_id, t.ticket_type, t.name, t.capacity, t.price_cents)
+            TicketTypeRow(
+                event_id,
+                t.ticket_type,
+                t.name,
+                t.capacity,
+                t.price_cents,
+                ",".join(t.flags),
+                t.note,
+            )
             for t in page.ticket_types
         ],
         tickets=page.tickets,  # TicketChange is a tuple in TicketValues' order
         revocations=[(r.ticket_id, r.kind, r.at_ms) for r in page.revocations],
+        flagged=[(f.ticket_id, f.ticket_type, ",".join(f.flags), f.note) for f in page.flagged],
     )

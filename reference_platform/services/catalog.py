@@ -157,9 +157,11 @@ def put_ticket_type(
     name: str,
     capacity: int,
     price_cents: int,
+    flags: tuple[str, ...] = (),
+    note: str = "",
 ) -> dict[str, object]:
-    """Add a ticket type or change its name, capacity and price (logged for the
-    manifest). Capacity may not drop below what is already sold."""
+    """Add a ticket type or change its name, capacity, price, flags and staff note
+    (logged for the manifest). Capacity may not drop below what is already sold."""
     get_event(conn, event_id)
     row = conn.execute(
         "SELECT sold FROM ticket_types WHERE event_id = ? AND ticket_type = ?",
@@ -172,11 +174,11 @@ def put_ticket_type(
             code="capacity_below_sold",
         )
     conn.execute(
-        "INSERT INTO ticket_types(event_id, ticket_type, name, capacity, price_cents)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT(event_id, ticket_type) DO UPDATE SET"
+        "INSERT INTO ticket_types(event_id, ticket_type, name, capacity, price_cents, flags,"
+        " note) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_id, ticket_type) DO UPDATE SET"
         " name = excluded.name, capacity = excluded.capacity,"
-        " price_cents = excluded.price_cents",
-        (event_id, ticket_type, name, capacity, price_cents),
+        " price_cents = excluded.price_cents, flags = excluded.flags, note = excluded.note",
+        (event_id, ticket_type, name, capacity, price_cents, ",".join(flags), note),
     )
     log_change(conn, event_id, "ticket_type", str(ticket_type))
     return {
@@ -186,6 +188,8 @@ def put_ticket_type(
         "capacity": capacity,
         "price_cents": price_cents,
         "sold": sold,
+        "flags": list(flags),
+        "note": note,
     }
 
 

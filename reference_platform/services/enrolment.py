@@ -20,7 +20,9 @@ from edge_agent.domain.keyring import (
     dump_keyring,
     keyring_entry_for_agent,
     keyring_entry_for_platform,
+    rotation_entry,
 )
+from edge_agent.domain.rotating import event_secret
 from reference_platform.errors import Invalid
 from reference_platform.services.catalog import get_event, platform_key, platform_public_key
 
@@ -105,6 +107,12 @@ def is_enrolled(conn: sqlite3.Connection, agent_id: str, event_id: int) -> bool:
     )
 
 
+def rotation_secret(conn: sqlite3.Connection, event_id: int) -> bytes:
+    """The event's rotation secret (``docs/formats/rotating-v1.md``), derived from its
+    platform key: enrolled agents get it with the keyring to check live codes."""
+    return event_secret(platform_key(conn, event_id).private_bytes_raw(), event_id)
+
+
 def event_keyring(conn: sqlite3.Connection, event_id: int) -> dict[str, object]:
     """The event's platform key plus every agent key certified for it (ticket-v1
     keyring format). Two agents enrolled with the same key would make an invalid
@@ -122,4 +130,4 @@ def event_keyring(conn: sqlite3.Connection, event_id: int) -> dict[str, object]:
             continue
         seen.add(public_key)
         entries.append(json.loads(certificate))
-    return dump_keyring(entries)
+    return dump_keyring(entries, [rotation_entry(event_id, rotation_secret(conn, event_id))])

@@ -379,9 +379,12 @@ def stored_rows(
 
 
 def conflicts(conn: sqlite3.Connection, event_id: int) -> list[dict[str, Any]]:
-    """Tickets first-admitted (``admit``, not ``readmitted``) by two or more agents."""
+    """Tickets first-admitted (``admit``, not ``readmitted`` nor a zone move, ``moved``)
+    by two or more agents. The ``scans_admissions`` index's terms stay in the query, so
+    SQLite still uses it."""
     admitted = (
         "event_id = ? AND outcome = 'admit' AND reason <> 'readmitted' AND ticket_id IS NOT NULL"
+        " AND reason <> 'moved'"
     )
     report: dict[str, list[dict[str, Any]]] = {}
     for ticket_id, agent_id, scan_id, seq, at_ms in conn.execute(

@@ -22,6 +22,29 @@ FORMAT = "gatehouse-manifest-v1"
 DEFAULT_LIMIT = 5000
 MAX_LIMIT = 20_000
 CURSOR_PREFIX = "c:"
+#: A stored comma-separated flags column as a JSON list, in SQL ("" -> []).
+_FLAGS_JSON = (
+    "json(CASE flags WHEN '' THEN '[]' ELSE '[\"' || replace(flags, ',', '\",\"') || '\"]' END)"
+)
+# Built from the constant above only, never from input.
+_TYPES_SQL = (
+    "SELECT json_group_array(json_object("  # noqa: S608
+    " 'ticket_type', ticket_type, 'name', name, 'capacity', capacity,"
+    f" 'price_cents', price_cents, 'flags', {_FLAGS_JSON}, 'note', note))"
+    " FROM (SELECT * FROM ticket_types WHERE event_id = ?"
+    "  AND CAST(ticket_type AS TEXT) IN (SELECT ref FROM changes WHERE event_id = ?"
+    "   AND change_no > ? AND change_no <= ? AND kind = 'ticket_type')"
+    "  ORDER BY ticket_type)"
+)
+#: The page's tickets that carry flags or a note (a sparse list beside ``tickets``).
+_FLAGGED_SQL = (
+    "SELECT json_group_array(json_object("  # noqa: S608
+    f" 'ticket_id', ticket_id, 'ticket_type', ticket_type, 'flags', {_FLAGS_JSON},"
+    " 'note', note))"
+    " FROM tickets WHERE ticket_id IN (SELECT ref FROM changes WHERE event_id = ?"
+    "  AND change_no > ? AND change_no <= ? AND kind = 'ticket')"
+    "  AND (flags != '' OR note != '')"
+)
 
 
 def parse_cursor(conn: sqlite3.Connection, since: str | None) -> int:
@@ -66,13 +89,7 @@ def manifest_page(
     )
     span = (event_id, after, last)
     (ticket_types,) = conn.execute(
-        "SELECT json_group_array(json_object("
-        " 'ticket_type', ticket_type, 'name', name, 'capacity', capacity,"
-        " 'price_cents', price_cents))"
-        " FROM (SELECT * FROM ticket_types WHERE event_id = ?"
-        "  AND CAST(ticket_type AS TEXT) IN (SELECT ref FROM changes WHERE event_id = ?"
-        "   AND change_no > ? AND change_no <= ? AND kind = 'ticket_type')"
-        "  ORDER BY ticket_type)",
+        _TYPES_SQL,
         (event_id, *span),
     ).fetchone()
     (tickets,) = conn.execute(
@@ -83,6 +100,10 @@ def manifest_page(
         " 'valid_from', valid_from, 'valid_until', valid_until))"
         " FROM tickets WHERE ticket_id IN (SELECT ref FROM changes WHERE event_id = ?"
         "  AND change_no > ? AND change_no <= ? AND kind = 'ticket')",
+        span,
+    ).fetchone()
+    (flagged,) = conn.execute(
+        _FLAGGED_SQL,
         span,
     ).fetchone()
     (revocations,) = conn.execute(
@@ -107,5 +128,5 @@ def manifest_page(
     )
     return (
         f'{head[:-1]},"ticket_types":{ticket_types},"tickets":{tickets},'
-        f'"revocations":{revocations}}}'
+        f'"revocations":{revocations},"flagged":{flagged}}}'
     )

@@ -23,6 +23,7 @@ from reference_platform.services.catalog import (
     platform_key,
 )
 from reference_platform.services.leases import seats_left
+from reference_platform.services.live_tickets import live_link
 
 #: Revocation kinds an operator can cause (``RevocationKind`` on the agent). All but
 #: ``suspended`` are final and give the seat back; a suspension (a hold, e.g. while a
@@ -40,6 +41,10 @@ class TicketRequest:
     holder_email: str | None = None
     valid_from: int = 0
     valid_until: int = 0
+    #: What gate staff must check (``attention``, ``id_check``, ``age_18``,
+    #: ``accessibility``) and a note for them; the manifest carries both.
+    flags: tuple[str, ...] = ()
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +114,19 @@ def create_order(
         )
         for t in order.tickets
     ]
-    return {"order_id": order_id, "event_id": event_id, "tickets": [t.to_json() for t in issued]}
+    conn.executemany(  # the same transaction: the manifest's change already names them
+        "UPDATE tickets SET flags = ?, note = ? WHERE ticket_id = ?",
+        [
+            (",".join(t.flags), t.note, made.ticket_id)
+            for t, made in zip(order.tickets, issued, strict=True)
+            if t.flags or t.note
+        ],
+    )
+    answer = [t.to_json() for t in issued]
+    for doc, made in zip(answer, issued, strict=True):
+        if made.code_kind == "gh1":  # the holder's live (rotating) ticket page
+            doc["live_url"] = live_link(conn, made.ticket_id, event_id)
+    return {"order_id": order_id, "event_id": event_id, "tickets": answer}
 
 
 def get_order(conn: sqlite3.Connection, order_id: str) -> dict[str, object]:

@@ -229,12 +229,22 @@ def _v3_chain_checkpoints(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX scans_by_ticket ON scans(ticket_id)")
 
 
+def _v5_gate_rules(conn: sqlite3.Connection) -> None:
+    """Gate rules (issue 16): flags (comma-separated: attention, id_check, age_18,
+    accessibility) and a staff note on ticket types and on single tickets; the
+    manifest carries them (``docs/sync.md``)."""
+    for table in ("ticket_types", "tickets"):
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN flags TEXT NOT NULL DEFAULT ''")
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN note TEXT NOT NULL DEFAULT ''")
+
+
 #: Ordered; shipped migrations are never edited, new ones are appended.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1,
     _v2_door_sales,
     _v3_chain_checkpoints,
     v4_support_accounts,
+    _v5_gate_rules,
 )
 
 

@@ -22,6 +22,7 @@ from reference_platform.services.leases import held_by_leases
 from reference_platform.web.app_keys import CLOCK_KEY, DB_KEY
 from reference_platform.web.validation import (
     U32_MAX,
+    field_flags,
     field_id,
     field_int,
     field_optional_text,
@@ -106,6 +107,8 @@ async def post_ticket_type(request: web.Request) -> web.Response:
     name = field_text(body, "name")
     capacity = field_int(body, "capacity", hi=100_000_000)
     price_cents = field_int(body, "price_cents", default=0, hi=100_000_000)
+    flags = field_flags(body)
+    note = field_optional_text(body, "note") or ""
     result = await request.app[DB_KEY].write(
         lambda c: catalog.put_ticket_type(
             c,
@@ -114,6 +117,8 @@ async def post_ticket_type(request: web.Request) -> web.Response:
             name=name,
             capacity=capacity,
             price_cents=price_cents,
+            flags=flags,
+            note=note,
         )
     )
     return web.json_response(result, status=201)
@@ -143,6 +148,8 @@ def _order_request(body: dict[str, Any], now_ms: int) -> orders.OrderRequest:
                 ticket_type=field_int(item, "ticket_type", hi=0xFFFF),
                 code_kind=code,
                 holder_name=field_optional_text(item, "holder_name"),
+                flags=field_flags(item),
+                note=field_optional_text(item, "note") or "",
                 holder_email=field_optional_text(item, "holder_email"),
                 valid_from=field_int(item, "valid_from", default=0, hi=U32_MAX),
                 valid_until=field_int(item, "valid_until", default=0, hi=U32_MAX),

@@ -32,6 +32,7 @@ from reference_platform.web.app_keys import (
     Principal,
 )
 from reference_platform.web.evidence_routes import evidence_routes
+from reference_platform.web.live_ticket import live_routes
 from reference_platform.web.validation import MAX_BODY_BYTES
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ def create_app(data_dir: Path, *, clock: Clock = wall_ms) -> web.Application:
     app.add_routes(admin_routes)
     app.add_routes(evidence_routes)
     app.add_routes(support_routes)  # its own login (docs/support.md)
+    app.add_routes(live_routes)
     app.on_response_prepare.append(_stamp_time)
 
     async def database_ctx(app: web.Application) -> AsyncIterator[None]:

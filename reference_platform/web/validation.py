@@ -131,3 +131,17 @@ def query_int(request: web.Request, name: str, default: int, lo: int, hi: int) -
     if not text.isdigit() or not lo <= int(text) <= hi:
         raise BadRequest(f"query parameter {name} must be an integer {lo}..{hi}")
     return int(text)
+
+
+#: Ticket flags a gate shows staff (``docs/gate.md``, "Attention and ID checks").
+TICKET_FLAGS = ("attention", "id_check", "age_18", "accessibility")
+
+
+def field_flags(doc: Mapping[str, Any], name: str = "flags") -> tuple[str, ...]:
+    """An optional list of ticket flags (sorted, each once)."""
+    value = doc.get(name)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or any(v not in TICKET_FLAGS for v in value):
+        raise Invalid(f"{name} must be a list of {', '.join(TICKET_FLAGS)}", field=name)
+    return tuple(sorted(set(value)))

@@ -56,10 +56,14 @@ def test_demo_runs_end_to_end_and_leaves_a_verified_ledger(tmp_path: Path) -> No
         assert f" {reason} " in text, f"the demo never showed {reason}"
     # a scan labelled "repeat" is of a code inside: the gate refuses it
     repeats = [line.split() for line in text.splitlines() if " repeat " in line]
-    assert repeats and all(r[2:4] == ["REFUSE", "already_admitted"] for r in repeats), repeats
+    assert repeats and all(r[2:5] == ["REFUSE", "e1001", "already_admitted"] for r in repeats), (
+        repeats
+    )
+    # every verdict line names the event its scan was for ("-" when no code was read)
+    assert " e1002 " in text and " wrong_event " in text
     # the camera lane: rendered tickets replayed through the real camera decode path
     camera = [line for line in text.splitlines() if line.startswith(" cam ")]
-    assert [line.split()[3] for line in camera] == [
+    assert [line.split()[4] for line in camera] == [
         "admitted",
         "admitted",
         "refunded",
@@ -70,7 +74,7 @@ def test_demo_runs_end_to_end_and_leaves_a_verified_ledger(tmp_path: Path) -> No
     # the platform beside the agent: an online ticket admits; a refund made on the platform
     # reaches the gate with the next sync and that ticket is refused
     online = text[text.index("The central platform") :]
-    assert [line.split()[3] for line in online.splitlines() if line[:4].strip().isdigit()] == [
+    assert [line.split()[4] for line in online.splitlines() if line[:4].strip().isdigit()] == [
         "admitted",
         "refunded",
     ]

@@ -49,11 +49,11 @@ def test_uuid7_is_time_ordered_and_valid() -> None:
 def test_rebuild_replays_entries_and_exits_in_order() -> None:
     state = GateState(lambda _h: None)
     history = [
-        (1, "a", "admit", "in", 1000, "Gate 1"),
-        (2, "b", "admit", "in", 1100, "Gate 2"),
-        (3, "a", "exit", "out", 2000, "Gate 1"),
-        (4, "a", "admit", "in", 3000, "Gate 3"),
-        (5, "c", "exit", "out", 3100, "Gate 3"),  # exit without entry: ignored
+        (1, "a", "admit", "in", 1000, "Gate 1", "admitted", None),
+        (2, "b", "admit", "in", 1100, "Gate 2", "admitted", None),
+        (3, "a", "exit", "out", 2000, "Gate 1", "exited", None),
+        (4, "a", "admit", "in", 3000, "Gate 3", "readmitted", None),
+        (5, "c", "exit", "out", 3100, "Gate 3", "exited", None),  # exit without entry: ignored
     ]
     assert state.rebuild_admissions(history) == 5
     a = state.admission("a")

@@ -50,9 +50,8 @@ def test_every_part_switched_on_is_switched_off_and_time_moves_forward(
 
 @given(timings, st.booleans())
 def test_relay_closes_only_on_admit_for_exactly_the_pulse(t: PatternTimings, amber: bool) -> None:
-    assert on_spans(pattern(Signal.ADMIT, t, has_amber=amber), Part.RELAY) == [
-        (0, t.relay_pulse_ms)
-    ]
+    for admit in (Signal.ADMIT, Signal.CHECK):  # a flagged admit is an admission too
+        assert on_spans(pattern(admit, t, has_amber=amber), Part.RELAY) == [(0, t.relay_pulse_ms)]
     for signal in (Signal.REFUSE, Signal.ATTENTION):
         assert not [s for s in pattern(signal, t, has_amber=amber) if s.part is Part.RELAY]
 
@@ -71,3 +70,14 @@ def test_default_patterns_are_distinct_to_eye_and_ear() -> None:
     assert not on_spans(attention, Part.RED)
     no_amber = pattern(Signal.ATTENTION, t, has_amber=False)
     assert len(on_spans(no_amber, Part.RED)) == 3
+
+
+def test_a_flagged_admit_looks_and_sounds_like_neither_admit_nor_attention() -> None:
+    t = PatternTimings()
+    check = pattern(Signal.CHECK, t, has_amber=True)
+    assert on_spans(check, Part.GREEN) == [(0, 1500)]
+    assert len(on_spans(check, Part.AMBER)) == 3  # amber blinks beside the green
+    assert on_spans(check, Part.BUZZER) == [(0, 100), (220, 320), (440, 540)]
+    assert not on_spans(check, Part.RED)
+    patterns = {s: pattern(s, t, has_amber=True) for s in Signal}
+    assert len(set(patterns.values())) == len(Signal)

@@ -29,8 +29,10 @@ async def test_a_ticket_admitted_by_two_agents_is_a_conflict(
         3: (same_agent, "admit", "admitted"),
         4: (same_agent, "admit", "admitted"),
     }
+    # gate-b's last row moves same_agent's ticket into its zone: an admit, not a first
+    # admission, so no conflict (issue 16)
     b_plan = {1: (readmit, "exit", "exited"), 2: (readmit, "admit", "readmitted"),
-              3: (both, "admit", "admitted"), 4: (both, "refuse", "already_admitted")}  # fmt: skip
+              3: (both, "admit", "admitted"), 4: (same_agent, "admit", "moved")}  # fmt: skip
 
     def maker(plan: dict[int, tuple[str, str, str]], prefix: str) -> Any:
         def make(i: int) -> Any:

@@ -252,4 +252,5 @@ async def test_a_seeded_event_streams_in_bounded_pages(
         assert tickets[ticket_id]["plain_code_sha256"] == code_sha256(code)
         assert tickets[ticket_id]["order_id"] == seeded.order_id
     types = {t["ticket_type"]: t for p in pages for t in p["ticket_types"]}
-    assert types[7] == {"ticket_type": 7, "name": "Seeded", "capacity": 25_000, "price_cents": 0}
+    assert types[7] == {"ticket_type": 7, "name": "Seeded", "capacity": 25_000, "price_cents": 0,
+                        "flags": [], "note": ""}  # fmt: skip

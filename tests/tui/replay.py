@@ -71,6 +71,9 @@ def _recent() -> list[dict[str, Any]]:
             "reason": reason,
             "message": message,
             "ticket_id": ticket,
+            "event_id": 1001 if ticket else None,
+            "zone": "",
+            "check": False,
         }
         for i, (outcome, reason, message, lane, ticket) in enumerate(rows)
     ]
@@ -88,8 +91,9 @@ def _input(i: str, kind: str, typ: str, connected: bool, error: str | None) -> d
 STATUS: JsonDoc = {
     "agent": {"agent_id": "gate-3", "venue": "Riverside Hall", "version": "0.1.0",
               "started_at": _iso(T0 - 3_600_000), "uptime_s": 3600.0},
-    "event": {"event_id": 1001},
-    "gate": {"id": "gate-3", "name": "Gate 3", "allowed_ticket_types": []},
+    "event": {"event_id": 1001, "events": [{"event_id": 1001, "name": "New Year Gala"}]},
+    "gate": {"id": "gate-3", "name": "Gate 3", "allowed_ticket_types": [], "lists": [],
+             "zone": "", "language": "en"},
     "policy": {"reentry": True, "exit_scans": True, "clock_skew_grace_s": 300},
     "ledger": {"head_seq": 1042, "head_chain": "ab" * 32, "batches_committed": 900,
                "last_commit_ms": T0, "start_check": "ledger OK: 1,000 rows, head seq 1000"},
@@ -106,7 +110,7 @@ STATUS: JsonDoc = {
         ],
         "recent": _recent(),
     },
-    "admissions": {"tickets_admitted": 858, "inside_now": 836},
+    "admissions": {"tickets_admitted": 858, "inside_now": 836, "zones": []},
     "manifest": {"revocations": 12, "at": _iso(T0 - 40_000), "at_ms": T0 - 40_000,
                  "age_s": 40.0},
     "keyring": {"keys": 3, "warnings": []},
@@ -276,8 +280,9 @@ class ReplayAgent:
 
     url = URL
 
-    def __init__(self) -> None:
+    def __init__(self, status: JsonDoc | None = None) -> None:
         self.token: str | None = None
+        self._status = STATUS if status is None else status
 
     def set_token(self, token: str | None) -> None:
         self.token = token
@@ -287,7 +292,7 @@ class ReplayAgent:
         return Paired.from_json(doc)
 
     async def status(self) -> Status:
-        return Status.from_json(copy.deepcopy(STATUS))
+        return Status.from_json(copy.deepcopy(self._status))
 
     async def find_tickets(self, query: str) -> TicketsFound:
         return TicketsFound.from_json({"query": query, "tickets": TICKETS, "limit": 50})
@@ -345,3 +350,31 @@ class ReplayAgent:
 
     async def close(self) -> None:
         return None
+
+
+def _festival_status() -> JsonDoc:
+    """A festival night: three events, three zones (one full), flagged admits."""
+    doc: JsonDoc = copy.deepcopy(STATUS)
+    doc["event"] = {"event_id": 3001, "events": [
+        {"event_id": 3001, "name": "Friday"}, {"event_id": 3002, "name": "Saturday"},
+        {"event_id": 3003, "name": "Sunday"}]}  # fmt: skip
+    doc["admissions"]["zones"] = [
+        {"id": "field", "name": "Main field", "inside": 4210, "capacity": 0,
+         "when_full": "refuse"},
+        {"id": "tent", "name": "Dance tent", "inside": 800, "capacity": 800,
+         "when_full": "refuse"},
+        {"id": "vip", "name": "VIP deck", "inside": 61, "capacity": 120, "when_full": "warn"},
+    ]  # fmt: skip
+    recent = doc["scans"]["recent"]
+    flagged = "Welcome — admit · CHECK ID · 18+ — check age · Name: Ada Lovelace"
+    recent[0] |= {"check": True, "event_id": 3002, "zone": "vip", "message": flagged}
+    recent[1] |= {"outcome": "refuse", "reason": "zone_full", "event_id": 3002,
+                  "message": "Zone full (Dance tent)"}  # fmt: skip
+    recent[2] |= {"reason": "wrong_day", "event_id": 3001, "message": "Day pass for Friday"}
+    recent[3] |= {"event_id": 3002, "zone": "field"}
+    recent[4] |= {"outcome": "admit", "reason": "moved", "event_id": 3002, "zone": "tent",
+                  "message": "Welcome to Dance tent"}  # fmt: skip
+    return doc
+
+
+FESTIVAL_STATUS = _festival_status()

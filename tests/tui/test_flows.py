@@ -107,8 +107,9 @@ async def test_dashboard_shows_rate_verdicts_with_words_and_lanes(
         assert "Sync: off" in summary
         recent = rows_of(app, "#recent")
         assert [r[1] for r in recent] == ["✘ REFUSE", "✘ REFUSE", "✔ ADMIT"]
-        assert recent[0][4].startswith("bad_signature")
-        assert recent[1][4].startswith("already_admitted: Already used")
+        assert recent[0][5].startswith("bad_signature")
+        assert recent[1][5].startswith("already_admitted: Already used")
+        assert recent[1][2] == str(event.config.event.event_id)  # the event it was for
         lanes = rows_of(app, "#lanes")
         assert ["  t", "device", "✔1 ✘2 ↩0"] in lanes
         # a new scan shows after the next poll

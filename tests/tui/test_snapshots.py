@@ -15,17 +15,20 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tests.tui.replay import DEV_SAM, NOW_S, URL, ReplayAgent
+from tests.tui.replay import DEV_SAM, FESTIVAL_STATUS, NOW_S, URL, ReplayAgent
 from tui.app import GatehouseApp
+from tui.client import JsonDoc
 from tui.token_store import StoredToken
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
 
-def replay_app(tmp_path: Path, *, paired: bool = True) -> GatehouseApp:
+def replay_app(
+    tmp_path: Path, *, paired: bool = True, status: JsonDoc | None = None
+) -> GatehouseApp:
     stored = StoredToken(URL, "gh_x", DEV_SAM, "Sam", "supervisor")
     return GatehouseApp(
-        ReplayAgent(),
+        ReplayAgent(status),
         stored=stored if paired else None,
         token_path=tmp_path / "token.json",
         device_name="TUI on box-office-1",
@@ -45,6 +48,15 @@ async def settle(pilot: Pilot[Any]) -> None:
 @pytest.mark.parametrize("size", SIZES)
 def test_dashboard(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
     assert snap_compare(replay_app(tmp_path), terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_dashboard_zones_and_flags(
+    snap_compare: Any, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """Zone occupancy (one full), several events, a flagged admit in its own colour."""
+    app = replay_app(tmp_path, status=FESTIVAL_STATUS)
+    assert snap_compare(app, terminal_size=size, run_before=settle)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -17,11 +17,43 @@ class RecentScan(Document):
     ticket_id: str | None
     reason: str
     message: str
+    #: The event the scan was for (a box may admit several).
+    event_id: int | None = None
+    zone: str | None = None
+    #: An admit staff had to check first (flags, a zone over capacity).
+    check: bool = False
 
     @classmethod
     def read(cls, f: Fields) -> Self:
         return cls(f.opt_integer("at_ms"), f.text("outcome"), f.text("lane"),
-                   f.opt_text("ticket_id"), f.text("reason"), f.text("message"))  # fmt: skip
+                   f.opt_text("ticket_id"), f.text("reason"), f.text("message"),
+                   f.opt_integer("event_id"), f.opt_text("zone"), f.flag("check"))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneFigures(Document):
+    """One venue zone: who is inside against its capacity (0 = none)."""
+
+    id: str
+    name: str
+    inside: int
+    capacity: int
+    when_full: str
+
+    @classmethod
+    def read(cls, f: Fields) -> Self:
+        return cls(f.text("id"), f.text("name"), f.integer("inside"), f.integer("capacity"),
+                   f.text("when_full", "refuse"))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class AdmittedEvent(Document):
+    event_id: int
+    name: str
+
+    @classmethod
+    def read(cls, f: Fields) -> Self:
+        return cls(f.integer("event_id"), f.text("name"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +210,10 @@ class Status(Document):
     sync: SyncStatus
     lanes: list[LaneStatus]
     printer: Printer | None
+    #: Occupancy per zone (empty: the venue has none).
+    zones: list[ZoneFigures]
+    #: Every event the box admits (older agents: none listed).
+    events: list[AdmittedEvent]
 
     @classmethod
     def read(cls, f: Fields) -> Self:
@@ -197,6 +233,8 @@ class Status(Document):
             sync=SyncStatus.read(f.obj("sync")),
             lanes=[LaneStatus.read(lane) for lane in f.objs("lanes")],
             printer=None if printer is None else Printer.read(printer),
+            zones=[ZoneFigures.read(z) for z in admissions.objs("zones")],
+            events=[AdmittedEvent.read(e) for e in f.obj("event").objs("events")],
         )
 
 

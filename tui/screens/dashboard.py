@@ -22,6 +22,7 @@ from tui.formatting import (
     size_text,
     verdict_label,
     verdict_style,
+    zone_text,
 )
 from tui.screens.base import AgentScreen
 
@@ -34,7 +35,16 @@ def summary_lines(status: Status, now_s: float, tz: tzinfo) -> list[str]:
         f"✔ in {status.tickets_admitted} (inside {status.inside_now}) · "
         f"✘ refused {by.get('refuse', 0)} · ↩ out {by.get('exit', 0)}"
     )
-    return [line1, sync_line(status.sync, now_s, tz), site_line(status)]
+    lines = [line1, sync_line(status.sync, now_s, tz), site_line(status)]
+    if status.zones:
+        lines.append(zones_line(status))
+    return lines
+
+
+def zones_line(status: Status) -> str:
+    """ "Zones: Hall A 120 · Hall B 80/100 · VIP deck 20/20 FULL"."""
+    parts = [zone_text(z.name or z.id, z.inside, z.capacity) for z in status.zones]
+    return "Zones: " + " · ".join(parts)
 
 
 def sync_line(sync: SyncStatus, now_s: float, tz: tzinfo) -> str:
@@ -51,6 +61,8 @@ def sync_line(sync: SyncStatus, now_s: float, tz: tzinfo) -> str:
 
 def site_line(status: Status) -> str:
     name = f" {status.sync.event_name}" if status.sync.event_name else ""
+    if len(status.events) > 1:
+        name += f" (+{len(status.events) - 1} more)"
     return (
         f"Event {status.event_id}{name} · {status.gate_name} · "
         f"disk {size_text(status.disk_free_bytes)} free · "
@@ -90,7 +102,9 @@ class DashboardScreen(AgentScreen):
         lanes.add_column("✔ ✘ ↩", width=20)
         lanes.border_title = "Lanes and devices"
         recent = self.query_one("#recent", DataTable)
-        for label, width in (("Time", 8), ("Verdict", 8), ("Lane", 7), ("Ticket", 9)):
+        for label, width in (
+            ("Time", 8), ("Verdict", 8), ("Event", 6), ("Lane", 7), ("Ticket", 9)
+        ):  # fmt: skip
             recent.add_column(label, width=width)
         recent.add_column("Reason", width=64)  # fixed widths: no re-layout per row
         recent.border_title = "Last verdicts"
@@ -128,7 +142,8 @@ class DashboardScreen(AgentScreen):
         for r in status.scans.recent:
             table.add_row(
                 ms_clock_text(r.at_ms, self.tz),
-                Text(verdict_label(r.outcome), style=verdict_style(r.outcome)),
+                Text(verdict_label(r.outcome, r.check), style=verdict_style(r.outcome, r.check)),
+                "" if r.event_id is None else str(r.event_id),
                 r.lane,
                 short_id(r.ticket_id),
                 f"{r.reason}: {r.message}",

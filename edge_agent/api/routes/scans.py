@@ -7,6 +7,7 @@ from aiohttp import web
 from edge_agent.api.auth import requires
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import device_of, runtime_of
+from edge_agent.api.language import language_of
 from edge_agent.api.schema.decoding import read_body
 from edge_agent.api.schema.requests import ScanRequest
 from edge_agent.api.schema.responses import Verdict
@@ -30,14 +31,15 @@ async def post_scan(request: web.Request) -> web.Response:
     rt = runtime_of(request)
     device = device_of(request)
     body = await read_body(request, ScanRequest)
+    lane = body.lane or rt.config.gate.default_lane
     result = await rt.pipeline.scan(
         body.code,
-        lane=body.lane or rt.config.gate.default_lane,
+        lane=lane,
         device_id=device.device_id,
         device_kind=body.device_kind or "network",
         direction=body.direction,
     )
-    verdict = verdict_json(result)
+    verdict = verdict_json(result, language_of(request, lane))
     if not result.recorded:
         raise ApiError(
             503,

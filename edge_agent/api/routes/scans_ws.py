@@ -24,6 +24,7 @@ from edge_agent.api.auth import public
 from edge_agent.api.card_guard import refuse_card_number, scanned_code_fields
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import runtime_of
+from edge_agent.api.language import language_of
 from edge_agent.api.open_sockets import open_socket
 from edge_agent.api.schema.decoding import decode_json, read_query
 from edge_agent.api.schema.requests import ScanMessage, ScanSocketQuery
@@ -79,7 +80,8 @@ async def scans_ws(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=rt.config.api.max_body_bytes)
     await ws.prepare(request)
     with open_socket(request, ws):  # closed at once when the agent shuts down
-        await _session(rt, ws, device, lane_id, scanned_code_fields(request))
+        language = language_of(request, lane_id or rt.config.gate.default_lane)
+        await _session(rt, ws, device, lane_id, scanned_code_fields(request), language)
     return ws
 
 
@@ -89,6 +91,7 @@ async def _session(
     device: Device | None,
     lane_id: str | None,
     exempt: frozenset[str],
+    language: str,
 ) -> None:
     device = await authenticate(rt, ws, device, _AUTH)
     if device is None:
@@ -96,14 +99,14 @@ async def _session(
     lane = rt.lanes.lane(lane_id or rt.config.gate.default_lane)
     ws_input = lane.websocket() if lane is not None else None
     if ws_input is None:
-        await _serve(rt, ws, device, lane_id, None, exempt)
+        await _serve(rt, ws, device, lane_id, None, exempt, language)
         return
     with ws_input.attach() as admitted:
         if not admitted:
             await ws.send_json(ws_error("too_many_clients", "too many clients on this lane"))
             await ws.close(code=CLOSE_FULL, message=b"full")
             return
-        await _serve(rt, ws, device, lane_id, ws_input.answer, exempt)
+        await _serve(rt, ws, device, lane_id, ws_input.answer, exempt, language)
 
 
 async def _serve(
@@ -113,6 +116,7 @@ async def _serve(
     lane_id: str | None,
     through_lane: LaneAnswer | None,
     exempt: frozenset[str],
+    language: str,
 ) -> None:
     async for msg in ws:
         if not still_allowed(rt, device):  # revoked while connected
@@ -123,7 +127,7 @@ async def _serve(
                 await ws.send_json(ws_error("invalid_request", "send text frames of JSON"))
             continue
         try:
-            answer = await _answer(rt, msg.data, device, lane_id, through_lane, exempt)
+            answer = await _answer(rt, msg.data, device, lane_id, through_lane, exempt, language)
         except ApiError as exc:
             answer = {"error": {"code": exc.code, "message": exc.message}, **exc.extra}
         except asyncio.CancelledError:
@@ -141,6 +145,7 @@ async def _answer(
     lane_id: str | None,
     through_lane: LaneAnswer | None,
     exempt: frozenset[str],
+    language: str,
 ) -> Mapping[str, object]:
     refuse_card_number(data, exempt)  # before anything parses, judges or logs it
     body = decode_json(
@@ -159,4 +164,4 @@ async def _answer(
         device_kind=body.device_kind or "websocket",
         direction=body.direction,
     )
-    return answer_json(result)
+    return answer_json(result, language)

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from edge_agent.api.auth import requires
 from edge_agent.api.keys import runtime_of
+from edge_agent.api.language import language_of
 from edge_agent.api.schema.responses import Status
 from edge_agent.api.schema.route_spec import spec
 from edge_agent.api.views import status_json
@@ -19,4 +20,4 @@ routes = web.RouteTableDef()
 @spec(response=Status)
 async def get_status(request: web.Request) -> web.Response:
     """The agent at a glance: ledger, verdict counts, manifest, sync, lanes, printer."""
-    return web.json_response(status_json(runtime_of(request)))
+    return web.json_response(status_json(runtime_of(request), language_of(request)))

@@ -16,6 +16,7 @@ from aiohttp import web
 from edge_agent.api.auth import requires
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import device_of, runtime_of
+from edge_agent.api.language import language_of
 from edge_agent.api.schema.decoding import read_body, read_query
 from edge_agent.api.schema.requests import OverrideRequest, TicketQuery
 from edge_agent.api.schema.responses import (
@@ -196,7 +197,7 @@ async def post_override(request: web.Request) -> web.Response:
         if not scans:
             raise _unknown(ticket_id)
         event_id, ticket_type = scans[-1].row.event_id, scans[-1].row.ticket_type
-    if event_id is not None and event_id != rt.config.event.event_id:
+    if event_id is not None and not rt.pipeline.policy.admits_event(event_id):
         raise ApiError(409, "wrong_event", f"ticket {ticket_id!r} is for event {event_id}")
     try:
         result = await rt.pipeline.record_override(
@@ -211,7 +212,7 @@ async def post_override(request: web.Request) -> web.Response:
         )
     except OverrideRefused as refused:
         raise ApiError(409, refused.decision.reason.value, refused.decision.message) from None
-    verdict = verdict_json(result)
+    verdict = verdict_json(result, language_of(request))
     if not result.recorded:
         raise ApiError(
             503, "not_recorded", "the ledger could not store the override", {"verdict": verdict}

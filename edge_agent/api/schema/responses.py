@@ -233,6 +233,10 @@ class GateView(TypedDict):
     id: str
     name: str
     allowed_ticket_types: list[int]
+    #: The gate's check-in lists (ids; empty = the implicit list) and zone ("" = none).
+    lists: list[str]
+    zone: str
+    language: str
 
 
 class PolicyView(TypedDict):
@@ -266,13 +270,32 @@ class ScanCounts(TypedDict):
     recent: list[dict[str, Any]]
 
 
-class StatusEventId(TypedDict):
+class AdmittedEvent(TypedDict):
     event_id: int
+    name: str
+
+
+class StatusEventId(TypedDict):
+    #: The box's main event (synced with the platform, sold at the door).
+    event_id: int
+    #: Every event this box admits, the main one first.
+    events: list[AdmittedEvent]
+
+
+class ZoneView(TypedDict):
+    id: str
+    name: str
+    inside: int
+    #: 0 = no capacity.
+    capacity: int
+    when_full: str
 
 
 class AdmissionCounts(TypedDict):
     tickets_admitted: int
     inside_now: int
+    #: Occupancy per venue zone (empty when the venue has none).
+    zones: list[ZoneView]
 
 
 class KeyringView(TypedDict):

@@ -37,6 +37,7 @@ code, .token { word-break: break-all; }
 SCAN_COLUMNS: tuple[tuple[str, str], ...] = (
     ("door_time_utc", "Door time (gate clock)"),
     ("ticket_id", "Ticket"),
+    ("event_id", "Event"),
     ("outcome", "Decision"),
     ("reason", "Reason"),
     ("direction", "Direction"),

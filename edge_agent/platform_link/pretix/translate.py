@@ -72,6 +72,7 @@ def rules(catalog: PretixCatalog, products: Mapping[tuple[int, int], int]) -> Pr
         list_types=list_types,
         subevents=None if clist.subevent is None else frozenset({clist.subevent}),
         subevent_names=MappingProxyType({s.id: s.name for s in catalog.subevents}),
+        subevent_starts=MappingProxyType({s.id: s.date_from_ms for s in catalog.subevents}),
     )
 
 
@@ -81,6 +82,7 @@ def rules_to_json(value: PretixRules) -> str:
             "list_types": None if value.list_types is None else sorted(value.list_types),
             "subevents": None if value.subevents is None else sorted(value.subevents),
             "subevent_names": {str(k): v for k, v in value.subevent_names.items()},
+            "subevent_starts": {str(k): v for k, v in value.subevent_starts.items()},
         },
         sort_keys=True,
         separators=(",", ":"),
@@ -95,6 +97,11 @@ def rules_from_json(text: str, products: Mapping[tuple[int, int], int]) -> Preti
         list_types=None if types is None else frozenset(types),
         subevents=None if dates is None else frozenset(dates),
         subevent_names=MappingProxyType({int(k): v for k, v in doc["subevent_names"].items()}),
+        # absent in what the first pretix link stored: dates then judge no day until the
+        # next download stores them
+        subevent_starts=MappingProxyType(
+            {int(k): int(v) for k, v in doc.get("subevent_starts", {}).items()}
+        ),
     )
 
 

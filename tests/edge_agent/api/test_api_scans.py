@@ -183,7 +183,7 @@ async def test_status_reports_ledger_and_counts(client, scanner, event: DemoEven
     assert doc["agent"]["agent_id"] == "demo-gate-box"
     assert doc["ledger"]["head_seq"] == 2
     assert doc["scans"]["by_reason"] == {"admitted": 1, "already_admitted": 1}
-    assert doc["admissions"] == {"tickets_admitted": 1, "inside_now": 1}
+    assert doc["admissions"] == {"tickets_admitted": 1, "inside_now": 1, "zones": []}
     assert doc["manifest"]["revocations"] == len(event.revoked)
     assert "ledger OK" in doc["ledger"]["start_check"] or "OK" in doc["ledger"]["start_check"]
     assert doc["scans"]["recent"][0]["reason"] == "already_admitted"

@@ -12,6 +12,12 @@ import pytest
 
 from edge_agent.config.lanes import LaneSection
 from edge_agent.config.loading import load_config
+from edge_agent.config.rules_sections import (
+    EventRulesSection,
+    ListSection,
+    TicketTypeSection,
+    ZoneSection,
+)
 from edge_agent.config.sections import Config
 from edge_agent.errors import ConfigError
 from hardware.registry import OUTPUTS, PRINTERS
@@ -133,16 +139,24 @@ def test_example_config_documents_every_key_and_loads(tmp_path: Path) -> None:
     uncommented = _uncomment(text)
     doc = tomllib.loads(uncommented)
     devices = {k: doc.pop(k) for k in ("lanes", "printer")}
+    rule_tables = {k: doc.pop(k) for k in ("events", "zones", "lists")}
     documented = _flat_keys(doc)
     documented |= {
         f"lanes.{key}" for key in devices["lanes"][0] if key not in ("inputs", "outputs")
     }
-    documented |= {"lanes", "printer"}
+    documented |= {"lanes", "printer", *rule_tables}
     declared = _declared_keys(Config) | {f"lanes.{k}" for k in _declared_keys(LaneSection)}
     assert documented == declared - {"lanes.inputs", "lanes.outputs"}
+    for name, section in (("events", EventRulesSection), ("zones", ZoneSection),
+                          ("lists", ListSection)):  # fmt: skip
+        assert set(rule_tables[name][0]) == _declared_keys(section)
+    assert set(rule_tables["events"][0]["ticket_types"][0]) == _declared_keys(TicketTypeSection)
     (tmp_path / "example.toml").write_text(uncommented)
     cfg = load_config(tmp_path / "example.toml")
-    assert dataclasses.replace(cfg, lanes=(), printer=None) == load_config(
+    assert cfg.events[0].ticket_types[0].days == ("2026-07-04",)
+    assert cfg.lists[0].id == "ga" and cfg.zones[0].id == "hall-b"
+    rules_free = dataclasses.replace(cfg, lanes=(), printer=None, events=(), zones=(), lists=())
+    assert rules_free == load_config(
         write(
             tmp_path,
             MINIMAL.replace("box-1", "gate-box-1").replace('"data"', '"/var/lib/gatehouse"'),

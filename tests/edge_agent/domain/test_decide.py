@@ -52,6 +52,12 @@ class State:
     def pretix_rules(self) -> PretixRules | None:
         return self.rules
 
+    def zone_occupancy(self, zone: str) -> int:
+        return 0
+
+    def ticket_flags(self, ticket_id: str, event_id: int, ticket_type: int) -> None:
+        return None
+
 
 def policy(**overrides: object) -> GatePolicy:
     base: dict[str, object] = dict(

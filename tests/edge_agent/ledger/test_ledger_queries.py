@@ -94,10 +94,10 @@ def test_admission_history_streams_admits_and_exits_in_seq_order(
     reader: sqlite3.Connection,
 ) -> None:
     assert list(admission_history(reader)) == [
-        (1, "A", "admit", "in", 1000, "gate-0"),
-        (4, "B", "admit", "in", 1003, "gate-1"),
-        (5, "A", "exit", "out", 1004, "gate-0"),
-        (6, "A", "admit", "in", 1005, "gate-1"),
+        (1, "A", "admit", "in", 1000, "gate-0", "ok", None),
+        (4, "B", "admit", "in", 1003, "gate-1", "ok", None),
+        (5, "A", "exit", "out", 1004, "gate-0", "ok", None),
+        (6, "A", "admit", "in", 1005, "gate-1", "ok", None),
     ]
 
 

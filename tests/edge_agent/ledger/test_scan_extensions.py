@@ -140,6 +140,10 @@ async def test_a_version_4_ledger_migrates_and_its_rows_still_verify(tmp_path: P
     raw.execute("ALTER TABLE plain_codes DROP COLUMN subevent")
     for table in ("products", "state", "positions", "checkins", "conflicts"):
         raw.execute(f"DROP TABLE pretix_{table}")
+    raw.execute("DROP INDEX manifest_tickets_flagged")  # and what migration 7 added
+    for table in ("ticket_types", "manifest_tickets"):
+        raw.execute(f"ALTER TABLE {table} DROP COLUMN flags")
+        raw.execute(f"ALTER TABLE {table} DROP COLUMN note")
     raw.execute(f"PRAGMA user_version = {MIGRATIONS.index(v5_scan_extensions)}")
     raw.commit()
     raw.close()

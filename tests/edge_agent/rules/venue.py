@@ -1,0 +1,94 @@
+"""A venue on disk for the rules' integration tests: a platform key, its keyring, a
+config with rule tables, GH1 codes, and a clock the test moves (the agent's own
+``wall_clock_ms`` is swapped for it, so a real agent lives through a whole evening)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from demo.event import issue, raw_public
+from edge_agent.config.loading import load_config
+from edge_agent.config.sections import Config
+from edge_agent.domain.keyring import dump_keyring, keyring_entry_for_platform
+from edge_agent.domain.ticket_codec import parse_gh1
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+HEAD = """\
+[agent]
+agent_id = "rules-box"
+data_dir = "data"
+
+[event]
+event_id = {main}
+keyring = "keyring.json"
+
+[gate]
+id = "gate-1"
+name = "Gate 1"
+timezone = "Europe/Berlin"
+{gate}
+[api]
+listen = ["127.0.0.1"]
+port = 0
+
+[log]
+level = "warning"
+format = "text"
+"""
+
+
+@dataclass
+class Clock:
+    now_ms: int = 0
+
+    def __call__(self) -> int:
+        return self.now_ms
+
+    def set(self, day: str, clock: str) -> None:
+        """Local Berlin wall-clock time, e.g. ``set("2026-07-03", "18:30")``."""
+        self.now_ms = int(
+            datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=BERLIN).timestamp() * 1000
+        )
+
+
+@dataclass
+class Venue:
+    root: Path
+    key: Ed25519PrivateKey
+    config_path: Path
+    clock: Clock = field(default_factory=Clock)
+
+    @property
+    def config(self) -> Config:
+        return load_config(self.config_path)
+
+    def code(self, event_id: int, ticket_type: int) -> str:
+        return issue(self.key, event_id, ticket_type)
+
+
+def ticket_id(code: str) -> str:
+    return parse_gh1(code).body.ticket_id_hex
+
+
+def make_venue(
+    root: Path, main: int, rules: str, monkeypatch: pytest.MonkeyPatch, gate: str = ""
+) -> Venue:
+    """``gate``: more ``[gate]`` keys (``lists = [...]``, ``zone = "..."``)."""
+    root.mkdir(parents=True, exist_ok=True)
+    key = Ed25519PrivateKey.generate()
+    (root / "keyring.json").write_text(
+        json.dumps(dump_keyring([keyring_entry_for_platform(raw_public(key))]))
+    )
+    path = root / "config.toml"
+    path.write_text(HEAD.format(main=main, gate=gate) + "\n" + rules)
+    venue = Venue(root, key, path)
+    monkeypatch.setattr("edge_agent.runtime.wall_clock_ms", venue.clock)
+    return venue
