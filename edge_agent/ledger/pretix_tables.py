@@ -68,6 +68,10 @@ class PretixChanges:
     secrets: Sequence[SecretRevocation]
     #: Agent time of the change (the revocations' ``at_ms``).
     at_ms: int
+    #: (ticket type, flags, note) of every product: pretix's ``checkin_attention`` as the
+    #: flag ``attention`` (or ""), its ``checkin_text`` as the staff note; stored on the
+    #: type like a Gatehouse manifest's (schema v7), so a restart shows them too.
+    type_flags: Sequence[tuple[int, str, str]] = ()
 
 
 def assign_products(
@@ -94,6 +98,10 @@ def apply_pretix_changes(conn: sqlite3.Connection, ch: PretixChanges) -> dict[st
         "INSERT INTO ticket_types(event_id, ticket_type, name) VALUES (?, ?, ?)"
         " ON CONFLICT(event_id, ticket_type) DO UPDATE SET name = excluded.name",
         ((ch.event_id, t, name) for t, name in ch.type_names),
+    )
+    conn.executemany(
+        "UPDATE ticket_types SET flags = ?, note = ? WHERE event_id = ? AND ticket_type = ?",
+        ((flags, note, ch.event_id, t) for t, flags, note in ch.type_flags),
     )
     upsert_manifest_tickets(
         conn,

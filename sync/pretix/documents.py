@@ -70,25 +70,36 @@ def event(doc: Any) -> PretixEvent:
 
 
 def products(items: list[dict[str, Any]]) -> list[PretixProduct]:
-    """Each item without variations, and each variation of the others."""
+    """Each item without variations, and each variation of the others, with what staff
+    must heed at check-in (``checkin_attention`` of the item or the variation; the
+    variation's ``checkin_text``, else the item's)."""
     out: list[PretixProduct] = []
     for i, item in enumerate(items):
         key = f"items[{i}]"
         item_id = _id(item.get("id"), f"{key}.id")
         name = i18n(item.get("name"), f"{key}.name")
         admission = _bool(item.get("admission", True), f"{key}.admission")
+        attention = _bool(item.get("checkin_attention", False), f"{key}.checkin_attention")
+        text = i18n(item.get("checkin_text"), f"{key}.checkin_text")
         variations = item.get("variations") or []
         if not isinstance(variations, list):
             raise ProtocolError(f"{key}.variations: expected a list")
         if not variations:
-            out.append(PretixProduct(item_id, 0, name, admission))
+            out.append(PretixProduct(item_id, 0, name, admission, attention, text))
         for j, var in enumerate(variations):
             vkey = f"{key}.variations[{j}]"
             var = _object(var, vkey)
             value = i18n(var.get("value"), f"{vkey}.value")
+            flagged = _bool(var.get("checkin_attention", False), f"{vkey}.checkin_attention")
+            var_text = i18n(var.get("checkin_text"), f"{vkey}.checkin_text")
             out.append(
                 PretixProduct(
-                    item_id, _id(var.get("id"), f"{vkey}.id"), f"{name} – {value}", admission
+                    item_id,
+                    _id(var.get("id"), f"{vkey}.id"),
+                    f"{name} – {value}",
+                    admission,
+                    attention or flagged,
+                    var_text or text,
                 )
             )
     return out

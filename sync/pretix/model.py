@@ -32,6 +32,10 @@ class PretixProduct:
     variation: int
     name: str
     admission: bool
+    #: ``checkin_attention``: staff must look at the ticket (the item's or variation's).
+    attention: bool = False
+    #: ``checkin_text``: what staff are shown at check-in ("" = nothing).
+    checkin_text: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,9 +97,10 @@ def make_event(api, slug, name, generator, *, series=False, bulk=0):
     e = f"{o}/events/{slug}"
     ev = {"slug": slug, "items": {}, "subevents": {}, "lists": {}, "orders": {}}
     tax = api.call("POST", f"{e}/taxrules/", {"name": {"en": "VAT"}, "rate": "19.00"})["id"]
-    for key, label, price in (
-        ("ticket", "Regular ticket", "20.00"),
-        ("vip", "VIP ticket", "90.00"),
+    for key, label, price, attention in (
+        ("ticket", "Regular ticket", "20.00", {}),
+        # staff look at VIP tickets: a flagged product (the gate's `check` verdict)
+        ("vip", "VIP ticket", "90.00", {"checkin_attention": True, "checkin_text": "Wristband"}),
     ):
         ev["items"][key] = api.call(
             "POST",
@@ -109,6 +110,7 @@ def make_event(api, slug, name, generator, *, series=False, bulk=0):
                 "default_price": price,
                 "admission": True,
                 "tax_rule": tax,
+                **attention,
             },
         )["id"]
     day_pass = api.call(

@@ -3,7 +3,7 @@
 Writes go through the single ``LedgerWriter`` (a page with its cursor is one
 transaction; numbering new products is a small one before it); the gate's memory is
 changed only after that commit, on the event loop: the check-in list's rules, type
-names, revocations, pretix's check-in state, the event and the keyring.
+names and flags, revocations, pretix's check-in state, the event and the keyring.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from edge_agent.domain.reasons import RevocationKind
 from edge_agent.gate.live_manifest import LiveManifest
 from edge_agent.gate.state import GateState
 from edge_agent.ledger import pretix_tables as pt
+from edge_agent.ledger.flag_queries import parse_flags
 from edge_agent.ledger.sync_tables import (
     forget_other_event,
     read_sync_state,
@@ -117,6 +118,8 @@ class PretixLedgerStore:
         state.set_pretix_rules(done.rules)
         for ticket_type, name in done.changes.type_names:
             state.set_ticket_type_name(ticket_type, name)
+        for ticket_type, flags, note in done.changes.type_flags:
+            state.set_type_flags(self._event_id, ticket_type, parse_flags(flags, note))
         for ticket_id, kind in done.revocations.items():
             state.set_revocation(ticket_id, None if kind is None else RevocationKind(kind))
         for row in done.changes.positions:

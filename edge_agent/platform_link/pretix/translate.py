@@ -13,6 +13,8 @@ Pure functions: the store calls them between fetching a page and committing it.
   secret (reissued ticket) → ``reissued``.
 * **Check-in state**: pretix's successful check-ins of the position on the configured
   list become the ticket's remote admission record.
+* **Attention**: a product's ``checkin_attention`` and ``checkin_text`` become its ticket
+  type's flag ``attention`` and staff note (the gate rules' flags).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from edge_agent.domain.keyring import dump_keyring, keyring_entry_for_pretix
 from edge_agent.domain.pretix_keys import read_valid_keys
 from edge_agent.domain.pretix_rules import PretixRules
 from edge_agent.domain.pretix_sig1 import parse_pretix_sig1, pretix_ticket_id
+from edge_agent.domain.rules.model import Flag
 from edge_agent.domain.ticket_codec import strip_code
 from edge_agent.domain.verification import code_sha256
 from edge_agent.ledger.pretix_tables import PositionRow, PretixChanges, SecretRevocation
@@ -135,9 +138,24 @@ def changes(
             positions=positions,
             secrets=secrets,
             at_ms=at_ms,
+            type_flags=type_flags(catalog, products),
         ),
         gate_rules,
     )
+
+
+def type_flags(
+    catalog: PretixCatalog, products: Mapping[tuple[int, int], int]
+) -> list[tuple[int, str, str]]:
+    """Each product's (ticket type, flags, note): pretix's ``checkin_attention`` is the
+    gate's ``attention`` flag, its ``checkin_text`` the staff note, so an admit of such a
+    product is a ``check`` verdict showing them (``docs/gate.md``); "" lifts them."""
+    return [
+        (products[(p.item, p.variation)], Flag.ATTENTION.value if p.attention else "",
+         p.checkin_text)
+        for p in catalog.products
+        if (p.item, p.variation) in products
+    ]  # fmt: skip
 
 
 def admission(row: PositionRow) -> AdmissionRecord | None:

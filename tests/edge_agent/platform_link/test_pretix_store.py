@@ -21,6 +21,7 @@ from edge_agent.gate.live_manifest import LiveManifest
 from edge_agent.gate.pipeline import ScanPipeline
 from edge_agent.gate.state import GateState
 from edge_agent.ledger.connection import open_read_connection
+from edge_agent.ledger.flag_queries import holder_name
 from edge_agent.ledger.queries import lookup_plain_code
 from edge_agent.ledger.writer import LedgerWriter
 from edge_agent.platform_link.pretix.store import PretixLedgerStore, load_gate_state
@@ -53,6 +54,8 @@ class Gate:
             return PlainTicket(row.ticket_id, row.event_id, row.ticket_type, 0, 0, row.subevent)
 
         self.state = GateState(plain)
+        # as the runtime does: a flagged admit shows the holder's name from the manifest
+        self.state.set_holder_lookup(lambda ticket_id: holder_name(self.reader, ticket_id))
         empty = Keyring(MappingProxyType({}))
         self.pipeline = ScanPipeline(
             policy=policy(),
@@ -213,4 +216,61 @@ async def test_another_pretix_list_starts_the_download_over(
         assert stored.manifest_cursor == ""
     finally:
         gate.reader.close()
+        await writer.close()
+
+
+async def test_a_pretix_products_checkin_attention_is_a_check_verdict_until_lifted(
+    tmp_path: Path, fake: FakePretix, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    items = [
+        {**pretix_fakes.ITEMS[0], "checkin_attention": True, "checkin_text": "Wristband"},
+        {
+            **pretix_fakes.ITEMS[1],
+            "variations": [
+                {"id": 7, "value": {"en": "Sat"}},
+                {"id": 8, "value": {"en": "Sun"}, "checkin_attention": True},
+            ],
+        },
+    ]
+    monkeypatch.setattr(pretix_fakes, "ITEMS", items)
+    path = tmp_path / "ledger.sqlite3"
+    writer = await LedgerWriter.open(path, "gate-a")
+    gate = Gate(path, writer)
+    store = PretixLedgerStore(
+        writer,
+        path,
+        event_id=1001,
+        organizer="org",
+        state=gate.state,
+        live=gate.live,
+        clock_ms=wall_clock_ms,
+    )
+    try:
+        await store.load()
+        sync = PretixManifestSync(
+            cast(PretixClient, fake), store, event="ev", list_id=5, clock_ms=wall_clock_ms
+        )
+        await sync.sync()
+        flagged = await gate.scan(secret("aliceSeed"))
+        assert (flagged.reason, flagged.needs_check) == ("admitted", True)
+        assert flagged.message == "Welcome — admit · Attention · Wristband · Name: Person 1"
+        assert (await gate.scan(secret("satSeed", 2, variation=7))).needs_check is False
+        # what a restart loads: the types' flags are in the ledger (schema v7 columns)
+        rows = dict(
+            gate.reader.execute(
+                "SELECT ticket_type, flags || '|' || note FROM ticket_types WHERE event_id = 1001"
+            ).fetchall()
+        )
+        assert rows == {1: "attention|Wristband", 2: "|", 3: "attention|"}
+        # pretix lifts the attention: the next round takes it off the gate
+        lifted = [{**items[0], "checkin_attention": False, "checkin_text": None}, items[1]]
+        monkeypatch.setattr(pretix_fakes, "ITEMS", lifted)
+        fake.orders[0] = order("PAID", NOW + 20, [position(1, secret("aliceSeed"))])
+        await sync.sync()
+        await gate.scan(secret("aliceSeed"), "out")
+        back = await gate.scan(secret("aliceSeed"))
+        assert back.needs_check is False and back.flags is None
+    finally:
+        gate.reader.close()
+        await store.close()
         await writer.close()

@@ -1,6 +1,6 @@
 """What the pretix link keeps of pretix's catalog for the gate rules: dates as event days
 (stored with the list's rules, read back after a restart, absent in what the first link
-stored), and a list of no products."""
+stored) and products' check-in attention as their ticket types' flags."""
 
 from __future__ import annotations
 
@@ -43,6 +43,20 @@ def test_dates_are_event_days_in_the_gates_zone_and_survive_a_restart() -> None:
     del first_link["subevent_starts"]  # what the pretix link stored before dates were days
     old = translate.rules_from_json(json.dumps(first_link), rules.products)
     assert old.event_date(22, BERLIN) is None and old.admits_date(22)
+
+
+def test_checkin_attention_and_text_become_the_types_flag_and_note() -> None:
+    products = (
+        PretixProduct(1, 0, "Ticket", True),
+        PretixProduct(2, 0, "VIP", True, attention=True, checkin_text="Wristband"),
+        PretixProduct(3, 0, "Merch", False, checkin_text="Hand out the bag"),
+    )
+    numbered = {(1, 0): 1, (2, 0): 2, (3, 0): 3}
+    assert translate.type_flags(catalog(*products), numbered) == [
+        (1, "", ""),
+        (2, "attention", "Wristband"),
+        (3, "", "Hand out the bag"),
+    ]
 
 
 def test_a_list_of_no_products_covers_nothing() -> None:
