@@ -16,7 +16,8 @@
 * An admit of a signed code whose position the manifest does not have yet waits until a
   complete manifest round that began after the scan; then it is a conflict
   (``unknown_position``), not an upload. Scans of codes pretix never issued (Gatehouse's
-  own GH1 codes) stay in the ledger only.
+  own GH1 codes) stay in the ledger only, and so do zone moves (reason ``moved``: an
+  admit that is no entry, ``docs/gate.md``).
 
 The cursor moves over a row only once pretix answered for it (or it was settled as
 above), and is saved durably after each chunk; rows go up a few at a time
@@ -61,7 +62,20 @@ FAILED_REASONS = {
     "unpaid": "unpaid",
     "already_admitted": "already_redeemed",
     "not_allowed_at_gate": "product",
+    # the gate rules (docs/gate.md): a window or day is pretix's "not valid at this
+    # time"; limits, zones and the live-code rule are what pretix's custom rules do
+    "doors_not_open": "invalid_time",
+    "doors_closed": "invalid_time",
+    "wrong_day": "invalid_time",
+    "entry_limit": "rules",
+    "day_limit": "rules",
+    "zone_full": "rules",
+    "rotating_required": "rules",
+    "stale_code": "invalid",
 }
+#: Admits that are no entry: a move between zones of the venue (the ticket was inside
+#: and stays inside), which pretix's check-in list has no notion of.
+NOT_CHECKINS = frozenset({"moved"})
 
 
 class _Held(Exception):
@@ -148,6 +162,8 @@ class PretixOutbox:
         return done, None
 
     async def _send(self, row: UploadRow, clist: PretixCheckinList) -> None:
+        if row.reason in NOT_CHECKINS:
+            return  # settled: a zone move is no check-in at pretix
         if row.outcome == "refuse":
             await self._failed(row, clist)
         elif row.position_id is not None:

@@ -178,3 +178,18 @@ async def test_a_refusal_is_reported_without_the_secret_pretix_sends_back() -> N
     (conflict,) = store.conflicts
     assert conflict.pretix_reason == "incomplete"
     assert "SECRET-CODE" not in conflict.detail and "reason=incomplete" in conflict.detail
+
+
+async def test_the_gate_rules_verdicts_reach_pretix_as_its_nearest_reasons() -> None:
+    """Refusals of the gate rules are failed check-ins with pretix's nearest reason; a zone
+    move is an admit but no entry on pretix's list, so it stays in the ledger only."""
+    reasons = ("doors_not_open", "wrong_day", "day_limit", "entry_limit", "zone_full")
+    rows = [row(i + 1, outcome="refuse", reason=r) for i, r in enumerate(reasons)]
+    rows += [row(6, reason="admitted"), row(7, reason="moved")]
+    fake, store = FakePretix(), FakeStore(rows)
+    done = await outbox(fake, store).upload()
+    assert done.sent == 7 and store.cursor_saves[-1] == 7 and store.conflicts == []
+    failed = [b["error_reason"] for p, b in fake.posts if p.endswith("failed_checkins/")]
+    assert failed == ["invalid_time", "invalid_time", "rules", "rules", "rules"]
+    redeemed = [p for p, _ in fake.posts if p.endswith("redeem/")]
+    assert redeemed == ["/events/ev/checkinlists/5/positions/1/redeem/"]  # not the move
