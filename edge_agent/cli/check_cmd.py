@@ -12,8 +12,11 @@ from edge_agent.config.loading import load_config
 from edge_agent.config.rules_keyring import config_keyring
 from edge_agent.config.sections import Config
 from edge_agent.errors import GatehouseError
+from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.health import check_ledger
 from edge_agent.ledger.lock import DataDirLock
+from edge_agent.ledger.pretix_tables import product_map
+from edge_agent.ledger.queries import ticket_type_names
 from edge_agent.runtime import policy_from_config
 from sync.client import redact_url
 
@@ -119,5 +122,25 @@ def _check_data_dir(config: Config, line: Any) -> None:
     if config.ledger_path.exists():
         report = check_ledger(config.ledger_path, config.agent.agent_id)
         line(report.ok, report.summary())
+        if report.ok and config.sync.kind == "pretix":
+            _show_pretix_types(config)
     else:
         line(True, f"ledger: {config.ledger_path} will be created at first start")
+
+
+def _show_pretix_types(config: Config) -> None:
+    """The ticket type each pretix product became (numbered on first sight and kept):
+    the numbers ``[[events.ticket_types]]`` and ``[[lists]] ticket_types`` use for pretix
+    tickets (docs/gate.md, "pretix codes and the gate rules")."""
+    conn = open_read_connection(config.ledger_path)
+    try:
+        products = product_map(conn)
+        names = ticket_type_names(conn, config.event.event_id)
+    finally:
+        conn.close()
+    for (item, variation), ticket_type in sorted(products.items(), key=lambda p: p[1]):
+        product = f"item {item}" + (f" variation {variation}" if variation else "")
+        name = names.get(ticket_type, "")
+        print(
+            f"note pretix {product} is ticket type {ticket_type}" + (f" ({name})" if name else "")
+        )

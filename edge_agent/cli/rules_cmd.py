@@ -1,9 +1,9 @@
 """``edge-agent rules explain``: which list, window, limit, zone or flag decides a code.
 
 For the venue tech before doors: reads the config (every rule table), the keyring and —
-when the data dir has a ledger — what the gate knows (admissions, revocations, plain
-codes, flags, a pretix link's products, dates and list), read-only and without a running
-agent, then judges the code with
+when the data dir has a ledger — what the gate knows (the platform's keyring as last
+synced, admissions, revocations, plain codes, flags, a pretix link's products, dates
+and list), read-only and without a running agent, then judges the code with
 ``decide()`` at the given time and prints the rule trace (``domain/rules/explain.py``).
 """
 
@@ -23,7 +23,7 @@ from edge_agent.domain.decide import decide
 from edge_agent.domain.reasons import Direction
 from edge_agent.domain.rules.explain import explain
 from edge_agent.domain.verification import read_credential
-from edge_agent.gate.offline_state import offline_state
+from edge_agent.gate.offline_state import offline_keyring, offline_state
 
 
 def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
@@ -46,7 +46,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     rules = gate_rules(config)
     policy = rules.lane_policies.get(args.lane, rules.policy) if args.lane else rules.policy
-    keyring = config_keyring(config)
+    keyring = offline_keyring(config, config_keyring(config))
     now_ms = (int(time.time()) if args.at is None else args.at) * 1000
     with offline_state(config) as state:
         credential = read_credential(args.code, keyring)

@@ -13,8 +13,11 @@ from contextlib import contextmanager
 
 from edge_agent.config.rules import gate_rules
 from edge_agent.config.sections import Config
+from edge_agent.domain.errors import KeyringError
 from edge_agent.domain.gate_policy import PlainTicket
 from edge_agent.domain.reasons import RevocationKind
+from edge_agent.domain.trusted_key import Keyring
+from edge_agent.gate.live_manifest import effective_keyring
 from edge_agent.gate.rule_facts import day_function
 from edge_agent.gate.state import GateState
 from edge_agent.ledger.connection import open_read_connection
@@ -25,6 +28,7 @@ from edge_agent.ledger.queries import (
     lookup_plain_code,
     ticket_type_names,
 )
+from edge_agent.ledger.sync_tables import read_sync_state
 from edge_agent.platform_link.pretix.store import load_gate_state as load_pretix_state
 
 
@@ -70,3 +74,22 @@ def offline_state(config: Config) -> Iterator[GateState]:
         yield state
     finally:
         reader.close()
+
+
+def offline_keyring(config: Config, file_keyring: Keyring) -> Keyring:
+    """The keyring the gate judged with when it stopped: the config file's plus the
+    platform's as last synced (a pretix link's event keys come only that way)."""
+    path = config.ledger_path
+    if not path.exists():
+        return file_keyring
+    reader = open_read_connection(path)
+    try:
+        synced = read_sync_state(reader)
+    finally:
+        reader.close()
+    if synced.event_id not in (None, config.event.event_id):
+        return file_keyring  # synced for another event: none of it applies here
+    try:
+        return effective_keyring(file_keyring, synced.keyring_json)
+    except (KeyringError, ValueError):
+        return file_keyring
