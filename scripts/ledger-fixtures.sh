@@ -14,8 +14,8 @@ versions=(
   "4 306d54f"   # chain checkpoints (renumbered from v3 by that merge)
   "5 67b6918"   # scan-row extensions (scans.ext)
   "6 2d9e113"   # pretix link tables (issue-15 merge)
-  # 7: ticket flags (gate rules, issue 16; built as "6" beside the pretix link and
-  #    renumbered by the issue-16 merge): add "7 <merge commit>" once it is on main
+  "7 d8115a9"   # ticket flags (gate rules; built as "6" beside the pretix link, renumbered
+                #   by the issue-16 merge)
 )
 for entry in "${versions[@]}"; do
   set -- $entry
