@@ -135,6 +135,16 @@ def already_admitted(base: Decision, previous: AdmissionRecord, policy: GatePoli
     )
 
 
+def unconfirmed_refusal(base: Decision) -> Decision:
+    """The refusal when the venue's other gates cannot confirm an admission in time and
+    the gate's policy refuses rather than admits unconfirmed (the mesh)."""
+    return base._replace(
+        outcome=Outcome.REFUSE,
+        reason=ReasonCode.UNCONFIRMED,
+        message=STAFF_MESSAGES[ReasonCode.UNCONFIRMED],
+    )
+
+
 def next_admission(
     previous: AdmissionRecord | None, decision: Decision, at_ms: int, gate_name: str
 ) -> AdmissionRecord | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from edge_agent.domain.errors import KeyringError
 from edge_agent.domain.keyring import load_keyring, merge_keyrings
@@ -19,7 +19,7 @@ from edge_agent.domain.reasons import RevocationKind
 from edge_agent.domain.trusted_key import Keyring
 from edge_agent.gate.pipeline import ScanPipeline
 from edge_agent.gate.state import GateState
-from sync.manifest_page import EventInfo, ManifestPage
+from sync.manifest_page import EventInfo, ManifestPage, RevocationChange, TicketTypeChange
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ class LiveManifest:
         self._file_keyring = file_keyring
         self._keyring_json = keyring_json
         self._on_keyring: Callable[[Keyring], None] | None = None
+        self._page_listeners: list[Callable[[ManifestPage], None]] = []
         #: The event as the platform last described it (``None`` before any sync).
         self.event = event
 
@@ -56,23 +57,67 @@ class LiveManifest:
         """Call ``callback`` with each new effective keyring (after the pipeline has it)."""
         self._on_keyring = callback
 
-    def apply_manifest_page(self, page: ManifestPage) -> None:
-        state = self._state
-        for change in page.revocations:
-            state.set_revocation(
+    def on_page(self, listener: Callable[[ManifestPage], None]) -> None:
+        """Call ``listener`` with each page after the gate applied it (the mesh shares
+        what this box's uplink brought with the venue's other boxes)."""
+        self._page_listeners.append(listener)
+
+    def apply_revocations(self, changes: Sequence[RevocationChange]) -> None:
+        """Revocations (or lifted ones) from now on, from wherever they were learned."""
+        for change in changes:
+            self._state.set_revocation(
                 change.ticket_id, None if change.kind is None else RevocationKind(change.kind)
             )
-        for tt in page.ticket_types:
+
+    def apply_manifest_page(self, page: ManifestPage) -> None:
+        self.apply_shared(
+            revocations=page.revocations,
+            ticket_types=page.ticket_types,
+            event=page.event,
+            manifest_at_ms=page.manifest_at_ms,
+            keyring_json=page.keyring_json,
+        )
+        for listener in self._page_listeners:
+            try:
+                listener(page)
+            except Exception:  # a listener must not undo a committed page
+                log.exception("a manifest page listener failed")
+
+    @property
+    def manifest_at_ms(self) -> int | None:
+        """Platform time of the manifest in force (``None`` before the first sync)."""
+        return self._state.manifest_at_ms
+
+    @property
+    def keyring_json(self) -> str | None:
+        """The platform keyring in force (as received), ``None`` before any."""
+        return self._keyring_json
+
+    def apply_shared(
+        self,
+        *,
+        revocations: Sequence[RevocationChange] = (),
+        ticket_types: Sequence[TicketTypeChange] = (),
+        event: EventInfo | None = None,
+        manifest_at_ms: int | None = None,
+        keyring_json: str | None = None,
+    ) -> None:
+        """What a manifest page changes at the gate, from the platform or (through the
+        mesh) from another box's uplink; ``None`` leaves a value as it is."""
+        state = self._state
+        self.apply_revocations(revocations)
+        for tt in ticket_types:
             state.set_ticket_type_name(tt.ticket_type, tt.name)
-        if page.event.status != state.event_status:
-            level = logging.INFO if page.event.status == "on_sale" else logging.WARNING
-            log.log(level, "event status now %r", page.event.status)
-        state.set_event_status(page.event.status)
-        self.event = page.event
-        if page.manifest_at_ms is not None:
-            state.manifest_at_ms = page.manifest_at_ms
-        if page.keyring_json != self._keyring_json:
-            self._replace_keyring(page.keyring_json)
+        if event is not None:
+            if event.status != state.event_status:
+                level = logging.INFO if event.status == "on_sale" else logging.WARNING
+                log.log(level, "event status now %r", event.status)
+            state.set_event_status(event.status)
+            self.event = event
+        if manifest_at_ms is not None:
+            state.manifest_at_ms = max(state.manifest_at_ms or 0, manifest_at_ms)
+        if keyring_json is not None and keyring_json != self._keyring_json:
+            self._replace_keyring(keyring_json)
 
     def _replace_keyring(self, keyring_json: str) -> None:
         try:

@@ -19,6 +19,7 @@ from edge_agent.errors import LedgerError
 from edge_agent.ledger.migrations.box_office import v3_box_office
 from edge_agent.ledger.migrations.checkpoints import v4_chain_checkpoints
 from edge_agent.ledger.migrations.gate import v1_initial
+from edge_agent.ledger.migrations.mesh import v6_mesh
 from edge_agent.ledger.migrations.platform_sync import (
     MANIFEST_TICKET_INDEXES as MANIFEST_TICKET_INDEXES,
 )
@@ -38,6 +39,7 @@ MIGRATIONS: Sequence[Migration] = (
     v3_box_office,
     v4_chain_checkpoints,
     v5_scan_extensions,
+    v6_mesh,
 )
 
 #: The schema version this code writes and understands.
