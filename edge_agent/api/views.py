@@ -69,6 +69,7 @@ def status_json(rt: AgentRuntime) -> Status:
         "sync": sync_json(rt, now),
         "lanes": rt.lanes.status(),
         "printer": rt.printer.health.snapshot() if rt.printer is not None else None,
+        "mesh": rt.mesh.status() if rt.mesh is not None else None,  # type: ignore[typeddict-item]
     }
 
 

@@ -16,6 +16,7 @@ from edge_agent.cli import (
     evidence_cmd,
     keys_cmds,
     manifest_cmd,
+    mesh_cmd,
     pair_cmd,
     report_cmd,
     run_cmd,
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         sync_cmd,
         evidence_cmd,
         report_cmd,
+        mesh_cmd,
     ):
         module.add_parser(sub)
     decode_cmd.add_parser(sub)
