@@ -22,6 +22,16 @@ from edge_agent.tls.contexts import client_context
 log = logging.getLogger(__name__)
 
 
+class _SslEofNoise(logging.Filter):
+    """asyncio logs this on every TLS connection's close (nothing is wrong)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "eof_received() has no effect when using ssl" not in record.getMessage()
+
+
+logging.getLogger("asyncio").addFilter(_SslEofNoise())
+
+
 @dataclass(frozen=True)
 class ClientCredentials:
     ca: Path

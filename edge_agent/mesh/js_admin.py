@@ -76,6 +76,8 @@ async def ensure_stores(nc: NATS, replicas: int) -> dict[str, StoreInfo]:
         return {name: await store_info(nc, name) for name in STREAMS}
     except _TRANSIENT as exc:
         raise MeshUnavailable(f"the cluster did not answer ({type(exc).__name__})") from None
+    except nats.js.errors.APIError as exc:  # e.g. 10005: a new member's server not in yet
+        raise MeshUnavailable(f"the cluster refused for now: {exc.description}") from None
 
 
 def _claims_config(replicas: int) -> api.StreamConfig:

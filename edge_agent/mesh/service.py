@@ -316,10 +316,18 @@ class MeshService:
                 break
             except MeshUnavailable as exc:
                 self.last_error = str(exc)
-                await asyncio.sleep(1.0)
+                await asyncio.sleep(0.5)
         if not self._running or not self.clustered:
             return
-        await self._serve(nc)
+        try:
+            await self._serve(nc)
+        except Exception as exc:  # the next attempt starts from what is stored
+            log.exception("mesh: starting the venue's services failed; retrying")
+            self.last_error = str(exc)
+            await self._drop_connection()
+            await asyncio.sleep(1.0)
+            if self._running and self.clustered:
+                self.spawn(self._connect_and_serve(), "mesh-connect")
 
     async def _serve(self, nc: NATS) -> None:
         claims = self.stores[js_admin.CLAIMS_STREAM].incarnation
@@ -424,22 +432,25 @@ class MeshService:
             self.unresolved = await self.read(mt.unresolved_count)
             await asyncio.sleep(REFRESH_EVERY_S)
 
-    async def cluster_down(self) -> None:
-        """Stop talking to the cluster (leaving it, or at agent stop)."""
+    async def _drop_connection(self) -> None:
         self.claimer.nc = None
         nc, self.nc = self.nc, None
         await self.feed.stop()
         await self.watcher.stop()
+        self.feed = EventFeed(self.me)
         if nc is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(nc.close(), 2.0)
+
+    async def cluster_down(self) -> None:
+        """Stop talking to the cluster (leaving it, or at agent stop)."""
+        await self._drop_connection()
         for task in list(self._tasks):
             if task.get_name() in ("mesh-connect", "mesh-seed", "mesh-probe", "mesh-refresh"):
                 task.cancel()
         server, self.server = self.server, None
         if server is not None:
             await server.stop()
-        self.feed = EventFeed(self.me)
 
     async def stop(self) -> None:
         self._running = False
