@@ -1,0 +1,48 @@
+"""What the mesh's integration tests share: scanning at a box, reading its ledger."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from demo.mesh_venue import Box, http_json
+
+
+def scan(box: Box, token: str, code: str, direction: str = "in") -> dict[str, Any]:
+    doc: dict[str, Any] = http_json(
+        f"{box.url}/api/v1/scans", {"code": code, "direction": direction}, token
+    )
+    return doc
+
+
+def ledger_rows(path: Path, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return list(conn.execute(sql, args))
+    finally:
+        conn.close()
+
+
+def admits_by_ticket(boxes: list[Box]) -> dict[str, int]:
+    """First admissions (reason ``admitted``) per ticket, over every box's ledger."""
+    counts: dict[str, int] = {}
+    for box in boxes:
+        for (ticket,) in ledger_rows(
+            box.ledger, "SELECT ticket_id FROM scans WHERE reason = 'admitted'"
+        ):
+            counts[ticket] = counts.get(ticket, 0) + 1
+    return counts
+
+
+def wait_for(probe: Callable[[], Any], what: str, within_s: float = 20.0) -> Any:
+    deadline = time.monotonic() + within_s
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {within_s} s")
+        time.sleep(0.05)
