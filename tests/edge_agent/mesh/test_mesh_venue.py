@@ -18,7 +18,12 @@ from pathlib import Path
 import pytest
 
 from demo.mesh_venue import MeshVenue, http_json
-from tests.edge_agent.mesh.venue_helpers import admits_by_ticket, scan, wait_for
+from tests.edge_agent.mesh.venue_helpers import (
+    admits_by_ticket,
+    paired_everywhere,
+    scan,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.mesh, pytest.mark.slow]
 
@@ -37,11 +42,7 @@ def venue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MeshVenue]:
 
 @pytest.fixture(scope="module")
 def token(venue: MeshVenue) -> str:
-    """A scanner paired at box a; the pairing reaches the others in milliseconds."""
-    token = venue.pair(venue.boxes[0])
-    for box in venue.boxes:
-        wait_for(lambda b=box: "self" in http_json(f"{b.url}/api/v1/mesh", token=token), box.name)
-    return token
+    return paired_everywhere(venue)
 
 
 def test_the_same_code_raced_at_three_gates_is_admitted_exactly_once(

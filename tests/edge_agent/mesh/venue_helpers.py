@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from demo.mesh_venue import Box, http_json
+from demo.mesh_venue import Box, MeshVenue, http_json
 
 
 def scan(box: Box, token: str, code: str, direction: str = "in") -> dict[str, Any]:
@@ -46,3 +46,15 @@ def wait_for(probe: Callable[[], Any], what: str, within_s: float = 20.0) -> Any
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} did not happen within {within_s} s")
         time.sleep(0.05)
+
+
+def paired_everywhere(venue: MeshVenue, box: Box | None = None) -> str:
+    """A scanner token paired at ``box`` (the first by default), once every member
+    knows it (the pairing travels as a venue event, in milliseconds)."""
+    token = venue.pair(box or venue.boxes[0])
+    for member in venue.boxes:
+        wait_for(
+            lambda m=member: "self" in http_json(f"{m.url}/api/v1/mesh", token=token),
+            f"the pairing reaching {member.name}",
+        )
+    return token
