@@ -119,7 +119,13 @@ class MeshVenue:
     def box(self, name: str) -> Box:
         return next(b for b in self.boxes if b.name == name)
 
-    def write_config(self, box: Box) -> None:
+    def lone_box(self, name: str = "lone") -> Box:
+        """A box of the same event without ``[mesh]`` (the benchmark's baseline)."""
+        box = Box(name, "Gate L", self.root / name, free_port(), free_port(), free_port())
+        self.write_config(box, mesh=False)
+        return box
+
+    def write_config(self, box: Box, *, mesh: bool = True) -> None:
         box.root.mkdir(parents=True, exist_ok=True)
         peers = self.routes.get(box.name, [])
         advertise = f"127.0.0.1:{self.dead_port}" if box.name in self.routes else ""
@@ -147,7 +153,7 @@ listen = ["127.0.0.1"]
 port = {box.api_port}
 
 [mesh]
-enabled = true
+enabled = {"true" if mesh else "false"}
 listen = "127.0.0.1"
 client_port = {box.client_port}
 route_port = {box.route_port}
@@ -182,7 +188,7 @@ format = "json"
         threading.Thread(target=read, daemon=True).start()
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if any('"msg": "listening"' in line for line in box.log_lines):
+            if box.control_socket.exists() and _accepts(box.api_port):
                 return
             if proc.poll() is not None:
                 break
@@ -243,6 +249,14 @@ format = "json"
         answer = http_json(f"{box.url}/api/v1/pair", {"code": code})
         token: str = answer["token"]
         return token
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
 
 
 def _ready(status: dict[str, Any] | None, size: int) -> bool:
