@@ -40,11 +40,8 @@ from edge_agent.ledger.mesh_tables import ConflictRow
 from edge_agent.ledger.writer import LedgerWriter
 from edge_agent.mesh import js_admin, sharing
 from edge_agent.mesh.binary import nats_server_path
-from edge_agent.mesh.claim_ops import ClaimUnknown
-from edge_agent.mesh.claim_values import BUCKET, PROBE_PREFIX
 from edge_agent.mesh.claimer import ClaimIdentity, MeshClaimer
-from edge_agent.mesh.connection import ClientCredentials, connect
-from edge_agent.mesh.errors import MeshUnavailable
+from edge_agent.mesh.connection import ClientCredentials
 from edge_agent.mesh.event_apply import EventApplier
 from edge_agent.mesh.event_feed import EventFeed
 from edge_agent.mesh.identity import MemberFiles
@@ -62,10 +59,6 @@ from sync.manifest_page import ManifestPage
 log = logging.getLogger(__name__)
 
 _ANY = "0.0.0.0"  # noqa: S104 - a config value compared, not bound
-#: How often the quorum probe runs while claims are confirmed / while they are not.
-PROBE_EVERY_S = 1.0
-PROBE_DEGRADED_S = 0.2
-REFRESH_EVERY_S = 2.0
 
 
 class MeshService:
@@ -119,8 +112,8 @@ class MeshService:
         self.last_error = ""
         self._read_conn: sqlite3.Connection | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._running = False
-        self._replaying: asyncio.Task[None] | None = None
+        self.running = False
+        self.replaying: asyncio.Task[None] | None = None
         self._sales_shared = 0
 
     def bind(self, live: LiveManifest) -> None:
@@ -196,7 +189,7 @@ class MeshService:
         from edge_agent.mesh.membership import found_venue  # one idea per module
 
         self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._running = True
+        self.running = True
         roster = load_roster(self.dir)
         if roster is None or roster.member(self.me) is None or not self.files.exist():
             if roster is not None:
@@ -224,9 +217,9 @@ class MeshService:
             self.roster = self.roster.added(updated)
             save_roster(self.dir, self.roster)
             if self.clustered:
-                self.feed.publish(self._member_event(EventKind.MEMBER_ADDED, updated))
+                self.feed.publish(self.member_event(EventKind.MEMBER_ADDED, updated))
 
-    def _member_event(self, kind: EventKind, member: Member) -> VenueEvent:
+    def member_event(self, kind: EventKind, member: Member) -> VenueEvent:
         body = {"member": dataclasses.asdict(member)} if kind is EventKind.MEMBER_ADDED else {
             "name": member.name, "by": self.me
         }  # fmt: skip
@@ -300,139 +293,17 @@ class MeshService:
         )
 
     async def _connect_and_serve(self) -> None:
-        creds = self.credentials()
-        while self._running and self.clustered and self.nc is None:
-            try:
-                self.nc = await connect(self.client_urls(), creds, name=f"gatehouse-{self.me}")
-            except MeshUnavailable as exc:
-                self.last_error = str(exc)
-                await asyncio.sleep(1.0)
-        nc = self.nc
-        if nc is None:
-            return
-        while self._running and self.clustered:
-            try:
-                self.stores = await js_admin.ensure_stores(nc, self.roster.replicas)
-                break
-            except MeshUnavailable as exc:
-                self.last_error = str(exc)
-                await asyncio.sleep(0.5)
-        if not self._running or not self.clustered:
-            return
-        try:
-            await self._serve(nc)
-        except Exception as exc:  # the next attempt starts from what is stored
-            log.exception("mesh: starting the venue's services failed; retrying")
-            self.last_error = str(exc)
-            await self._drop_connection()
-            await asyncio.sleep(1.0)
-            if self._running and self.clustered:
-                self.spawn(self._connect_and_serve(), "mesh-connect")
+        from edge_agent.mesh.cluster_link import connect_and_serve
 
-    async def _serve(self, nc: NATS) -> None:
-        claims = self.stores[js_admin.CLAIMS_STREAM].incarnation
-        events = self.stores[js_admin.EVENTS_STREAM].incarnation
-        self.claimer.nc = nc
-        self.claimer.reset()
-        self.last_error = ""
-        await self.watcher.start(nc)
-        after = await self.read(lambda c: mt.applied_seq(c, mt.EVENTS_STREAM, events))
-        applier = self.applier
-        assert applier is not None, "bind() comes before start()"
-        await self.feed.consume(
-            nc, after, lambda ev, seq, mine: applier.apply(ev, seq, events, mine)
-        )
-        self.feed.attach(nc)
-        seeded = await self.read(lambda c: mt.applied_seq(c, mt.SEEDED_STREAM, claims))
-        event_id = self.config.event.event_id
-        snapshot = await self.read(
-            lambda c: sharing.snapshot_events(
-                c, event_id, self.me, self.clock_ms(), with_tickets=seeded == 0
-            )
-        )
-        for event in snapshot:
-            self.feed.publish(event)
-        mine = self.roster.member(self.me)
-        if mine is not None:
-            self.feed.publish(self._member_event(EventKind.MEMBER_ADDED, mine))
-        self.spawn(self._seed_then_replay(nc, claims), "mesh-seed")
-        self.spawn(self._probe_loop(nc), "mesh-probe")
-        self.spawn(self._refresh_loop(nc), "mesh-refresh")
-        log.info(
-            "mesh: connected; %d member(s), %d replica(s)", self.roster.size, self.roster.replicas
-        )
-
-    async def _seed_then_replay(self, nc: NATS, incarnation: str) -> None:
-        while self._running and self.nc is nc:
-            try:
-                seeded = await self.replayer.seed(nc, incarnation, lambda: self.writer.head_seq)
-                if seeded:
-                    log.info("mesh: %d admission(s) of this box told to the venue", seeded)
-                await self.replay_now()
-                return
-            except ClaimUnknown:
-                self.claimer.trip()
-                await asyncio.sleep(1.0)
+        await connect_and_serve(self)
 
     async def replay_now(self) -> None:
         """Settle the unconfirmed claims (one pass at a time)."""
-        nc = self.nc
-        if nc is None:
-            return
-        if self._replaying is not None and not self._replaying.done():
-            await asyncio.shield(self._replaying)
-            return
-        self._replaying = asyncio.get_running_loop().create_task(self._replay(nc))
-        await asyncio.shield(self._replaying)
+        from edge_agent.mesh.cluster_link import replay_now
 
-    async def _replay(self, nc: NATS) -> None:
-        try:
-            counts = await self.replayer.replay_unconfirmed(nc)
-        except ClaimUnknown:
-            self.claimer.trip()
-            return
-        finally:
-            self.unresolved = await self.read(mt.unresolved_count)
-        if counts.confirmed or counts.conflicts or counts.superseded:
-            log.info(
-                "mesh: unconfirmed claims settled: %d confirmed, %d conflict(s), %d superseded",
-                counts.confirmed,
-                counts.conflicts,
-                counts.superseded,
-            )
+        await replay_now(self)
 
-    async def _probe_loop(self, nc: NATS) -> None:
-        """Close the breaker when a write reaches a quorum again (then replay); open it
-        when one does not. A flag stops it: cancelling a nats request can hang on 3.11."""
-        subject = f"$KV.{BUCKET}.{PROBE_PREFIX}{self.me}"
-        budget = self.claimer.budget_s
-        while self._running and self.nc is nc:
-            await asyncio.sleep(PROBE_DEGRADED_S if not self.claimer.quorum else PROBE_EVERY_S)
-            if not self._running or self.nc is not nc:
-                return
-            ok = False
-            try:
-                msg = await nc.request(subject, b"probe", timeout=max(budget, 0.5))
-                ok = b'"error"' not in msg.data
-            except Exception:  # any failure means: no quorum reached
-                ok = False
-            if ok and not self.claimer.quorum:
-                self.claimer.reset()
-                self.spawn(self.replay_now(), "mesh-replay")
-            elif not ok:
-                self.claimer.trip()
-
-    async def _refresh_loop(self, nc: NATS) -> None:
-        while self._running and self.nc is nc:
-            for name in js_admin.STREAMS:
-                try:
-                    self.stores[name] = await js_admin.store_info(nc, name, wait_s=1.0)
-                except Exception:  # the status shows the last answer and the breaker's view
-                    break
-            self.unresolved = await self.read(mt.unresolved_count)
-            await asyncio.sleep(REFRESH_EVERY_S)
-
-    async def _drop_connection(self) -> None:
+    async def drop_connection(self) -> None:
         self.claimer.nc = None
         nc, self.nc = self.nc, None
         await self.feed.stop()
@@ -444,7 +315,7 @@ class MeshService:
 
     async def cluster_down(self) -> None:
         """Stop talking to the cluster (leaving it, or at agent stop)."""
-        await self._drop_connection()
+        await self.drop_connection()
         for task in list(self._tasks):
             if task.get_name() in ("mesh-connect", "mesh-seed", "mesh-probe", "mesh-refresh"):
                 task.cancel()
@@ -453,7 +324,7 @@ class MeshService:
             await server.stop()
 
     async def stop(self) -> None:
-        self._running = False
+        self.running = False
         await self.cluster_down()
         for task in list(self._tasks):
             task.cancel()
