@@ -162,6 +162,39 @@ class Printer(Document):
 
 
 @dataclass(frozen=True, slots=True)
+class MeshStatus(Document):
+    """The status document's ``mesh`` part: the venue's boxes as this one sees them."""
+
+    mode: str
+    member: str
+    up: int
+    expected: int
+    quorum: bool
+    unconfirmed: int
+    to_replay: int
+    conflicts: int
+    lost: list[str]
+    #: (code, message): no_quorum, member_lost, conflict
+    alerts: list[tuple[str, str]]
+
+    @classmethod
+    def read(cls, f: Fields) -> Self:
+        claims = f.obj("claims")
+        return cls(
+            mode=f.text("mode"),
+            member=f.text("member"),
+            up=f.integer("up"),
+            expected=f.integer("expected"),
+            quorum=f.flag("quorum"),
+            unconfirmed=claims.integer("unconfirmed"),
+            to_replay=claims.integer("unresolved"),
+            conflicts=f.integer("conflicts"),
+            lost=[m.text("name") for m in f.objs("members") if not m.flag("up")],
+            alerts=[(a.text("code"), a.text("message")) for a in f.objs("alerts")],
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Status(Document):
     """``GET /api/v1/status``: what the app polls every few seconds."""
 
@@ -178,11 +211,14 @@ class Status(Document):
     sync: SyncStatus
     lanes: list[LaneStatus]
     printer: Printer | None
+    #: ``None`` for a box without ``[mesh]`` (a venue of one).
+    mesh: MeshStatus | None = None
 
     @classmethod
     def read(cls, f: Fields) -> Self:
         admissions, disk = f.obj("admissions"), f.obj("disk")
         printer = f.opt_obj("printer")
+        mesh = f.opt_obj("mesh")
         return cls(
             event_id=f.obj("event").opt_integer("event_id"),
             gate_name=f.obj("gate").text("name", "?"),
@@ -197,6 +233,7 @@ class Status(Document):
             sync=SyncStatus.read(f.obj("sync")),
             lanes=[LaneStatus.read(lane) for lane in f.objs("lanes")],
             printer=None if printer is None else Printer.read(printer),
+            mesh=None if mesh is None else MeshStatus.read(mesh),
         )
 
 
