@@ -163,7 +163,8 @@ async def _refresh_loop(svc: MeshService, nc: NATS) -> None:
         for name in js_admin.STREAMS:
             try:
                 svc.stores[name] = await js_admin.store_info(nc, name, wait_s=1.0)
-            except Exception:  # the status shows the last answer and the breaker's view
+            except Exception:  # no leader answers: nothing is known about the others
+                svc.stores.clear()
                 break
         svc.unresolved = await svc.read(mt.unresolved_count)
         await asyncio.sleep(REFRESH_EVERY_S)
