@@ -115,6 +115,7 @@ class MeshService:
         self.running = False
         self.replaying: asyncio.Task[None] | None = None
         self._sales_shared = 0
+        self.discovery: Any = None  # MeshDiscovery with [mesh] discover
 
     def bind(self, live: LiveManifest) -> None:
         """The gate's live manifest (made after the pipeline, which needs the claimer):
@@ -237,6 +238,10 @@ class MeshService:
             self.server.reload()
         if self.nc is None and not any(t.get_name() == "mesh-connect" for t in self._tasks):
             self.spawn(self._connect_and_serve(), "mesh-connect")
+        if self.config.mesh.discover and self.discovery is None:
+            from edge_agent.mesh.discovery import start_discovery  # zeroconf: only if asked
+
+            self.discovery = await start_discovery(self)
 
     def _make_server(self) -> NatsServer:
         m = self.config.mesh
@@ -315,6 +320,9 @@ class MeshService:
 
     async def cluster_down(self) -> None:
         """Stop talking to the cluster (leaving it, or at agent stop)."""
+        discovery, self.discovery = self.discovery, None
+        if discovery is not None:
+            await discovery.stop()
         await self.drop_connection()
         for task in list(self._tasks):
             if task.get_name() in ("mesh-connect", "mesh-seed", "mesh-probe", "mesh-refresh"):
