@@ -174,6 +174,8 @@ class MeshStatus(Document):
     to_replay: int
     conflicts: int
     lost: list[str]
+    #: The other members' LAN APIs: where the TUI goes when this box stops answering.
+    apis: list[str]
     #: (code, message): no_quorum, member_lost, conflict
     alerts: list[tuple[str, str]]
 
@@ -190,6 +192,7 @@ class MeshStatus(Document):
             to_replay=claims.integer("unresolved"),
             conflicts=f.integer("conflicts"),
             lost=[m.text("name") for m in f.objs("members") if not m.flag("up")],
+            apis=[m.text("api") for m in f.objs("members") if m.text("api") and not m.flag("self")],
             alerts=[(a.text("code"), a.text("message")) for a in f.objs("alerts")],
         )
 
