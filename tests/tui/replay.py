@@ -132,6 +132,7 @@ STATUS: JsonDoc = {
          "outputs": []},
     ],
     "printer": None,
+    "mesh": None,  # a venue of one (docs/mesh.md)
 }  # fmt: skip
 
 
