@@ -30,7 +30,7 @@ test: venv
 # venue, killed and cut off on purpose; run alone, one at a time, because they measure
 # answers against a 150 ms budget on a machine the other tests would keep busy.
 test-mesh: venv
-	$(BIN)/python -m pytest -q -m mesh
+	$(BIN)/python -m pytest -q -m mesh tests/edge_agent/mesh
 
 # Three boxes acting as one gate: a ticket raced at two gates, a box killed mid-stream,
 # a refund at one box refused at another (gatehouse-demo --gates 3).
