@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test test-pretix lint bench clean system-deps deb bundle
+.PHONY: venv demo demo-mesh test test-pretix test-mesh lint bench clean system-deps deb bundle
 
 venv: $(STAMP)
 
@@ -25,6 +25,17 @@ demo: venv
 test: venv
 	@bash scripts/ensure-system-deps.sh --with-browser
 	$(BIN)/python -m pytest -n 2 -q
+
+# The venue mesh's tests (docs/mesh.md): three real agents with their nats-servers per
+# venue, killed and cut off on purpose; run alone, one at a time, because they measure
+# answers against a 150 ms budget on a machine the other tests would keep busy.
+test-mesh: venv
+	$(BIN)/python -m pytest -q -m mesh tests/edge_agent/mesh
+
+# Three boxes acting as one gate: a ticket raced at two gates, a box killed mid-stream,
+# a refund at one box refused at another (gatehouse-demo --gates 3).
+demo-mesh: venv
+	$(BIN)/gatehouse-demo --gates 3
 
 # Against a real pretix server (docs/pretix.md): pretix is installed into its own venv and
 # its database template made once, cached per pretix version outside the repository
@@ -47,6 +58,7 @@ bench: venv
 	$(BIN)/python benchmarks/sync.py --json --short
 	$(BIN)/python benchmarks/boxoffice.py --json --short
 	$(BIN)/python benchmarks/api_schema.py --json --short
+	$(BIN)/python benchmarks/mesh.py --json --short
 
 # The Debian package (docs/install.md): dist/gatehouse_<version>_all.deb
 deb: venv

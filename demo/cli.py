@@ -70,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-camera", dest="camera", action="store_false", help="leave out the camera lane"
     )
     p.add_argument(
+        "--gates",
+        type=int,
+        default=1,
+        help="boxes acting as one gate (3: the venue mesh tour, docs/mesh.md)",
+    )
+    p.add_argument(
         "--stay",
         action="store_true",
         help="keep the agent and platform running after the tour (sell on the iPad page)"
@@ -93,6 +99,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     root = args.dir or Path(tempfile.mkdtemp(prefix="gatehouse-demo-"))
     if root.exists() and any(root.iterdir()):
         raise GatehouseError(f"{root} is not empty; give --dir a new or empty directory")
+    if args.gates > 1:
+        if args.gates != 3:
+            raise GatehouseError("--gates: the mesh tour runs three boxes (--gates 3)")
+        from demo.mesh_tour import run_mesh_demo
+
+        return asyncio.run(run_mesh_demo(root, args.gates))
     return asyncio.run(
         run_demo(
             root,

@@ -17,6 +17,7 @@ import logging
 import sqlite3
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from edge_agent import __version__
 from edge_agent.backup.schedule import BackupSchedule
@@ -63,6 +64,9 @@ from hardware.registry import build_printer
 from scanner.inputs.evdev_source import EvdevSource
 from sync.manifest_page import EventInfo
 
+if TYPE_CHECKING:
+    from edge_agent.mesh.service import MeshService
+
 log = logging.getLogger(__name__)
 
 
@@ -108,6 +112,8 @@ class AgentRuntime:
     metrics: ScanMetrics = field(default_factory=ScanMetrics)
     #: Scheduled backups to a USB stick, when ``[backup] dir`` is set.
     backups: BackupSchedule | None = None
+    #: The venue mesh (``[mesh] enabled``, docs/mesh.md); ``None`` for a venue of one.
+    mesh: MeshService | None = None
     started_ms: int = field(default_factory=wall_clock_ms)
     version: str = __version__
     _gc_task: asyncio.Task[None] | None = None
@@ -247,6 +253,19 @@ class AgentRuntime:
                 ),
                 row.token_sha256,
             )
+        mesh = None
+        if claimer is None and config.mesh.enabled:  # imported only by boxes in a mesh
+            from edge_agent.mesh.service import MeshService
+
+            mesh = MeshService(
+                config,
+                writer=writer,
+                state=state,
+                devices=registry,
+                clock_ms=wall_clock_ms,
+                gate_name=rules.policy.gate_name,
+            )
+            claimer = mesh.claimer
         pipeline = ScanPipeline(
             lane_policies=rules.lane_policies,
             policy=rules.policy,
@@ -268,6 +287,8 @@ class AgentRuntime:
         live = LiveManifest(
             state, pipeline, file_keyring, keyring_json=synced.keyring_json, event=event
         )
+        if mesh is not None:
+            mesh.bind(live)
         log.info(
             "agent ready",
             extra={
@@ -294,6 +315,7 @@ class AgentRuntime:
             live_manifest=live,
             agent_key=agent_key,
             rules=rules,
+            mesh=mesh,
         )
         live.on_keyring(runtime._keyring_replaced)
         pipeline.subscribe(runtime.metrics.note_scan)
@@ -322,6 +344,14 @@ class AgentRuntime:
             reader.close()
             raise
         runtime.boxoffice = runtime._make_box_office()
+        if mesh is not None:
+            try:
+                await mesh.start()
+            except BaseException:
+                await mesh.stop()
+                signer.cancel()
+                reader.close()
+                raise
         if config.backup.enabled:
             runtime.backups = BackupSchedule(config, wall_clock_ms)
             runtime.backups.start()
@@ -352,11 +382,19 @@ class AgentRuntime:
             snap = sync.snapshot()
             return snap.last_success_ms is not None and snap.last_error is None
 
+        mesh = self.mesh
+
+        def sales_head(seq: int) -> None:
+            if sync is not None:
+                sync.note_sales_head(seq)
+            if mesh is not None:
+                mesh.note_sales_head(seq)
+
         hooks = Hooks(
             printer=lambda: self.printer,
             event=event,
             online=online,
-            sales_head=None if sync is None else sync.note_sales_head,
+            sales_head=sales_head if sync is not None or mesh is not None else None,
             leases=None if sync is None else sync.lease_client(),
         )
         office = BoxOffice(
@@ -375,6 +413,11 @@ class AgentRuntime:
                 await self.printer.close()
         except Exception:  # the ledger must still be closed cleanly
             log.exception("stopping lanes or printer failed")
+        if self.mesh is not None:
+            try:  # its server hands leadership over; its writes go before the writer's
+                await self.mesh.stop()
+            except Exception:
+                log.exception("stopping the mesh failed")
         if self.backups is not None:
             await self.backups.stop()
         try:

@@ -3,7 +3,8 @@
 Each alert has a level and a line of text for the dashboard. The thresholds are the
 ones a supervisor acts on: a lane's scanner unplugged or erroring, the box's clock far
 from the platform's, the data disk nearly full, the ledger not recording, sync halted
-or failing, an old manifest.
+or failing, an old manifest, and — with several boxes — no quorum (admissions
+unconfirmed), a box lost, a ticket admitted at two gates.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ def alerts_from_status(status: Status) -> list[Alert]:
     printer = status.printer
     if printer is not None and printer.connected is False:
         found.append(Alert("warning", f"Printer {printer.id} not connected"))
+    if status.mesh is not None:  # the venue's other boxes (docs/mesh.md)
+        found += [
+            Alert("error" if code == "no_quorum" else "warning", f"Mesh: {message}")
+            for code, message in status.mesh.alerts
+        ]
     return sorted(found, key=lambda a: a.level != "error")
 
 

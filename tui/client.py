@@ -90,6 +90,10 @@ class HttpAgentClient:
         self._token = token
         self._timeout_s = timeout_s
         self._session: aiohttp.ClientSession | None = None
+        #: The venue's other boxes (from status' ``mesh`` part, docs/mesh.md): when this
+        #: one stops answering a read, the client moves to the first that answers. A
+        #: device paired at one box works at all; tills and leases stay with their box.
+        self.members: list[str] = []
 
     def set_token(self, token: str | None) -> None:
         self._token = token
@@ -122,6 +126,8 @@ class HttpAgentClient:
                 raw = await resp.read()
                 status = resp.status
         except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
+            if method == "GET" and await self._fail_over():
+                return await self._call(method, path, body, params=params, timeout_s=timeout_s)
             raise AgentUnreachable(_unreachable_text(self.url, exc)) from None
         try:
             doc = json.loads(raw.decode("utf-8")) if raw else {}
@@ -137,13 +143,31 @@ class HttpAgentClient:
             raise AgentUnreachable(f"{self.url} answered with unexpected JSON")
         return doc
 
+    async def _fail_over(self) -> bool:
+        """Move to another member of the venue that answers; True if one did."""
+        assert self._session is not None
+        for url in [m.rstrip("/") for m in self.members if m.rstrip("/") != self.url]:
+            try:
+                async with self._session.get(
+                    url + "/api/v1/mesh", timeout=aiohttp.ClientTimeout(total=2.0)
+                ) as resp:
+                    await resp.read()
+            except (aiohttp.ClientError, TimeoutError, OSError, ValueError):
+                continue
+            self.url = url
+            return True
+        return False
+
     async def pair(self, code: str, name: str) -> Paired:
         return Paired.from_json(
             await self._call("POST", "/api/v1/pair", {"code": code, "name": name})
         )
 
     async def status(self) -> Status:
-        return Status.from_json(await self._call("GET", "/api/v1/status"))
+        status = Status.from_json(await self._call("GET", "/api/v1/status"))
+        if status.mesh is not None:
+            self.members = [self.url, *status.mesh.apis]
+        return status
 
     async def find_tickets(self, query: str) -> TicketsFound:
         return TicketsFound.from_json(

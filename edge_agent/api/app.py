@@ -20,7 +20,9 @@ from edge_agent.api.routes import (
     boxoffice,
     boxoffice_ws,
     control,
+    control_mesh,
     devices,
+    mesh,
     metrics,
     openapi,
     pages,
@@ -50,6 +52,7 @@ LAN_ROUTES = (
     pages,
     openapi,
     metrics,
+    mesh,
 )
 
 
@@ -94,4 +97,5 @@ def create_control_app(
     app[RUNTIME_APP_KEY] = runtime_app
     app[LAN_URLS_KEY] = list(lan_urls)
     app.add_routes(control.routes)
+    app.add_routes(control_mesh.routes)
     return app

@@ -82,6 +82,7 @@ def status_json(rt: AgentRuntime, language: str = DEFAULT_LANGUAGE) -> Status:
         "sync": sync_json(rt, now),
         "lanes": rt.lanes.status(),
         "printer": rt.printer.health.snapshot() if rt.printer is not None else None,
+        "mesh": rt.mesh.status() if rt.mesh is not None else None,  # type: ignore[typeddict-item]
     }
 
 

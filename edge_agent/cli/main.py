@@ -16,6 +16,7 @@ from edge_agent.cli import (
     evidence_cmd,
     keys_cmds,
     manifest_cmd,
+    mesh_cmd,
     pair_cmd,
     pretix_cmd,
     report_cmd,
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         evidence_cmd,
         report_cmd,
         rules_cmd,
+        mesh_cmd,
     ):
         module.add_parser(sub)
     decode_cmd.add_parser(sub)

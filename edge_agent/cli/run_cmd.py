@@ -97,6 +97,9 @@ async def start_agent(config: Config) -> RunningAgent:
             site = web.TCPSite(runner, host, config.api.port, reuse_address=True)
             await site.start()
             urls.extend(_bound_urls(site))
+        mesh = app[RUNTIME_KEY].mesh
+        if mesh is not None and urls:  # devices that fail over find this box here
+            mesh.set_api_url(device_url(urls, config.mesh.public_host))
         control = web.AppRunner(
             create_control_app(app, urls), handle_signals=False, access_log=None
         )
@@ -120,6 +123,16 @@ async def start_agent(config: Config) -> RunningAgent:
         await runner.cleanup()
         raise
     return RunningAgent(runner, control, urls, sock_path, announcer)
+
+
+def device_url(urls: list[str], public_host: str) -> str:
+    """The URL other boxes and devices reach this API at: a wildcard address is replaced
+    by the mesh's public host."""
+    url = urls[0]
+    host = url.split("://", 1)[1].rsplit(":", 1)[0]
+    if host in ("0.0.0.0", "[::]") and public_host:  # noqa: S104 - compared, not bound
+        url = url.replace(host, public_host, 1)
+    return url
 
 
 def _bound_urls(site: web.TCPSite) -> list[str]:

@@ -22,6 +22,7 @@ from edge_agent.config.lanes import (
     lanes_from_toml,
     validate_lanes,
 )
+from edge_agent.config.mesh_section import validate_mesh
 from edge_agent.config.rules import gate_rules
 from edge_agent.config.sections import BoxOfficeSection, Config, PretixSection, SyncSection
 from edge_agent.config.tables import build_section, resolve
@@ -142,6 +143,7 @@ def _validate(cfg: Config, file: str) -> None:
     if not 1 <= cfg.ledger.checkpoint_interval_s <= 86_400:
         raise bad("ledger.checkpoint_interval_s", "expected 1..86400 seconds")
     _validate_sync(cfg.sync, bad)
+    validate_mesh(cfg.mesh, cfg.agent.agent_id, file)
     name = cfg.discovery.name
     if len(name) > 63 or any(not c.isprintable() or c == "." for c in name):
         raise bad("discovery.name", "expected at most 63 printable characters, no '.'")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from edge_agent.config.lanes import DeviceSpec, LaneSection
+from edge_agent.config.mesh_section import MeshSection
 from edge_agent.config.rules_sections import EventRulesSection, ListSection, ZoneSection
 
 
@@ -216,6 +217,8 @@ class Config:
     backup: BackupSection = field(default_factory=BackupSection)
     log: LogSection = field(default_factory=LogSection)
     discovery: DiscoverySection = field(default_factory=DiscoverySection)
+    #: ``[mesh]``: this box and the venue's other boxes as one gate (docs/mesh.md).
+    mesh: MeshSection = field(default_factory=MeshSection)
     #: ``[[lanes]]``: the gate's lanes, each with inputs and outputs (none by default:
     #: scans then come only through the API).
     lanes: tuple[LaneSection, ...] = ()
@@ -240,6 +243,11 @@ class Config:
         if self.agent.key_file:
             return Path(self.agent.key_file)
         return self.agent.data_dir / "agent.key"
+
+    @property
+    def mesh_dir(self) -> Path:
+        """The mesh's roster, credentials, server config and JetStream store."""
+        return self.agent.data_dir / "mesh"
 
     @property
     def control_socket(self) -> Path:

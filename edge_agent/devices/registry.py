@@ -3,6 +3,7 @@ auth and persisted through the ledger writer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from edge_agent.devices.roles import Role
@@ -25,6 +26,12 @@ class DeviceRegistry:
     def __init__(self) -> None:
         self._by_token: dict[str, Device] = {}
         self._by_id: dict[str, tuple[Device, str]] = {}
+        self._listeners: list[Callable[[Device, str], None]] = []
+
+    def on_change(self, listener: Callable[[Device, str], None]) -> None:
+        """Call ``listener(device, token_sha256)`` after each pairing or revocation (the
+        mesh tells the venue's other boxes, so a device works at every member)."""
+        self._listeners.append(listener)
 
     def add(self, device: Device, token_sha256: str) -> None:
         self._by_id[device.device_id] = (device, token_sha256)
@@ -32,6 +39,8 @@ class DeviceRegistry:
             self._by_token[token_sha256] = device
         else:
             self._by_token.pop(token_sha256, None)
+        for listener in self._listeners:
+            listener(device, token_sha256)
 
     def by_token_hash(self, token_sha256: str) -> Device | None:
         return self._by_token.get(token_sha256)

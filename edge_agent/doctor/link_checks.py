@@ -83,26 +83,37 @@ async def platform_check(config: Config) -> tuple[Check, ClockSample | None]:
 
 
 def mesh_check(config: Config, status: dict[str, Any] | None) -> Check:
-    """Seam for the mesh (issue 14): reads a ``[mesh]`` config section and the ``mesh``
-    object of the running agent's status when they exist; a box without them is a venue
-    of one, which is a valid venue (DESIGN.md)."""
+    """The venue mesh (``[mesh]``, docs/mesh.md) as the running agent's status tells it:
+    members up of the roster, quorum, boxes lost. A box without ``[mesh]`` is a venue of
+    one, which is a valid venue (DESIGN.md)."""
     name = "mesh members and quorum"
-    section = getattr(config, "mesh", None)
-    configured = bool(section is not None and getattr(section, "enabled", True))
     mesh = (status or {}).get("mesh")
-    if not configured and not isinstance(mesh, dict):
+    if not config.mesh.enabled and not isinstance(mesh, dict):
         return passed(name, "mesh: not configured — this box is a venue of one")
     if not isinstance(mesh, dict):
         return warned(name, "mesh configured, agent not running: quorum unknown", "start the agent")
+    if mesh.get("mode") == "alone":
+        return passed(
+            name, "mesh: alone — a venue of one until another box joins (edge-agent mesh code)"
+        )
     members = mesh.get("members")
-    count = len(members) if isinstance(members, list) else members
-    expected = mesh.get("expected", mesh.get("peers_expected"))
-    quorum = mesh.get("quorum")
-    text = f"{count} member(s)" + (f" of {expected}" if expected is not None else "")
-    if quorum is False:
+    listed = members if isinstance(members, list) else []
+    # the members that answer (the status' "up"), not merely the roster's length
+    up = mesh.get("up", len(listed) if isinstance(members, list) else members)
+    expected = mesh.get("expected")
+    text = f"{up} member(s) up" + (f" of {expected}" if expected is not None else "")
+    if mesh.get("quorum") is False:
         return failed(
             name,
             f"{text}, no quorum: admissions are decided locally and marked unconfirmed",
             "bring the other boxes back on the LAN (power, cable, switch)",
+        )
+    lost = [str(m.get("name")) for m in listed if isinstance(m, dict) and m.get("up") is False]
+    if lost:
+        return warned(
+            name,
+            f"{text}, quorum; lost contact with {', '.join(lost)}",
+            "check that box's power and cable; remove it only if it is gone for good"
+            " (edge-agent mesh remove NAME)",
         )
     return passed(name, f"{text}, quorum")

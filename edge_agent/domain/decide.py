@@ -274,6 +274,20 @@ def already_admitted(base: Decision, previous: AdmissionRecord, policy: GatePoli
     )
 
 
+def unconfirmed_refusal(base: Decision) -> Decision:
+    """The refusal when the venue's other gates cannot confirm an admission in time and
+    the gate's policy refuses rather than admits unconfirmed (the mesh)."""
+    return base._replace(
+        outcome=Outcome.REFUSE,
+        reason=ReasonCode.UNCONFIRMED,
+        message=STAFF_MESSAGES[ReasonCode.UNCONFIRMED],
+        # what the admit would have said (flags, "Welcome to {zone}") is not said now
+        params=None,
+        flags=None,
+        zone_over=None,
+    )
+
+
 def next_admission(
     previous: AdmissionRecord | None, decision: Decision, at_ms: int, gate_name: str
 ) -> AdmissionRecord | None:

@@ -51,6 +51,9 @@ class ReasonCode(StrEnum):
     EVENT_CANCELLED = "event_cancelled"  # the platform cancelled the whole event (entries)
     # the agent itself
     NOT_RECORDED = "not_recorded"  # the ledger could not make the row durable
+    # the venue's other gates could not confirm the admission in time and policy
+    # ([mesh] unconfirmed = "refuse") sends the person to a supervisor
+    UNCONFIRMED = "unconfirmed"
     # a person, not a code
     MANUAL_OVERRIDE = "manual_override"  # a supervisor checked the ticket in or out by hand
     # the ticket's state, as pretix keeps it (appended: issue 15)
@@ -110,6 +113,7 @@ STAFF_MESSAGES: dict[ReasonCode, str] = {
     ReasonCode.EXIT_NOT_ALLOWED: "Exit scans are off at this gate",
     ReasonCode.EVENT_CANCELLED: "Event cancelled — no entry",
     ReasonCode.NOT_RECORDED: "NOT RECORDED — system problem, scan again",
+    ReasonCode.UNCONFIRMED: "Other gates unreachable — cannot confirm, ask a supervisor",
     ReasonCode.MANUAL_OVERRIDE: "Manual override by a supervisor",
     ReasonCode.BLOCKED: "Ticket blocked — send to box office",
     ReasonCode.UNPAID: "Order not paid — send to box office",

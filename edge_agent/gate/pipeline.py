@@ -16,7 +16,13 @@ from time import perf_counter
 from typing import NamedTuple
 
 from edge_agent.domain.credential import Credential
-from edge_agent.domain.decide import Decision, already_admitted, decide, next_admission
+from edge_agent.domain.decide import (
+    Decision,
+    already_admitted,
+    decide,
+    next_admission,
+    unconfirmed_refusal,
+)
 from edge_agent.domain.gate_policy import AdmissionRecord, GatePolicy
 from edge_agent.domain.override import override_decision
 from edge_agent.domain.reasons import STAFF_MESSAGES, Direction, Outcome, ReasonCode
@@ -31,13 +37,26 @@ from edge_agent.gate.scan_listeners import ScanListener, ScanListeners
 from edge_agent.gate.state import GateState
 from edge_agent.gate.stats import GateStats
 from edge_agent.ids import uuid7
-from edge_agent.ledger.records import ScanRow
+from edge_agent.ledger.records import ScanRow, decode_ext, encode_ext
 from edge_agent.ledger.writer import LedgerWriter
 
 log = logging.getLogger(__name__)
 
 #: Texts longer than this are never cached (they are malformed anyway).
 _CACHEABLE_LEN = 512
+#: The extension of a row whose claim the venue's other gates could not confirm
+#: (docs/ledger.md, "Extensions"; replayed by the mesh when the cluster heals).
+UNCONFIRMED_EXT = encode_ext({"claim": "unconfirmed"})
+
+
+def unconfirmed_ext(ext: str | None) -> str | None:
+    """``ext`` (a row's rule facts, canonical, or ``None``) with ``"claim":
+    "unconfirmed"`` added beside them: the admission index rebuilds zones and days from
+    the rule facts and the mesh's replay finds the row by its claim, so neither may
+    replace the other. Off the hot path: only unconfirmed verdicts come here."""
+    if ext is None:
+        return UNCONFIRMED_EXT
+    return encode_ext({**decode_ext(ext), "claim": "unconfirmed"})
 
 
 class OverrideRefused(GatehouseError):
@@ -159,20 +178,24 @@ class ScanPipeline:
         confirmed = True
         ticket_id = decision.ticket_id
         previous = decision.previous
+        scan_id = uuid7(at_ms)
         if decision.lets_through and ticket_id is not None:
             proposed = next_admission(previous, decision, at_ms, policy.gate_name)
             assert proposed is not None
             self.state.set_admission(ticket_id, proposed)
-            claim = await self._claimer.claim(ticket_id, previous, proposed)
+            claim = await self._claimer.claim(ticket_id, previous, proposed, claim_id=scan_id)
             confirmed = claim.confirmed
-            if not claim.won:
+            if not claim.won and claim.winner is None and not confirmed:
+                self.state.set_admission(ticket_id, previous)  # policy: refuse unconfirmed
+                decision = unconfirmed_refusal(decision)
+            elif not claim.won:
                 winner = claim.winner or proposed
                 self.state.set_admission(ticket_id, winner)
                 decision = already_admitted(decision, winner, policy)
         ext = rule_facts(decision) if policy.records_rules else None
         result = await self._record(
             decision, previous, at_ms, lane, device_id, device_kind, code_hash, confirmed,
-            started, ext=ext,
+            started, ext=ext, scan_id=scan_id,
         )  # fmt: skip
         if result.seq is not None and log.isEnabledFor(logging.DEBUG):
             # never the code itself: only its hash prefix
@@ -220,11 +243,12 @@ class ScanPipeline:
         proposed = next_admission(previous, decision, at_ms, self.policy.gate_name)
         assert proposed is not None
         self.state.set_admission(ticket_id, proposed)
-        claim = await self._claimer.claim(ticket_id, previous, proposed)
+        scan_id = uuid7(at_ms)
+        claim = await self._claimer.claim(ticket_id, previous, proposed, claim_id=scan_id)
         # no code was scanned: no key id, an empty code hash
         result = await self._record(
             decision, previous, at_ms, lane, device_id, "manual", "", claim.confirmed, started,
-            override=(operator, reason),
+            override=(operator, reason), scan_id=scan_id,
         )  # fmt: skip
         if result.seq is not None:
             log.info(
@@ -246,6 +270,7 @@ class ScanPipeline:
         started: float,
         override: tuple[str, str] | None = None,
         ext: str | None = None,
+        scan_id: str = "",
     ) -> ScanResult:
         """Build the ledger row of ``decision``, hand it to the writer and wait until it
         is durable: the one path from a verdict to a result, so a scan and a manual
@@ -259,7 +284,7 @@ class ScanPipeline:
         ticket_id = decision.ticket_id
         # StrEnum members are str already: no .value lookups on the hot path
         row = ScanRow(
-            scan_id=uuid7(at_ms),
+            scan_id=scan_id or uuid7(at_ms),
             at_ms=at_ms,
             gate=self.policy.gate_id,
             lane=lane,
@@ -277,7 +302,7 @@ class ScanPipeline:
             override_operator=operator,
             override_reason=why,
             manifest_at_ms=self.state.manifest_at_ms,
-            ext=ext,
+            ext=ext if confirmed else unconfirmed_ext(ext),
         )
         try:
             stored = await self._writer.submit_scan(row)
@@ -292,7 +317,7 @@ class ScanPipeline:
                 previous=None,
             )
             result = ScanResult(
-                failed, row.scan_id, at_ms, row.gate, lane, device_id, None, True, started
+                failed, row.scan_id, at_ms, row.gate, lane, device_id, None, confirmed, started
             )
         else:
             result = ScanResult(

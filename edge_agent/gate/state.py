@@ -207,7 +207,9 @@ class GateState:
                 continue
             facts = decode_ext(ext) if ext else {}
             zone, day = facts.get("zone", ""), facts.get("day", "")
-            if outcome == admit and not ext and reason != ReasonCode.MANUAL_OVERRIDE:
+            # the mesh's claim mark ({"claim": "unconfirmed"}) is no rule fact
+            ruled = bool(facts) and facts.keys() != {"claim"}
+            if outcome == admit and not ruled and reason != ReasonCode.MANUAL_OVERRIDE:
                 day = day_of(at_ms)
             decision = Decision(
                 outcome=Outcome(outcome),

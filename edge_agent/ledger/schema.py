@@ -19,6 +19,7 @@ from edge_agent.errors import LedgerError
 from edge_agent.ledger.migrations.box_office import v3_box_office
 from edge_agent.ledger.migrations.checkpoints import v4_chain_checkpoints
 from edge_agent.ledger.migrations.gate import v1_initial
+from edge_agent.ledger.migrations.mesh import v8_mesh
 from edge_agent.ledger.migrations.platform_sync import (
     MANIFEST_TICKET_INDEXES as MANIFEST_TICKET_INDEXES,
 )
@@ -42,6 +43,7 @@ MIGRATIONS: Sequence[Migration] = (
     v5_scan_extensions,
     v6_pretix_link,
     v7_ticket_flags,
+    v8_mesh,
 )
 
 #: The schema version this code writes and understands.

@@ -381,20 +381,34 @@ def stored_rows(
 def conflicts(conn: sqlite3.Connection, event_id: int) -> list[dict[str, Any]]:
     """Tickets first-admitted (``admit``, not ``readmitted`` nor a zone move, ``moved``)
     by two or more agents. The ``scans_admissions`` index's terms stay in the query, so
-    SQLite still uses it."""
+    SQLite still uses it.
+
+    Each admission names its gate and whether the agent marked it ``unconfirmed`` (a
+    venue mesh that could not reach a quorum: ``docs/mesh.md``, the scan row's
+    extension), so the report says which gate admitted on its own knowledge."""
     admitted = (
         "event_id = ? AND outcome = 'admit' AND reason <> 'readmitted' AND ticket_id IS NOT NULL"
         " AND reason <> 'moved'"
     )
+    gate_at = SCAN_FIELDS.index("gate")
     report: dict[str, list[dict[str, Any]]] = {}
-    for ticket_id, agent_id, scan_id, seq, at_ms in conn.execute(
-        f"SELECT ticket_id, agent_id, scan_id, seq, at_ms FROM scans WHERE {admitted}"  # noqa: S608
+    for ticket_id, agent_id, scan_id, seq, at_ms, row_json in conn.execute(
+        f"SELECT ticket_id, agent_id, scan_id, seq, at_ms, row_json FROM scans WHERE {admitted}"  # noqa: S608
         f" AND ticket_id IN (SELECT ticket_id FROM scans WHERE {admitted}"
         "  GROUP BY ticket_id HAVING count(DISTINCT agent_id) > 1)"
         " ORDER BY ticket_id, at_ms, agent_id",
         (event_id, event_id),
     ):
+        values = json.loads(row_json)
+        ext = values[-1] if len(values) > len(SCAN_FIELDS) else None
         report.setdefault(ticket_id, []).append(
-            {"agent_id": agent_id, "scan_id": scan_id, "seq": seq, "at_ms": at_ms}
+            {
+                "agent_id": agent_id,
+                "scan_id": scan_id,
+                "seq": seq,
+                "at_ms": at_ms,
+                "gate": values[gate_at] if isinstance(values, list) else None,
+                "unconfirmed": isinstance(ext, dict) and ext.get("claim") == "unconfirmed",
+            }
         )
     return [{"ticket_id": t, "admissions": a} for t, a in report.items()]

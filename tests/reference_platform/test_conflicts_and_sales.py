@@ -57,6 +57,8 @@ async def test_a_ticket_admitted_by_two_agents_is_a_conflict(
         ("gate-b", "gate-b-3", 3),
     }
     assert all(a["at_ms"] > 0 for a in admissions)
+    # each names its gate and whether a mesh marked it unconfirmed (docs/mesh.md)
+    assert all(a["gate"] == "gate-1" and a["unconfirmed"] is False for a in admissions)
 
 
 def sale_rows(agent_id: str, count: int) -> list[dict[str, Any]]:

@@ -136,6 +136,7 @@ STATUS: JsonDoc = {
          "outputs": []},
     ],
     "printer": None,
+    "mesh": None,  # a venue of one (docs/mesh.md)
 }  # fmt: skip
 
 

@@ -115,3 +115,74 @@ def test_token_file_is_0600_and_round_trips(tmp_path: Path) -> None:
     assert default_token_path({"HOME": "/home/a"}) == Path(
         "/home/a/.config/gatehouse/tui-token.json"
     )
+
+
+def _mesh(quorum: bool, lost: list[str], conflicts: int) -> dict[str, Any]:
+    alerts = [] if quorum else [{"code": "no_quorum", "message": "No quorum: unconfirmed"}]
+    alerts += [{"code": "member_lost", "message": f"Lost contact with box {n}"} for n in lost]
+    if conflicts:
+        alerts.append({"code": "conflict", "message": f"{conflicts} ticket(s) at two gates"})
+    return {
+        "mode": "clustered", "member": "box-a", "up": 3 - len(lost), "expected": 3,
+        "quorum": quorum, "claims": {"confirmed": 9, "unconfirmed": 4, "unresolved": 2},
+        "conflicts": conflicts, "alerts": alerts,
+        "members": [
+            {"name": n, "up": n not in lost, "self": n == "box-a", "api": f"http://{n}:8443"}
+            for n in ("box-a", "box-b", "box-c")
+        ],
+    }  # fmt: skip
+
+
+def test_the_mesh_line_and_its_alerts() -> None:
+    from tui.screens.dashboard import mesh_line
+
+    doc = healthy()
+    doc["mesh"] = _mesh(quorum=False, lost=["box-c"], conflicts=1)
+    status = Status.from_json(doc)
+    assert status.mesh is not None
+    assert status.mesh.apis == ["http://box-b:8443", "http://box-c:8443"]  # to fail over to
+    assert mesh_line(status.mesh) == (
+        "Mesh: 2/3 boxes · NO QUORUM — admissions UNCONFIRMED · lost box-c · "
+        "unconfirmed 4 (2 to check) · conflicts 1"
+    )
+    assert lines(doc) == [
+        "!! Mesh: No quorum: unconfirmed",
+        " ! Mesh: Lost contact with box box-c",
+        " ! Mesh: 1 ticket(s) at two gates",
+    ]
+    doc["mesh"] = _mesh(quorum=True, lost=[], conflicts=0)
+    assert lines(doc) == []  # a healthy venue: no alert
+    assert "quorum ·" in mesh_line(Status.from_json(doc).mesh)  # type: ignore[arg-type]
+
+
+async def test_the_client_moves_to_another_box_when_its_own_stops_answering(
+    aiohttp_server: Any,
+) -> None:
+    import socket
+
+    from aiohttp import web
+
+    from tui.client import HttpAgentClient
+
+    app = web.Application()
+
+    async def status(_request: web.Request) -> web.Response:
+        return web.json_response(healthy())
+
+    async def mesh(_request: web.Request) -> web.Response:
+        return web.json_response({"self": "box-b", "quorum": True, "members": []})
+
+    app.router.add_get("/api/v1/status", status)
+    app.router.add_get("/api/v1/mesh", mesh)
+    live = await aiohttp_server(app)
+    with socket.socket() as s:  # a port nobody listens on: the box that died
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    client = HttpAgentClient(dead, "token", timeout_s=1.0)
+    other = str(live.make_url("")).rstrip("/")
+    client.members = [dead, other]
+    try:
+        await client.status()  # a read: answered by the other box
+        assert client.url == other
+    finally:
+        await client.close()

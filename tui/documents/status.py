@@ -194,6 +194,42 @@ class Printer(Document):
 
 
 @dataclass(frozen=True, slots=True)
+class MeshStatus(Document):
+    """The status document's ``mesh`` part: the venue's boxes as this one sees them."""
+
+    mode: str
+    member: str
+    up: int
+    expected: int
+    quorum: bool
+    unconfirmed: int
+    to_replay: int
+    conflicts: int
+    lost: list[str]
+    #: The other members' LAN APIs: where the TUI goes when this box stops answering.
+    apis: list[str]
+    #: (code, message): no_quorum, member_lost, conflict
+    alerts: list[tuple[str, str]]
+
+    @classmethod
+    def read(cls, f: Fields) -> Self:
+        claims = f.obj("claims")
+        return cls(
+            mode=f.text("mode"),
+            member=f.text("member"),
+            up=f.integer("up"),
+            expected=f.integer("expected"),
+            quorum=f.flag("quorum"),
+            unconfirmed=claims.integer("unconfirmed"),
+            to_replay=claims.integer("unresolved"),
+            conflicts=f.integer("conflicts"),
+            lost=[m.text("name") for m in f.objs("members") if not m.flag("up")],
+            apis=[m.text("api") for m in f.objs("members") if m.text("api") and not m.flag("self")],
+            alerts=[(a.text("code"), a.text("message")) for a in f.objs("alerts")],
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Status(Document):
     """``GET /api/v1/status``: what the app polls every few seconds."""
 
@@ -214,11 +250,14 @@ class Status(Document):
     zones: list[ZoneFigures]
     #: Every event the box admits (older agents: none listed).
     events: list[AdmittedEvent]
+    #: ``None`` for a box without ``[mesh]`` (a venue of one).
+    mesh: MeshStatus | None = None
 
     @classmethod
     def read(cls, f: Fields) -> Self:
         admissions, disk = f.obj("admissions"), f.obj("disk")
         printer = f.opt_obj("printer")
+        mesh = f.opt_obj("mesh")
         return cls(
             event_id=f.obj("event").opt_integer("event_id"),
             gate_name=f.obj("gate").text("name", "?"),
@@ -235,6 +274,7 @@ class Status(Document):
             printer=None if printer is None else Printer.read(printer),
             zones=[ZoneFigures.read(z) for z in admissions.objs("zones")],
             events=[AdmittedEvent.read(e) for e in f.obj("event").objs("events")],
+            mesh=None if mesh is None else MeshStatus.read(mesh),
         )
 
 

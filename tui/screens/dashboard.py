@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 
 from tui.alerts import alerts_from_status
 from tui.documents.boxoffice import Figures
-from tui.documents.status import LaneStatus, Status, SyncStatus
+from tui.documents.status import LaneStatus, MeshStatus, Status, SyncStatus
 from tui.formatting import (
     age_since,
     age_text,
@@ -38,6 +38,8 @@ def summary_lines(status: Status, now_s: float, tz: tzinfo) -> list[str]:
     lines = [line1, sync_line(status.sync, now_s, tz), site_line(status)]
     if status.zones:
         lines.append(zones_line(status))
+    if status.mesh is not None:
+        lines.append(mesh_line(status.mesh))
     return lines
 
 
@@ -45,6 +47,19 @@ def zones_line(status: Status) -> str:
     """ "Zones: Hall A 120 · Hall B 80/100 · VIP deck 20/20 FULL"."""
     parts = [zone_text(z.name or z.id, z.inside, z.capacity) for z in status.zones]
     return "Zones: " + " · ".join(parts)
+
+
+def mesh_line(mesh: MeshStatus) -> str:
+    """The venue's boxes at a glance (only for a box in a mesh)."""
+    if mesh.mode == "alone":
+        return f"Mesh: {mesh.member} alone — a venue of one until another box joins"
+    state = "quorum" if mesh.quorum else "NO QUORUM — admissions UNCONFIRMED"
+    lost = f" · lost {', '.join(mesh.lost)}" if mesh.lost else ""
+    return (
+        f"Mesh: {mesh.up}/{mesh.expected} boxes · {state}{lost} · "
+        f"unconfirmed {mesh.unconfirmed} ({mesh.to_replay} to check) · "
+        f"conflicts {mesh.conflicts}"
+    )
 
 
 def sync_line(sync: SyncStatus, now_s: float, tz: tzinfo) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, NotRequired, TypedDict
 
+from edge_agent.api.schema.mesh import MeshView
 from edge_agent.gate.verdict_json import FirstAdmitted, Verdict
 
 __all__ = ["FirstAdmitted", "Verdict"]
@@ -324,3 +325,5 @@ class Status(TypedDict):
     sync: SyncView
     lanes: list[dict[str, Any]]
     printer: dict[str, object] | None
+    #: The venue mesh (``docs/mesh.md``); ``null`` for a box without ``[mesh]``.
+    mesh: MeshView | None

@@ -39,6 +39,7 @@ PUBLIC = {
     ("GET", "/api/v1/boxoffice/ws"): "WebSocket: checks the token itself (header or message)",
     ("GET", "/boxoffice"): "the iPad page: static files, no data",
     ("GET", "/boxoffice/{name}"): "the iPad page: static files, no data",
+    ("POST", "/api/v1/mesh/join"): "a box joining the venue: the body proves the join code",
 }
 
 

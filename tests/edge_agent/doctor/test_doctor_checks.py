@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from demo.event import DemoEvent
+from edge_agent.config.mesh_section import MeshSection
 from edge_agent.doctor.box_checks import clock_check, platform_offset_check, tls_check
 from edge_agent.doctor.clock import ClockProbe, parse_chrony_tracking, parse_timedatectl
+from edge_agent.doctor.link_checks import mesh_check
 from edge_agent.doctor.outcome import Check, Status, exit_code, failed, passed, warned
 from edge_agent.doctor.runner import run_doctor
 from edge_agent.tls.venue_ca import issue_cert, load_or_create_venue_ca
@@ -126,3 +129,24 @@ port = "/dev/serial/by-id/not-plugged-in"
     _, checks = _json_run(event, evdev=bus)
     found = checks["scanner usb-9 (evdev, lane lane-9)"]
     assert found.status == Status.PASS and "/dev/input/event7" in found.detail
+
+
+def _member(name: str, up: bool) -> dict[str, object]:
+    return {"name": name, "up": up}
+
+
+def test_the_mesh_check_reads_the_mesh_status_members_up_and_quorum(event: DemoEvent) -> None:
+    cfg = replace(event.config, mesh=MeshSection(enabled=True))
+    assert mesh_check(cfg, None).status == Status.WARN  # agent stopped: quorum unknown
+    three = [_member("a", True), _member("b", True), _member("c", True)]
+    whole = {"mode": "clustered", "members": three, "up": 3, "expected": 3, "quorum": True}
+    check = mesh_check(cfg, {"mesh": whole})
+    assert (check.status, check.detail) == (Status.PASS, "3 member(s) up of 3, quorum")
+    lost = {**whole, "members": [*three[:2], _member("c", False)], "up": 2}
+    check = mesh_check(cfg, {"mesh": lost})
+    assert check.status == Status.WARN and "lost contact with c" in check.detail
+    split = {**lost, "members": [three[0], _member("b", False), _member("c", False)]}
+    check = mesh_check(cfg, {"mesh": {**split, "up": 1, "quorum": False}})
+    assert check.status == Status.FAIL and "unconfirmed" in check.detail
+    alone = mesh_check(cfg, {"mesh": {"mode": "alone", "members": three[:1], "expected": 1}})
+    assert alone.status == Status.PASS and "alone" in alone.detail

@@ -30,7 +30,12 @@ class SharedClaims:
         self.claims: dict[str, AdmissionRecord] = {}
 
     async def claim(
-        self, ticket_id: str, previous: AdmissionRecord | None, proposed: AdmissionRecord
+        self,
+        ticket_id: str,
+        previous: AdmissionRecord | None,
+        proposed: AdmissionRecord,
+        *,
+        claim_id: str = "",
     ) -> ClaimResult:
         current = self.claims.get(ticket_id)
         if current is not None and current != previous:

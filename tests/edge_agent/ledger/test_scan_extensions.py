@@ -144,6 +144,8 @@ async def test_a_version_4_ledger_migrates_and_its_rows_still_verify(tmp_path: P
     for table in ("ticket_types", "manifest_tickets"):
         raw.execute(f"ALTER TABLE {table} DROP COLUMN flags")
         raw.execute(f"ALTER TABLE {table} DROP COLUMN note")
+    for table in ("mesh_applied", "mesh_resolved", "mesh_conflicts"):  # and migration 8's
+        raw.execute(f"DROP TABLE {table}")
     raw.execute(f"PRAGMA user_version = {MIGRATIONS.index(v5_scan_extensions)}")
     raw.commit()
     raw.close()
