@@ -24,7 +24,8 @@ from edge_agent.boxoffice.desk import Hooks
 from edge_agent.boxoffice.service import BoxOffice
 from edge_agent.config.key_files import KeyFile, load_or_create_agent_key, read_keyring_file
 from edge_agent.config.sections import Config
-from edge_agent.devices.pairing import AttemptLimiter, PairingCodes
+from edge_agent.devices.pairing import PairingCodes
+from edge_agent.devices.pairing_guard import PairingGuard
 from edge_agent.devices.registry import Device, DeviceRegistry
 from edge_agent.devices.roles import Role
 from edge_agent.domain.errors import KeyringError
@@ -94,7 +95,7 @@ class AgentRuntime:
     pipeline: ScanPipeline
     devices: DeviceRegistry
     pairing: PairingCodes
-    pairing_limiter: AttemptLimiter
+    pairing_guard: PairingGuard
     lock: DataDirLock
     start_report: LedgerReport
     live_manifest: LiveManifest
@@ -274,7 +275,11 @@ class AgentRuntime:
             pipeline=pipeline,
             devices=registry,
             pairing=PairingCodes(config.api.pairing_code_ttl_s * 1000),
-            pairing_limiter=AttemptLimiter(config.api.pairing_attempts_per_minute),
+            pairing_guard=PairingGuard(
+                config.api.pairing_attempts_per_minute,
+                config.api.pairing_attempts_total_per_minute,
+                config.api.pairing_lockout_s * 1000,
+            ),
             lock=lock,
             start_report=report,
             live_manifest=live,

@@ -3,7 +3,7 @@
 Each alert has a level and a line of text for the dashboard. The thresholds are the
 ones a supervisor acts on: a lane's scanner unplugged or erroring, the box's clock far
 from the platform's, the data disk nearly full, the ledger not recording, sync halted
-or failing, an old manifest.
+or failing, an old manifest, pairing locked by someone guessing codes.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ def alerts_from_status(status: dict[str, Any]) -> list[Alert]:
         *_lane_alerts(status.get("lanes") or []),
         *_ledger_alerts(status),
         *_disk_alerts(status.get("disk") or {}),
+        *_pairing_alerts(status.get("pairing") or {}),
         *_sync_alerts(status.get("sync") or {}),
         *(Alert("warning", f"Keyring: {w}") for w in _keyring_warnings(status)),
     ]
@@ -48,6 +49,16 @@ def alerts_from_status(status: dict[str, Any]) -> list[Alert]:
     if isinstance(printer, dict) and printer.get("connected") is False:
         found.append(Alert("warning", f"Printer {printer.get('id', '')} not connected"))
     return sorted(found, key=lambda a: a.level != "error")
+
+
+def _pairing_alerts(pairing: dict[str, Any]) -> list[Alert]:
+    """Someone is guessing pairing codes: locked for everyone, or addresses blocked."""
+    if pairing.get("locked"):
+        return [Alert("error", "PAIRING LOCKED after too many wrong codes: F3, u to lift")]
+    blocked = int(pairing.get("blocked_addresses") or 0)
+    if blocked:
+        return [Alert("warning", f"{blocked} address(es) blocked for wrong pairing codes")]
+    return []
 
 
 def _keyring_warnings(status: dict[str, Any]) -> list[str]:

@@ -64,6 +64,7 @@ def create_app(
     for module in LAN_ROUTES:
         app.add_routes(module.routes)
     close_sockets_on_shutdown(app)  # the WebSockets' (scans, box office)
+    app.on_response_prepare.append(no_store)
 
     async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
         runtime = await AgentRuntime.start(config, claimer, evdev_source=evdev_source)
@@ -77,6 +78,13 @@ def create_app(
     return app
 
 
+async def no_store(request: web.Request, response: web.StreamResponse) -> None:
+    """Every API answer is one device's business (tokens, pairing codes, tickets): no
+    browser, proxy or disk cache may keep it. The iPad page's own files say otherwise."""
+    if request.path.startswith(("/api/", "/control/")):
+        response.headers.setdefault("Cache-Control", "no-store")
+
+
 def create_control_app(runtime_app: web.Application) -> web.Application:
     """The operator's control API, served only on a 0600 Unix socket in the data dir.
 
@@ -87,5 +95,6 @@ def create_control_app(runtime_app: web.Application) -> web.Application:
         middlewares=[error_middleware, card_number_middleware], client_max_size=16384
     )
     app[RUNTIME_APP_KEY] = runtime_app
+    app.on_response_prepare.append(no_store)
     app.add_routes(control.routes)
     return app

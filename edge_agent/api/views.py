@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import shutil
 
-from edge_agent.api.schema.responses import DiskView, ManifestView, Status, SyncView
+from edge_agent.api.schema.responses import (
+    BlockedAddressView,
+    DiskView,
+    ManifestView,
+    PairingLockout,
+    PairingSummary,
+    Status,
+    SyncView,
+)
 from edge_agent.gate.verdict_json import iso_ms, verdict_json
 from edge_agent.runtime import AgentRuntime, wall_clock_ms
 
@@ -65,6 +73,7 @@ def status_json(rt: AgentRuntime) -> Status:
             "warnings": list(rt.keyring.warnings),
         },
         "devices": {"paired": sum(1 for d in rt.devices.all() if d.active)},
+        "pairing": pairing_summary(rt),
         "disk": disk_json(rt),
         "sync": sync_json(rt, now),
         "lanes": rt.lanes.status(),
@@ -151,3 +160,29 @@ def sync_json(rt: AgentRuntime, now: int) -> SyncView:
         }
     )
     return doc
+
+
+def lockout_json(rt: AgentRuntime) -> PairingLockout:
+    view = rt.pairing_guard.view(wall_clock_ms())
+    blocked: list[BlockedAddressView] = [
+        {"address": b.address, "failures": b.failures, "until": iso_ms(b.until_ms)}
+        for b in view.blocked
+    ]
+    return {
+        "locked": view.locked,
+        "locked_at": iso_ms(view.locked_at_ms) if view.locked_at_ms is not None else None,
+        "locked_until": iso_ms(view.locked_until_ms) if view.locked_until_ms is not None else None,
+        "failures_last_minute": view.failures_last_minute,
+        "lockouts": view.lockouts,
+        "blocked_addresses": blocked,
+    }
+
+
+def pairing_summary(rt: AgentRuntime) -> PairingSummary:
+    full = lockout_json(rt)
+    return {
+        "locked": full["locked"],
+        "locked_until": full["locked_until"],
+        "failures_last_minute": full["failures_last_minute"],
+        "blocked_addresses": len(full["blocked_addresses"]),
+    }

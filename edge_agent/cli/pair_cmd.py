@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,14 @@ from edge_agent.devices.roles import Role
 def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     p = sub.add_parser("pair", help="print a one-time code a device exchanges for a token")
     p.add_argument("--config", required=True, type=Path)
-    p.add_argument("--role", required=True, choices=[r.value for r in Role])
+    p.add_argument("--role", choices=[r.value for r in Role], help="required to pair")
     p.add_argument("--name", default="", help="what to call the device (e.g. 'iPad 2')")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument(
+        "--unlock",
+        action="store_true",
+        help="lift a pairing lockout (too many wrong codes) instead of making a code",
+    )
     p.set_defaults(func=cmd_pair)
 
     d = sub.add_parser("devices", help="list or revoke paired devices")
@@ -28,6 +34,13 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
 
 def cmd_pair(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    if args.unlock:
+        view = control_call(config.control_socket, "POST", "/control/pairing/unlock")
+        print(json.dumps(view) if args.json else "pairing is open again; every address forgiven")
+        return 0
+    if not args.role:
+        print("edge-agent pair: --role is required (or --unlock)", file=sys.stderr)
+        return 2
     answer = control_call(
         config.control_socket,
         "POST",

@@ -90,6 +90,8 @@ STATUS: JsonDoc = {
                  "age_s": 40.0},
     "keyring": {"keys": 3, "warnings": []},
     "devices": {"paired": 3},
+    "pairing": {"locked": False, "locked_until": None, "failures_last_minute": 0,
+                "blocked_addresses": 0},
     "disk": {"data_dir_free_bytes": 12_400_000_000, "data_dir_total_bytes": 31_000_000_000},
     "sync": {
         "enabled": True, "platform_url": "https://tickets.example.org", "running": True,
@@ -286,6 +288,9 @@ class ReplayAgent:
 
     async def revoke_device(self, device_id: str) -> JsonDoc:
         raise NotImplementedError("snapshots do not revoke")
+
+    async def lift_pairing_lockout(self) -> JsonDoc:
+        raise NotImplementedError("snapshots do not lift lockouts")
 
     async def sync_now(self) -> JsonDoc:
         return {"completed": True, "sync": copy.deepcopy(STATUS["sync"])}

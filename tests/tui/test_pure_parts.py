@@ -114,3 +114,11 @@ def test_token_file_is_0600_and_round_trips(tmp_path: Path) -> None:
     assert default_token_path({"HOME": "/home/a"}) == Path(
         "/home/a/.config/gatehouse/tui-token.json"
     )
+
+
+def test_a_pairing_lockout_is_an_alert_to_act_on() -> None:
+    locked = alerts_from_status({"pairing": {"locked": True, "blocked_addresses": 3}})
+    assert [(a.level, "PAIRING LOCKED" in a.text) for a in locked] == [("error", True)]
+    blocked = alerts_from_status({"pairing": {"locked": False, "blocked_addresses": 2}})
+    assert [a.level for a in blocked] == ["warning"] and "2 address" in blocked[0].text
+    assert alerts_from_status({"pairing": {"locked": False, "blocked_addresses": 0}}) == []

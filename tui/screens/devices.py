@@ -1,4 +1,5 @@
-"""Devices: pair a new device (code + QR), list and revoke devices, scanner health."""
+"""Devices: pair a new device (code + QR), list and revoke devices, lift a pairing
+lockout, scanner health."""
 
 from __future__ import annotations
 
@@ -20,11 +21,19 @@ class DevicesScreen(AgentScreen):
         Binding("p", "pair", "Pair device"),
         Binding("x", "revoke", "Revoke"),
         Binding("r", "reload", "Reload"),
+        Binding("u", "lift_lockout", "Lift pairing lock"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.devices: list[dict[str, Any]] = []
+        self.pairing: dict[str, Any] = {}
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``u`` shows in the footer only while pairing is locked or an address blocked."""
+        if action == "lift_lockout":
+            return bool(self.pairing.get("locked") or self.pairing.get("blocked_addresses"))
+        return True
 
     def compose_body(self) -> Iterable[Widget]:
         yield DataTable(id="devices", cursor_type="row", zebra_stripes=True)
@@ -71,6 +80,11 @@ class DevicesScreen(AgentScreen):
             )
 
     def show_status(self, doc: dict[str, Any]) -> None:
+        pairing = doc.get("pairing") or {}
+        if pairing != self.pairing:
+            self.pairing = pairing
+            self.query_one("#devices", DataTable).border_title = self._devices_title()
+            self.refresh_bindings()
         table = self.query_one("#health", DataTable)
         table.clear()
         for lane in doc.get("lanes") or []:
@@ -85,6 +99,27 @@ class DevicesScreen(AgentScreen):
                     str(part.get("errors", "")),
                     str(part.get("last_error") or "—"),
                 )
+
+    def _devices_title(self) -> str:
+        if self.pairing.get("locked"):
+            until = clock_text(self.pairing.get("locked_until"), self.tz)
+            return f"Paired devices — !! PAIRING LOCKED until {until} (wrong codes; u lifts)"
+        blocked = int(self.pairing.get("blocked_addresses") or 0)
+        if blocked:
+            return f"Paired devices — ! {blocked} address(es) blocked for wrong codes (u lifts)"
+        return "Paired devices"
+
+    def action_lift_lockout(self) -> None:
+        self.lift_lockout()
+
+    @work(exclusive=True, group="lockout")
+    async def lift_lockout(self) -> None:
+        if await self.ask("Pairing", self.gh.api.lift_pairing_lockout()) is None:
+            return
+        self.pairing = {}
+        self.query_one("#devices", DataTable).border_title = self._devices_title()
+        self.refresh_bindings()
+        self.notify("Pairing is open again", title="Devices")
 
     def action_pair(self) -> None:
         def closed(_made: bool | None) -> None:

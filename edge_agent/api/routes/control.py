@@ -1,4 +1,5 @@
-"""Control-socket routes: issue pairing codes, list and revoke devices, status, sync now."""
+"""Control-socket routes: issue pairing codes, lift a pairing lockout, list and revoke
+devices, status, sync now."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from aiohttp import web
 
 from edge_agent.api.keys import RUNTIME_APP_KEY, RUNTIME_KEY
 from edge_agent.api.routes.devices import devices_json, issue_pairing_code, revoke
+from edge_agent.api.routes.pairing import lift_lockout
 from edge_agent.api.routes.sync import sync_now_response
 from edge_agent.api.schema.decoding import read_body
 from edge_agent.api.schema.requests import PairingCodeRequest
@@ -44,3 +46,8 @@ async def post_sync_now(request: web.Request) -> web.Response:
 @routes.get("/control/status")
 async def get_status(request: web.Request) -> web.Response:
     return web.json_response(status_json(_runtime(request)))
+
+
+@routes.post("/control/pairing/unlock")
+async def post_unlock(request: web.Request) -> web.Response:
+    return web.json_response(lift_lockout(_runtime(request), "control socket"))

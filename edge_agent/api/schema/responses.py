@@ -45,6 +45,32 @@ class PairingCode(TypedDict):
     expires_at: str
 
 
+class BlockedAddressView(TypedDict):
+    address: str
+    failures: int
+    until: str
+
+
+class PairingLockout(TypedDict):
+    """``GET /api/v1/pairing/lockout``: is pairing locked, and which addresses wait."""
+
+    locked: bool
+    locked_at: str | None
+    locked_until: str | None
+    failures_last_minute: int
+    lockouts: int
+    blocked_addresses: list[BlockedAddressView]
+
+
+class PairingSummary(TypedDict):
+    """Status's ``pairing``: the lockout at a glance (the route has the addresses)."""
+
+    locked: bool
+    locked_until: str | None
+    failures_last_minute: int
+    blocked_addresses: int
+
+
 class DeviceView(TypedDict):
     device_id: str
     name: str
@@ -291,6 +317,7 @@ class Status(TypedDict):
     manifest: ManifestView
     keyring: KeyringView
     devices: PairedCount
+    pairing: PairingSummary
     disk: DiskView
     sync: SyncView
     lanes: list[dict[str, Any]]
