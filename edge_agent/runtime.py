@@ -37,6 +37,7 @@ from edge_agent.gate.claims import AdmissionClaimer, LocalClaimer
 from edge_agent.gate.lanes import GateLanes
 from edge_agent.gate.live_manifest import LiveManifest, effective_keyring
 from edge_agent.gate.pipeline import ScanPipeline
+from edge_agent.gate.request_ids import RequestIds, prune_forever
 from edge_agent.gate.state import GateState
 from edge_agent.gc_tuning import freeze_after_start, freeze_survivors_forever
 from edge_agent.ledger.chain_signer import ChainSigner
@@ -50,6 +51,7 @@ from edge_agent.ledger.queries import (
     lookup_plain_code,
     ticket_type_names,
 )
+from edge_agent.ledger.request_ids import find_request, prune_requests
 from edge_agent.ledger.sync_tables import read_sync_state
 from edge_agent.ledger.writer import LedgerWriter
 from edge_agent.platform_link.service import AgentSync
@@ -115,6 +117,7 @@ class AgentRuntime:
     started_ms: int = field(default_factory=wall_clock_ms)
     version: str = __version__
     _gc_task: asyncio.Task[None] | None = None
+    _prune_task: asyncio.Task[None] | None = None
 
     @classmethod
     async def start(
@@ -242,6 +245,7 @@ class AgentRuntime:
             writer=writer,
             claimer=claimer or LocalClaimer(),
             clock_ms=wall_clock_ms,
+            requests=RequestIds(lambda device, rid: find_request(reader, device, rid)),
         )
         event = None
         if synced.event_status:
@@ -306,8 +310,14 @@ class AgentRuntime:
             raise
         runtime.boxoffice = runtime._make_box_office()
         freeze_after_start()
-        runtime._gc_task = asyncio.get_running_loop().create_task(
-            freeze_survivors_forever(), name="gc-freezer"
+        loop = asyncio.get_running_loop()
+        runtime._gc_task = loop.create_task(freeze_survivors_forever(), name="gc-freezer")
+        kept_ms = config.ledger.request_ids_kept_s * 1000
+        runtime._prune_task = loop.create_task(
+            prune_forever(
+                lambda: writer.execute(lambda c: prune_requests(c, wall_clock_ms() - kept_ms))
+            ),
+            name="request-id-pruner",
         )
         return runtime
 
@@ -347,8 +357,9 @@ class AgentRuntime:
 
     async def stop(self) -> None:
         """Inputs stop and outputs are released first, then sync; then the writer drains."""
-        if self._gc_task is not None:
-            self._gc_task.cancel()
+        for task in (self._gc_task, self._prune_task):
+            if task is not None:
+                task.cancel()
         try:
             await self.lanes.stop()
             if self.printer is not None:

@@ -23,10 +23,12 @@ from edge_agent.domain.trusted_key import Keyring
 from edge_agent.domain.verification import code_sha256, read_credential
 from edge_agent.errors import GatehouseError, LedgerError
 from edge_agent.gate.claims import AdmissionClaimer
+from edge_agent.gate.request_ids import RequestIds, fingerprint
 from edge_agent.gate.state import GateState
 from edge_agent.gate.stats import GateStats
 from edge_agent.ids import uuid7
 from edge_agent.ledger.records import ScanRow, StoredScan
+from edge_agent.ledger.request_ids import RequestRecord
 from edge_agent.ledger.writer import LedgerWriter
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,8 @@ class ScanResult(NamedTuple):
     seq: int | None
     #: False when the mesh could not confirm the claim (always True alone).
     confirmed: bool = True
+    #: The first answer to a retried ``request_id``: nothing new was judged or recorded.
+    replayed: bool = False
 
     @property
     def recorded(self) -> bool:
@@ -98,6 +102,7 @@ class ScanPipeline:
         claimer: AdmissionClaimer,
         clock_ms: Callable[[], int],
         stats: GateStats | None = None,
+        requests: RequestIds | None = None,
     ) -> None:
         self.policy = policy
         self.state = state
@@ -107,6 +112,15 @@ class ScanPipeline:
         self._writer = writer
         self._claimer = claimer
         self._clock_ms = clock_ms
+        #: Clients' request ids (``gate/request_ids.py``); None: a request_id is refused.
+        self.requests = requests
+
+    def _once(self, request_id: str | None, device_id: str) -> RequestIds | None:
+        if request_id is None:
+            return None
+        if self.requests is None:
+            raise ValueError("this pipeline keeps no request ids")
+        return self.requests
 
     def replace_keyring(self, keyring: Keyring) -> None:
         """Judge from now on with ``keyring``; cached reads of the old one are dropped
@@ -122,6 +136,30 @@ class ScanPipeline:
         device_id: str,
         device_kind: str,
         direction: Direction = Direction.IN,
+        request_id: str | None = None,
+    ) -> ScanResult:
+        """Judge and record one scanned text. With the device's ``request_id``, a retry
+        gets the first verdict back (``gate/request_ids.py``; ``RequestReused`` for the
+        same id with another text, lane or direction)."""
+        book = self._once(request_id, device_id)
+        if book is None or request_id is None:
+            return await self._scan(text, lane, device_id, device_kind, direction, None)
+        sha = fingerprint("scan", text, lane, direction)
+        return await book.once(
+            device_id,
+            request_id,
+            sha,
+            lambda req: self._scan(text, lane, device_id, device_kind, direction, req),
+        )
+
+    async def _scan(
+        self,
+        text: str,
+        lane: str,
+        device_id: str,
+        device_kind: str,
+        direction: Direction,
+        request: RequestRecord | None,
     ) -> ScanResult:
         at_ms = self._clock_ms()
         credential, code_hash = self._cache.read(text)
@@ -158,8 +196,10 @@ class ScanPipeline:
             reason=decision.reason,
             manifest_at_ms=self.state.manifest_at_ms,
         )
+        if request is not None:
+            request = self._with_answer(request, decision, row, confirmed)
         try:
-            stored: StoredScan = await self._writer.submit_scan(row)
+            stored: StoredScan = await self._writer.submit_scan(row, request)
         except LedgerError as exc:
             if decision.lets_through and ticket_id is not None:
                 self.state.set_admission(ticket_id, previous)
@@ -202,6 +242,7 @@ class ScanPipeline:
         device_id: str,
         operator: str,
         reason: str,
+        request_id: str | None = None,
     ) -> ScanResult:
         """Record a supervisor's manual check-in/out as a ledger row (reason
         ``manual_override``, ``override_operator``/``override_reason`` set) and update the
@@ -211,8 +252,36 @@ class ScanPipeline:
         does not turn the override into a refusal: a person decided. Raises
         ``OverrideRefused`` for a check-out of a ticket that is not inside (nothing is
         recorded). On a ledger failure the index change is undone and the result is
-        ``not_recorded`` (``seq`` ``None``), as for a scan.
+        ``not_recorded`` (``seq`` ``None``), as for a scan. ``request_id``: as for a scan
+        (the fingerprint is the ticket, direction and reason).
         """
+        book = self._once(request_id, device_id)
+        if book is None or request_id is None:
+            return await self._override(
+                ticket_id, event_id, ticket_type, direction, lane, device_id, operator, reason
+            )
+        sha = fingerprint("override", ticket_id, direction, reason)
+        return await book.once(
+            device_id,
+            request_id,
+            sha,
+            lambda req: self._override(
+                ticket_id, event_id, ticket_type, direction, lane, device_id, operator, reason, req
+            ),
+        )
+
+    async def _override(
+        self,
+        ticket_id: str,
+        event_id: int | None,
+        ticket_type: int | None,
+        direction: Direction,
+        lane: str,
+        device_id: str,
+        operator: str,
+        reason: str,
+        request: RequestRecord | None = None,
+    ) -> ScanResult:
         at_ms = self._clock_ms()
         previous = self.state.admission(ticket_id)
         decision = override_decision(ticket_id, event_id, ticket_type, direction, previous)
@@ -242,8 +311,10 @@ class ScanPipeline:
             override_reason=reason,
             manifest_at_ms=self.state.manifest_at_ms,
         )
+        if request is not None:
+            request = self._with_answer(request, decision, row, claim.confirmed)
         try:
-            stored = await self._writer.submit_scan(row)
+            stored = await self._writer.submit_scan(row, request)
         except LedgerError as exc:
             self.state.set_admission(ticket_id, previous)
             log.error("override not recorded: %s", exc)
@@ -264,3 +335,13 @@ class ScanPipeline:
             extra={"seq": stored.seq, "ticket_id": ticket_id, "outcome": row.outcome},
         )
         return result
+
+    def _with_answer(
+        self, request: RequestRecord, decision: Decision, row: ScanRow, confirmed: bool
+    ) -> RequestRecord:
+        """The request record with the verdict a retry will be given (seq comes later)."""
+        assert self.requests is not None
+        first = ScanResult(
+            decision, row.scan_id, row.at_ms, row.gate, row.lane, row.device_id, None, confirmed
+        )
+        return request._replace(answer=self.requests.answer_blob(first))

@@ -7,7 +7,7 @@ protocol), so a device shows the same fields whichever way it sent the code.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from edge_agent.gate.pipeline import ScanResult
 
@@ -40,12 +40,14 @@ class Verdict(TypedDict):
     lane: str
     confirmed: bool
     first_admitted: FirstAdmitted | None
+    #: Only on the first answer to a retried request_id, given again (always true).
+    replayed: NotRequired[bool]
 
 
 def verdict_json(result: ScanResult) -> Verdict:
     d = result.decision
     prev = d.previous
-    return {
+    verdict: Verdict = {
         "scan_id": result.scan_id,
         "seq": result.seq,
         "recorded": result.recorded,
@@ -65,6 +67,9 @@ def verdict_json(result: ScanResult) -> Verdict:
             {"at": iso_ms(prev.first_admit_ms), "gate": prev.first_gate} if prev else None
         ),
     }
+    if result.replayed:
+        verdict["replayed"] = True
+    return verdict
 
 
 def answer_json(result: ScanResult | None) -> dict[str, Any]:

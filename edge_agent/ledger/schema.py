@@ -23,6 +23,7 @@ from edge_agent.ledger.migrations.platform_sync import (
 )
 from edge_agent.ledger.migrations.platform_sync import v2_sync
 from edge_agent.ledger.migrations.scan_extensions import v5_scan_extensions
+from edge_agent.ledger.migrations.scan_requests import v6_scan_requests
 
 #: Written to ``meta.format``; the canonical bytes and chain rule of ``docs/ledger.md``.
 LEDGER_FORMAT = "ledger-v1"
@@ -37,6 +38,7 @@ MIGRATIONS: Sequence[Migration] = (
     v3_box_office,
     v4_chain_checkpoints,
     v5_scan_extensions,
+    v6_scan_requests,
 )
 
 #: The schema version this code writes and understands.

@@ -25,6 +25,7 @@ from edge_agent.api.card_guard import refuse_card_number, scanned_code_fields
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import runtime_of
 from edge_agent.api.open_sockets import open_socket
+from edge_agent.api.routes.scans import request_reused
 from edge_agent.api.schema.decoding import decode_json, read_query
 from edge_agent.api.schema.requests import ScanMessage, ScanSocketQuery
 from edge_agent.api.schema.route_spec import spec
@@ -38,6 +39,7 @@ from edge_agent.api.socket_auth import (
 )
 from edge_agent.devices.registry import Device
 from edge_agent.gate.lanes import SCANNING_ROLES
+from edge_agent.gate.request_ids import RequestReused
 from edge_agent.gate.verdict_json import answer_json
 from edge_agent.runtime import AgentRuntime
 
@@ -45,7 +47,7 @@ log = logging.getLogger(__name__)
 
 routes = web.RouteTableDef()
 
-LaneAnswer = Callable[[str, str], Awaitable[Mapping[str, object]]]
+LaneAnswer = Callable[[str, str, str | None], Awaitable[Mapping[str, object]]]
 
 #: WebSocket close code for a lane with no room (4000-4999: application); an unknown or
 #: revoked device is closed with ``socket_auth.CLOSE_UNAUTHORIZED``.
@@ -150,13 +152,19 @@ async def _answer(
         not_object="each message must be a JSON object",
     )
     if through_lane is not None:
-        answer: Mapping[str, object] = await through_lane(body.code, device.device_id)
+        answer: Mapping[str, object] = await through_lane(
+            body.code, device.device_id, body.request_id
+        )
         return answer
-    result = await rt.pipeline.scan(
-        body.code,
-        lane=lane_id or body.lane or rt.config.gate.default_lane,
-        device_id=device.device_id,
-        device_kind=body.device_kind or "websocket",
-        direction=body.direction,
-    )
+    try:
+        result = await rt.pipeline.scan(
+            body.code,
+            lane=lane_id or body.lane or rt.config.gate.default_lane,
+            device_id=device.device_id,
+            device_kind=body.device_kind or "websocket",
+            direction=body.direction,
+            request_id=body.request_id,
+        )
+    except RequestReused as exc:
+        raise request_reused(exc) from None
     return answer_json(result)
