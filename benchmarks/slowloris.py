@@ -40,6 +40,7 @@ import aiohttp  # noqa: E402
 
 from demo.event import make_demo_event  # noqa: E402
 
+CLI = [sys.executable, "-m", "edge_agent.cli.main"]
 HALF_REQUEST = b"POST /api/v1/scans HTTP/1.1\r\nHost: gate\r\nContent-Type: application/json\r\n"
 
 
@@ -55,10 +56,10 @@ class Agent:
 
         self.config = config
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "edge_agent.cli.main", "run", "--config", str(config)],
+            [*CLI, "run", "--config", str(config)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            preexec_fn=limit,  # noqa: PLW1509 - a single-threaded parent at this point
+            preexec_fn=limit,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -90,8 +91,17 @@ class Agent:
 
     def pair_scanner(self) -> dict[str, str]:
         out = subprocess.run(
-            [sys.executable, "-m", "edge_agent.cli.main", "pair", "--config", str(self.config)]
-            + ["--role", "scanner", "--json"],
+            [
+                sys.executable,
+                "-m",
+                "edge_agent.cli.main",
+                "pair",
+                "--config",
+                str(self.config),
+                "--role",
+                "scanner",
+                "--json",
+            ],
             capture_output=True,
             text=True,
             timeout=30,
@@ -106,7 +116,7 @@ class Agent:
             headers={"Content-Type": "application/json"},
             method="POST",
         )
-        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback
+        with urllib.request.urlopen(req, timeout=10) as resp:
             return {"Authorization": f"Bearer {json.loads(resp.read())['token']}"}
 
     def stop(self) -> None:
@@ -138,20 +148,38 @@ def open_hostile(host: str, port: int, n: int, deadline: float) -> list[socket.s
     return socks
 
 
+def is_open(s: socket.socket) -> bool:
+    """Not closed by the agent (no EOF, no reset, no answer waiting)."""
+    try:
+        s.recv(1, socket.MSG_PEEK)  # b"" (EOF: closed) or an answer: not held silently
+    except BlockingIOError:
+        return True  # nothing yet: still held open by the agent
+    except OSError:
+        return False  # reset
+    return False
+
+
 def still_open(socks: list[socket.socket]) -> int:
-    """Sockets the agent has not closed (no EOF, no reset, nothing to read)."""
-    n = 0
-    for s in socks:
-        try:
-            data = s.recv(1, socket.MSG_PEEK)
-        except BlockingIOError:
-            n += 1  # nothing yet: still held open by the agent
-            continue
-        except OSError:
-            continue
-        if data:  # an answer (e.g. 408/503) - the agent is closing it
-            continue
-    return n
+    return sum(1 for s in socks if is_open(s))
+
+
+def keep_attacking(
+    host: str, port: int, socks: list[socket.socket], stop_at: float, budget: int
+) -> dict[str, int]:
+    """Re-open every socket the agent closes (up to ``budget`` more), sampling how many
+    the agent holds each half second: the attacker never lets go."""
+    held_max, reopened = 0, 0
+    while time.monotonic() < stop_at:
+        alive = [s for s in socks if is_open(s)]
+        held_max = max(held_max, len(alive))
+        for s in socks:
+            if s not in alive:
+                s.close()
+        want = min(len(socks) - len(alive), budget - reopened)
+        reopened += max(0, want)
+        socks[:] = alive + open_hostile(host, port, max(0, want), stop_at)
+        time.sleep(0.5)
+    return {"held_max": held_max, "reopened": reopened}
 
 
 async def scanner(
@@ -229,8 +257,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             socks = await loop.run_in_executor(
                 None, open_hostile, host, int(port), args.connections, stop_at
             )
+            opened = len(socks)
             opened_s = time.monotonic() - t0
             log_at_attack = agent.log_bytes
+            pressure = {"held_max": still_open(socks), "reopened": 0}
+            if args.sustain:
+                pressure = await loop.run_in_executor(
+                    None,
+                    keep_attacking,
+                    host,
+                    int(port),
+                    socks,
+                    stop_at,
+                    args.connections * 20,
+                )
             result = await scans
             held = still_open(socks)
             for s in socks:
@@ -241,10 +281,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "nofile": args.nofile,
         "connections_tried": args.connections,
-        "connections_opened": len(socks),
+        "connections_opened": opened,
         "opened_in_s": round(opened_s, 2),
+        "sustained": args.sustain,
         "seconds": round(elapsed, 1),
+        "held_open_max": max(pressure["held_max"], held),
         "held_open_at_end": held,
+        "reopened": pressure["reopened"],
         "scans": result,
         "log_bytes": agent.log_bytes,
         "log_bytes_during_attack": agent.log_bytes - log_at_attack,
@@ -270,6 +313,11 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--interval-ms", type=float, default=100.0)
     p.add_argument("--show-log", action="store_true", help="the distinct log lines seen")
+    p.add_argument(
+        "--sustain",
+        action="store_true",
+        help="re-open every socket the agent closes (up to 20x --connections more)",
+    )
     p.add_argument("--json", action="store_true", help="(always JSON; kept for make bench)")
     p.add_argument("--short", action="store_true", help="100 connections, 8 s")
     args = p.parse_args()

@@ -73,6 +73,8 @@ def _lane_alerts(lanes: list[dict[str, Any]]) -> list[Alert]:
             if part.get("connected") is False:
                 err = part.get("last_error")
                 out.append(Alert("error", f"{what} unplugged" + (f" ({err})" if err else "")))
+            elif part.get("warning"):
+                out.append(Alert("warning", f"{what}: {part['warning']}"))
             elif part.get("errors") and part.get("last_error"):
                 out.append(
                     Alert("warning", f"{what}: {part['errors']} errors, last: {part['last_error']}")

@@ -13,6 +13,13 @@ from aiohttp import web
 
 from edge_agent.api.auth import auth_middleware
 from edge_agent.api.card_guard import card_number_middleware
+from edge_agent.api.connections.budget import connection_limits, file_limit, open_files
+from edge_agent.api.connections.guard import ConnectionGuard
+from edge_agent.api.connections.middleware import (
+    CONNECTIONS_KEY,
+    body_deadline_middleware,
+    connections_middleware,
+)
 from edge_agent.api.errors import error_middleware
 from edge_agent.api.keys import RUNTIME_APP_KEY, RUNTIME_KEY
 from edge_agent.api.open_sockets import close_sockets_on_shutdown
@@ -58,8 +65,17 @@ def create_app(
     evdev_source: EvdevSource | None = None,
 ) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, auth_middleware, card_number_middleware],
+        middlewares=[
+            connections_middleware,
+            error_middleware,
+            auth_middleware,
+            body_deadline_middleware,
+            card_number_middleware,
+        ],
         client_max_size=config.api.max_body_bytes,
+    )
+    app[CONNECTIONS_KEY] = ConnectionGuard(
+        connection_limits(config), open_files=open_files, file_limit=file_limit()
     )
     for module in LAN_ROUTES:
         app.add_routes(module.routes)

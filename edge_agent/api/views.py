@@ -6,6 +6,7 @@ import shutil
 
 from edge_agent.api.schema.responses import (
     BlockedAddressView,
+    ConnectionsView,
     DiskView,
     ManifestView,
     PairingLockout,
@@ -19,7 +20,9 @@ from edge_agent.runtime import AgentRuntime, wall_clock_ms
 __all__ = ["iso_ms", "status_json", "verdict_json"]
 
 
-def status_json(rt: AgentRuntime) -> Status:
+def status_json(rt: AgentRuntime, connections: ConnectionsView | None = None) -> Status:
+    """The agent at a glance; ``connections`` is the API's guard's snapshot when it
+    serves through one (``edge-agent run``; not the tests' in-process servers)."""
     cfg = rt.config
     now = wall_clock_ms()
     stats = rt.pipeline.stats
@@ -74,6 +77,7 @@ def status_json(rt: AgentRuntime) -> Status:
         },
         "devices": {"paired": sum(1 for d in rt.devices.all() if d.active)},
         "pairing": pairing_summary(rt),
+        "connections": connections,
         "disk": disk_json(rt),
         "sync": sync_json(rt, now),
         "lanes": rt.lanes.status(),

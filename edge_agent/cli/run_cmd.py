@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from edge_agent.api.app import create_app, create_control_app
+from edge_agent.api.connections.middleware import CONNECTIONS_KEY
+from edge_agent.api.connections.site import GuardedSite
 from edge_agent.api.keys import RUNTIME_KEY
 from edge_agent.config.loading import load_config
 from edge_agent.config.sections import Config
@@ -83,18 +85,28 @@ class RunningAgent:
         await self.control.cleanup()
         self.socket.unlink(missing_ok=True)  # before the lock goes: it is still ours
         await self.runner.cleanup()
+        self.runner.app[CONNECTIONS_KEY].close_all()  # any still shaking hands
 
 
 async def start_agent(config: Config) -> RunningAgent:
     """Start the runtime, the LAN API on the configured addresses and the control socket."""
     app = create_app(config)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5.0)
+    guard = app[CONNECTIONS_KEY]
+    runner = web.AppRunner(
+        app,
+        handle_signals=False,
+        access_log=None,
+        shutdown_timeout=5.0,
+        # aiohttp's keep-alive timer: closes a connection idle between requests, and one
+        # whose next request's headers do not arrive in time (connections/site.py)
+        keepalive_timeout=config.api.idle_timeout_s,
+    )
     await runner.setup()
     control = web.AppRunner(create_control_app(app), handle_signals=False, access_log=None)
     try:
         urls: list[str] = []
         for host in config.api.listen:
-            site = web.TCPSite(runner, host, config.api.port, reuse_address=True)
+            site = GuardedSite(runner, host, config.api.port, guard=guard)
             await site.start()
             urls.extend(_bound_urls(site))
         await control.setup()
@@ -118,7 +130,7 @@ async def start_agent(config: Config) -> RunningAgent:
     return RunningAgent(runner, control, urls, sock_path, announcer)
 
 
-def _bound_urls(site: web.TCPSite) -> list[str]:
+def _bound_urls(site: web.BaseSite) -> list[str]:
     server = site._server
     out: list[str] = []
     for sock in getattr(server, "sockets", None) or []:

@@ -92,6 +92,11 @@ STATUS: JsonDoc = {
     "devices": {"paired": 3},
     "pairing": {"locked": False, "locked_until": None, "failures_last_minute": 0,
                 "blocked_addresses": 0},
+    "connections": {"open": 7, "paired": 5, "unauthenticated": 2, "addresses": 4,
+                    "max": 512, "max_per_address": 64, "paired_reserve": 64,
+                    "header_timeout_s": 10.0, "accepted": 412, "refused": 0, "evicted": 0,
+                    "header_timeouts": 3, "out_of_files": 0,
+                    "open_files": {"used": 31, "limit": 8192}},
     "disk": {"data_dir_free_bytes": 12_400_000_000, "data_dir_total_bytes": 31_000_000_000},
     "sync": {
         "enabled": True, "platform_url": "https://tickets.example.org", "running": True,

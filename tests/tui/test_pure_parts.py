@@ -122,3 +122,10 @@ def test_a_pairing_lockout_is_an_alert_to_act_on() -> None:
     blocked = alerts_from_status({"pairing": {"locked": False, "blocked_addresses": 2}})
     assert [a.level for a in blocked] == ["warning"] and "2 address" in blocked[0].text
     assert alerts_from_status({"pairing": {"locked": False, "blocked_addresses": 0}}) == []
+
+
+def test_a_plain_tcp_input_on_the_lan_is_a_warning() -> None:
+    lane = {"id": "lane-1", "inputs": [{"id": "tcp-1", "kind": "tcp", "connected": True,
+                                        "warning": "plain TCP on a LAN address"}]}  # fmt: skip
+    [alert] = alerts_from_status({"lanes": [lane]})
+    assert alert.level == "warning" and "plain TCP" in alert.text

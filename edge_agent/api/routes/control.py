@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from edge_agent.api.connections.middleware import CONNECTIONS_KEY
 from edge_agent.api.keys import RUNTIME_APP_KEY, RUNTIME_KEY
 from edge_agent.api.routes.devices import devices_json, issue_pairing_code, revoke
 from edge_agent.api.routes.pairing import lift_lockout
@@ -45,7 +46,9 @@ async def post_sync_now(request: web.Request) -> web.Response:
 
 @routes.get("/control/status")
 async def get_status(request: web.Request) -> web.Response:
-    return web.json_response(status_json(_runtime(request)))
+    guard = request.app[RUNTIME_APP_KEY].get(CONNECTIONS_KEY)
+    snapshot = guard.snapshot() if guard is not None else None
+    return web.json_response(status_json(_runtime(request), snapshot))
 
 
 @routes.post("/control/pairing/unlock")

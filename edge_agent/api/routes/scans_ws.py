@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import WSMsgType, web
@@ -24,6 +25,7 @@ from edge_agent.api.auth import public
 from edge_agent.api.card_guard import refuse_card_number, scanned_code_fields
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import runtime_of
+from edge_agent.api.message_rate import TokenBucket
 from edge_agent.api.open_sockets import open_socket
 from edge_agent.api.routes.scans import request_reused
 from edge_agent.api.schema.decoding import decode_json, read_query
@@ -78,21 +80,22 @@ async def scans_ws(request: web.Request) -> web.StreamResponse:
     rt = runtime_of(request)
     lane_id = read_query(request, ScanSocketQuery).lane or None  # before the upgrade
     device = header_device(request, rt, _AUTH)  # a bad header is refused before the upgrade
-    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=rt.config.api.max_body_bytes)
+    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=rt.config.api.ws_max_message_bytes)
     await ws.prepare(request)
     with open_socket(request, ws):  # closed at once when the agent shuts down
-        await _session(rt, ws, device, lane_id, scanned_code_fields(request))
+        await _session(request, rt, ws, device, lane_id, scanned_code_fields(request))
     return ws
 
 
 async def _session(
+    request: web.Request,
     rt: AgentRuntime,
     ws: web.WebSocketResponse,
     device: Device | None,
     lane_id: str | None,
     exempt: frozenset[str],
 ) -> None:
-    device = await authenticate(rt, ws, device, _AUTH)
+    device = await authenticate(request, rt, ws, device, _AUTH)
     if device is None:
         return
     lane = rt.lanes.lane(lane_id or rt.config.gate.default_lane)
@@ -116,13 +119,21 @@ async def _serve(
     through_lane: LaneAnswer | None,
     exempt: frozenset[str],
 ) -> None:
+    per_s = rt.config.api.ws_messages_per_s
+    rate = TokenBucket(per_s, 2 * per_s, time.monotonic())
     async for msg in ws:
         if not still_allowed(rt, device):  # revoked while connected
             await close_revoked(ws)
             return
-        if msg.type is not WSMsgType.TEXT:
-            if msg.type is WSMsgType.BINARY:
-                await ws.send_json(ws_error("invalid_request", "send text frames of JSON"))
+        if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+            continue
+        if not rate.take(time.monotonic()):
+            await ws.send_json(
+                ws_error("too_many_messages", f"at most {per_s:g} messages a second; not judged")
+            )
+            continue
+        if msg.type is WSMsgType.BINARY:
+            await ws.send_json(ws_error("invalid_request", "send text frames of JSON"))
             continue
         try:
             answer = await _answer(rt, msg.data, device, lane_id, through_lane, exempt)

@@ -304,6 +304,30 @@ class PairedCount(TypedDict):
     paired: int
 
 
+class OpenFiles(TypedDict):
+    used: int | None
+    limit: int | None
+
+
+class ConnectionsView(TypedDict):
+    """Status's ``connections``: the LAN API's connections and their bounds."""
+
+    open: int
+    paired: int
+    unauthenticated: int
+    addresses: int
+    max: int
+    max_per_address: int
+    paired_reserve: int
+    header_timeout_s: float
+    accepted: int
+    refused: int
+    evicted: int
+    header_timeouts: int
+    out_of_files: int
+    open_files: OpenFiles
+
+
 class Status(TypedDict):
     """``GET /api/v1/status``: the whole agent at a glance (``docs/api.md``)."""
 
@@ -318,6 +342,7 @@ class Status(TypedDict):
     keyring: KeyringView
     devices: PairedCount
     pairing: PairingSummary
+    connections: ConnectionsView | None
     disk: DiskView
     sync: SyncView
     lanes: list[dict[str, Any]]
