@@ -58,6 +58,9 @@ async def post_pair(request: web.Request) -> web.Response:
     The answer holds the token once and is sent with Cache-Control: no-store.
     """
     rt = runtime_of(request)
+    body = await read_body(request, PairRequest)
+    # From here to the failure count nothing awaits: concurrent guesses from one address
+    # cannot all pass the check before the first of them is counted.
     now = wall_clock_ms()
     client = request.remote or "unknown"
     refusal = rt.pairing_guard.refusal(client, now)
@@ -69,7 +72,6 @@ async def post_pair(request: web.Request) -> web.Response:
         )
     if refusal is PairingRefusal.ADDRESS:
         raise ApiError(429, refusal.value, "too many wrong pairing codes; wait a minute")
-    body = await read_body(request, PairRequest)
     pending = rt.pairing.redeem(body.code, now)
     if pending is None:
         locked = rt.pairing_guard.fail(client, now)

@@ -3,6 +3,7 @@ lockout; bodies that are not application/json are refused; tokens are never cach
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from typing import Any
@@ -160,3 +161,14 @@ async def test_tokens_and_every_api_answer_are_not_cacheable(client: Client) -> 
     assert refused.status == 401 and refused.headers["Cache-Control"] == "no-store"
     page = await client.get("/boxoffice/")  # the page's files keep their own rule
     assert page.headers["Cache-Control"] == "no-cache"
+
+
+@pytest.mark.integration
+async def test_concurrent_guesses_cannot_slip_past_the_count(client: Client) -> None:
+    async def guess() -> int:
+        resp = await client.post("/api/v1/pair", json={"code": "WXYZ-WXYZ"})
+        return resp.status
+
+    statuses = await asyncio.gather(*(guess() for _ in range(40)))
+    limit = runtime_of(client).config.api.pairing_attempts_per_minute
+    assert statuses.count(403) == limit and statuses.count(429) == 40 - limit
