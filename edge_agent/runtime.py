@@ -17,6 +17,7 @@ import logging
 import sqlite3
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from edge_agent import __version__
@@ -55,6 +56,7 @@ from edge_agent.ledger.request_ids import find_request, prune_requests
 from edge_agent.ledger.sync_tables import read_sync_state
 from edge_agent.ledger.writer import LedgerWriter
 from edge_agent.platform_link.service import AgentSync
+from edge_agent.tls.server_cert import TlsSetup, setup_tls
 from hardware.printer import ReceiptPrinter
 from hardware.registry import build_printer
 from scanner.inputs.evdev_source import EvdevSource
@@ -104,6 +106,8 @@ class AgentRuntime:
     #: The agent's identity key (``agent.key_file``): signs door-sold tickets and
     #: the ledger's checkpoints.
     agent_key: KeyFile
+    #: The LAN API's certificate and the venue CA staff devices trust (``edge_agent/tls``).
+    tls: TlsSetup
     #: The platform sync service; ``None`` when ``sync.platform_url`` is "".
     sync: AgentSync | None = None
     #: Signs the ledger's chain head now and then and at stop (docs/evidence.md).
@@ -148,7 +152,11 @@ class AgentRuntime:
     async def _start_devices(self, evdev_source: EvdevSource | None) -> None:
         """Lanes and printer come last: no scan is read before the ledger can take it."""
         self.lanes = GateLanes.from_config(
-            self.config, self.pipeline, self.devices, evdev_source=evdev_source
+            self.config,
+            self.pipeline,
+            self.devices,
+            evdev_source=evdev_source,
+            server_tls=self.tls.server_context,
         )
         await self.lanes.start()
         printer = self.config.printer
@@ -270,6 +278,16 @@ class AgentRuntime:
                 "start_s": round(time.perf_counter() - t0, 3),
             },
         )
+        tls = setup_tls(
+            config.tls_dir,
+            agent_id=config.agent.agent_id,
+            venue=config.agent.venue,
+            listen=config.api.listen,
+            extra_names=config.tls.names,
+            cert_file=config.tls.cert_file,
+            key_file=config.tls.key_file,
+            now=datetime.now(UTC),
+        )
         runtime = cls(
             config=config,
             keyring=keyring,
@@ -288,6 +306,7 @@ class AgentRuntime:
             start_report=report,
             live_manifest=live,
             agent_key=agent_key,
+            tls=tls,
         )
         live.on_keyring(runtime._keyring_replaced)
         signer = ChainSigner(

@@ -9,6 +9,7 @@ screen). Every call raises ``AgentUnreachable``, ``TokenRefused`` (401) or
 from __future__ import annotations
 
 import json
+import ssl
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -55,13 +56,22 @@ class AgentApi(Protocol):
 
 
 class HttpAgentClient:
+    """``https://`` agents are always verified: against ``ca_file`` (the venue CA,
+    ``/trust/venue-ca.crt``) when given, else the system's trusted CAs — never not at all."""
+
     def __init__(
-        self, url: str, token: str | None = None, *, timeout_s: float = DEFAULT_TIMEOUT_S
+        self,
+        url: str,
+        token: str | None = None,
+        *,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        ca_file: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self._token = token
         self._timeout_s = timeout_s
         self._session: aiohttp.ClientSession | None = None
+        self._ssl = ssl.create_default_context(cafile=ca_file or None)
 
     def set_token(self, token: str | None) -> None:
         self._token = token
@@ -81,7 +91,7 @@ class HttpAgentClient:
         timeout_s: float | None = None,
     ) -> JsonDoc:
         if self._session is None:
-            self._session = aiohttp.ClientSession()
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=self._ssl))
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
         timeout = aiohttp.ClientTimeout(total=timeout_s or self._timeout_s)
         try:
@@ -191,5 +201,10 @@ class HttpAgentClient:
 def _unreachable_text(url: str, exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
         return f"no answer from {url} within the timeout"
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return (
+            f"{url} presented a certificate this machine does not trust: start the TUI with "
+            f"--ca-file (the venue CA from {url}/trust/, after comparing its fingerprint)"
+        )
     detail = str(exc) or type(exc).__name__
     return f"cannot reach the agent at {url}: {detail}"

@@ -36,6 +36,7 @@ from edge_agent.api.routes import (
     status,
     sync,
     tickets,
+    trust,
 )
 from edge_agent.config.sections import Config
 from edge_agent.gate.claims import AdmissionClaimer
@@ -54,6 +55,7 @@ LAN_ROUTES = (
     boxoffice,
     boxoffice_ws,
     pages,
+    trust,
     openapi,
 )
 

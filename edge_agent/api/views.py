@@ -78,6 +78,12 @@ def status_json(rt: AgentRuntime, connections: ConnectionsView | None = None) ->
         "devices": {"paired": sum(1 for d in rt.devices.all() if d.active)},
         "pairing": pairing_summary(rt),
         "connections": connections,
+        "tls": {
+            "source": rt.tls.source,
+            "ca_fingerprint_sha256": rt.tls.ca.fingerprint if rt.tls.ca else None,
+            "names": [*rt.tls.dns_names, *rt.tls.ip_addresses],
+            "not_after": rt.tls.not_after.isoformat(timespec="seconds"),
+        },
         "disk": disk_json(rt),
         "sync": sync_json(rt, now),
         "lanes": rt.lanes.status(),

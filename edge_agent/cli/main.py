@@ -18,6 +18,7 @@ from edge_agent.cli import (
     run_cmd,
     sync_cmd,
     ticket_cmds,
+    tls_cmd,
     tui_cmd,
 )
 from edge_agent.errors import GatehouseError
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         keys_cmds,
         sync_cmd,
         evidence_cmd,
+        tls_cmd,
     ):
         module.add_parser(sub)
     decode_cmd.add_parser(sub)

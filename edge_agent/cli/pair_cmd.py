@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import sys
 from pathlib import Path
@@ -50,14 +51,25 @@ def cmd_pair(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(answer))
         return 0
-    host = config.api.listen[0]
+    url = device_url(config.api.listen, config.api.port)
     print(f"Pairing code: {answer['code']}")
     print(f"  role {answer['role']}, valid until {answer['expires_at']}, works once")
     print(
-        f"On the device: POST http://{host}:{config.api.port}/api/v1/pair "
+        f"On the device: POST {url}/api/v1/pair "
         f'with {{"code": "{answer["code"]}", "name": "..."}} — the answer holds its token.'
     )
+    if url.startswith("https:"):
+        print(f"  (the device trusts the venue CA first: {url}/trust/)")
     return 0
+
+
+def device_url(listen: tuple[str, ...], port: int) -> str:
+    """Where a device on the LAN reaches the API: its first LAN address over HTTPS, or
+    (an API on loopback only) the loopback address over HTTP."""
+    lan = [h for h in listen if not ipaddress.ip_address(h).is_loopback]
+    host = lan[0] if lan else listen[0]
+    host = f"[{host}]" if ":" in host else host
+    return f"{'https' if lan else 'http'}://{host}:{port}"
 
 
 def cmd_devices(args: argparse.Namespace) -> int:

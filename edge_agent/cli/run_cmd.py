@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import os
 import signal
@@ -105,10 +106,12 @@ async def start_agent(config: Config) -> RunningAgent:
     control = web.AppRunner(create_control_app(app), handle_signals=False, access_log=None)
     try:
         urls: list[str] = []
+        tls = app[RUNTIME_KEY].tls
         for host in config.api.listen:
-            site = GuardedSite(runner, host, config.api.port, guard=guard)
+            ssl_context = tls.server_context() if https_on(host, config.tls.loopback) else None
+            site = GuardedSite(runner, host, config.api.port, guard=guard, ssl_context=ssl_context)
             await site.start()
-            urls.extend(_bound_urls(site))
+            urls.extend(_bound_urls(site, https=ssl_context is not None))
         await control.setup()
         sock_path = config.control_socket
         with contextlib.suppress(FileNotFoundError):
@@ -130,12 +133,21 @@ async def start_agent(config: Config) -> RunningAgent:
     return RunningAgent(runner, control, urls, sock_path, announcer)
 
 
-def _bound_urls(site: web.BaseSite) -> list[str]:
+def https_on(host: str, tls_on_loopback: bool) -> bool:
+    """HTTPS on every address but loopback (there plain HTTP serves local tools, unless
+    ``[tls] loopback``): nothing that leaves the box is ever plain HTTP."""
+    return tls_on_loopback or not ipaddress.ip_address(host).is_loopback
+
+
+def _bound_urls(site: web.BaseSite, *, https: bool) -> list[str]:
     server = site._server
+    scheme = "https" if https else "http"
     out: list[str] = []
     for sock in getattr(server, "sockets", None) or []:
         host, port = sock.getsockname()[:2]
-        out.append(f"http://{host}:{port}" if ":" not in host else f"http://[{host}]:{port}")
+        out.append(
+            f"{scheme}://{host}:{port}" if ":" not in host else f"{scheme}://[{host}]:{port}"
+        )
     return out
 
 

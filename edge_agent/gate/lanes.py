@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import logging
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
@@ -208,6 +209,7 @@ class GateLanes:
         pipeline: ScanPipeline,
         devices: DeviceRegistry,
         evdev_source: EvdevSource | None = None,
+        server_tls: Callable[[], ssl.SSLContext] | None = None,
     ) -> GateLanes:
         def authenticate(token: str) -> str | None:
             device = devices.by_token_hash(token_hash(token)) if token else None
@@ -225,7 +227,10 @@ class GateLanes:
                 [_build_output(spec, o.id, o.type, o.options) for o in spec.outputs],
             )
             ctx = InputContext(
-                judge=lane.answer, authenticate=authenticate, evdev_source=evdev_source
+                judge=lane.answer,
+                authenticate=authenticate,
+                evdev_source=evdev_source,
+                server_tls=server_tls,
             )
             lane.inputs = [build_input(i.id, i.type, i.options, ctx) for i in spec.inputs]
             lanes.append(lane)

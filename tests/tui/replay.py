@@ -97,6 +97,9 @@ STATUS: JsonDoc = {
                     "header_timeout_s": 10.0, "accepted": 412, "refused": 0, "evicted": 0,
                     "header_timeouts": 3, "out_of_files": 0,
                     "open_files": {"used": 31, "limit": 8192}},
+    "tls": {"source": "venue_ca", "ca_fingerprint_sha256": "9f" * 32,
+            "names": ["gate-box-1.local", "localhost", "127.0.0.1", "10.0.0.5"],
+            "not_after": "2028-01-06T12:00:00+00:00"},
     "disk": {"data_dir_free_bytes": 12_400_000_000, "data_dir_total_bytes": 31_000_000_000},
     "sync": {
         "enabled": True, "platform_url": "https://tickets.example.org", "running": True,

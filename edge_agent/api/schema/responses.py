@@ -328,6 +328,15 @@ class ConnectionsView(TypedDict):
     open_files: OpenFiles
 
 
+class TlsView(TypedDict):
+    """Status's ``tls``: what the API's HTTPS presents and what devices trust."""
+
+    source: str
+    ca_fingerprint_sha256: str | None
+    names: list[str]
+    not_after: str
+
+
 class Status(TypedDict):
     """``GET /api/v1/status``: the whole agent at a glance (``docs/api.md``)."""
 
@@ -343,6 +352,7 @@ class Status(TypedDict):
     devices: PairedCount
     pairing: PairingSummary
     connections: ConnectionsView | None
+    tls: TlsView
     disk: DiskView
     sync: SyncView
     lanes: list[dict[str, Any]]

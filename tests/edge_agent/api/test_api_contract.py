@@ -39,6 +39,9 @@ PUBLIC = {
     ("GET", "/api/v1/boxoffice/ws"): "WebSocket: checks the token itself (header or message)",
     ("GET", "/boxoffice"): "the iPad page: static files, no data",
     ("GET", "/boxoffice/{name}"): "the iPad page: static files, no data",
+    ("GET", "/trust/"): "how to trust the venue CA: read before anything can be trusted",
+    ("GET", "/trust/venue-ca.crt"): "the venue CA's public certificate",
+    ("GET", "/trust/venue-ca.mobileconfig"): "the same, as an Apple profile",
 }
 
 
