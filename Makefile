@@ -38,6 +38,7 @@ bench: venv
 	$(BIN)/python benchmarks/sync.py --json --short
 	$(BIN)/python benchmarks/boxoffice.py --json --short
 	$(BIN)/python benchmarks/api_schema.py --json --short
+	$(BIN)/python benchmarks/slowloris.py --json --short --sustain
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build *.egg-info

@@ -24,11 +24,14 @@ sys.path.insert(0, str(_HERE.parent))
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import ctypes  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
 import resource  # noqa: E402
+import signal  # noqa: E402
 import socket  # noqa: E402
+import ssl  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
@@ -39,6 +42,9 @@ from typing import Any  # noqa: E402
 import aiohttp  # noqa: E402
 
 from demo.event import make_demo_event  # noqa: E402
+from edge_agent.cli.control_client import control_request  # noqa: E402
+from edge_agent.config.loading import load_config  # noqa: E402
+from edge_agent.errors import GatehouseError  # noqa: E402
 
 CLI = [sys.executable, "-m", "edge_agent.cli.main"]
 HALF_REQUEST = b"POST /api/v1/scans HTTP/1.1\r\nHost: gate\r\nContent-Type: application/json\r\n"
@@ -53,6 +59,8 @@ class Agent:
 
         def limit() -> None:  # in the child, before exec
             resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+            # the agent dies with this script, however it ends (PR_SET_PDEATHSIG)
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)
 
         self.config = config
         self.proc = subprocess.Popen(
@@ -89,7 +97,7 @@ class Agent:
         self.proc.kill()
         raise SystemExit("agent did not start:\n" + "".join(self.lines[-20:]))
 
-    def pair_scanner(self) -> dict[str, str]:
+    def pair_scanner(self, trust: ssl.SSLContext) -> dict[str, str]:
         out = subprocess.run(
             [
                 sys.executable,
@@ -116,7 +124,7 @@ class Agent:
             headers={"Content-Type": "application/json"},
             method="POST",
         )
-        with urllib.request.urlopen(req, timeout=10) as resp:
+        with urllib.request.urlopen(req, timeout=10, context=trust) as resp:
             return {"Authorization": f"Bearer {json.loads(resp.read())['token']}"}
 
     def stop(self) -> None:
@@ -129,17 +137,25 @@ class Agent:
         self._reader.join(5)
 
 
-def open_hostile(host: str, port: int, n: int, deadline: float) -> list[socket.socket]:
+#: Loopback source addresses the hostile sockets come from (``--addresses``): 127.0.0.2…
+SOURCES: list[str] = ["127.0.0.1"]
+
+
+def open_hostile(
+    host: str, port: int, n: int, deadline: float, data: bytes = HALF_REQUEST
+) -> list[socket.socket]:
     """``n`` sockets with half a request each (connect failures are counted, not raised)."""
     socks = []
-    for _ in range(n):
+    for i in range(n):
         if time.monotonic() > deadline:
             break
         s = socket.socket()
         s.settimeout(2)
         try:
+            s.bind((SOURCES[i % len(SOURCES)], 0))
             s.connect((host, port))
-            s.sendall(HALF_REQUEST)
+            if data:
+                s.sendall(data)
         except OSError:
             s.close()
             continue
@@ -164,7 +180,7 @@ def still_open(socks: list[socket.socket]) -> int:
 
 
 def keep_attacking(
-    host: str, port: int, socks: list[socket.socket], stop_at: float, budget: int
+    host: str, port: int, socks: list[socket.socket], stop_at: float, budget: int, data: bytes
 ) -> dict[str, int]:
     """Re-open every socket the agent closes (up to ``budget`` more), sampling how many
     the agent holds each half second: the attacker never lets go."""
@@ -177,19 +193,25 @@ def keep_attacking(
                 s.close()
         want = min(len(socks) - len(alive), budget - reopened)
         reopened += max(0, want)
-        socks[:] = alive + open_hostile(host, port, max(0, want), stop_at)
+        socks[:] = alive + open_hostile(host, port, max(0, want), stop_at, data)
         time.sleep(0.5)
     return {"held_max": held_max, "reopened": reopened}
 
 
 async def scanner(
-    url: str, headers: dict[str, str], codes: list[str], stop_at: float, interval_s: float
+    url: str,
+    headers: dict[str, str],
+    codes: list[str],
+    stop_at: float,
+    interval_s: float,
+    trust: ssl.SSLContext,
 ) -> dict[str, Any]:
     timeout = aiohttp.ClientTimeout(total=5)
     lat: dict[str, list[float]] = {"keepalive": [], "fresh": []}
     failed: dict[str, int] = {"keepalive": 0, "fresh": 0}
     i = 0
-    async with aiohttp.ClientSession(timeout=timeout) as kept:
+    kept_conn = aiohttp.TCPConnector(ssl=trust)
+    async with aiohttp.ClientSession(timeout=timeout, connector=kept_conn) as kept:
         while time.monotonic() < stop_at and i < len(codes):
             kind = "keepalive" if i % 2 == 0 else "fresh"
             t0 = time.perf_counter()
@@ -201,7 +223,7 @@ async def scanner(
                         ok = r.status == 200
                         await r.read()
                 else:
-                    conn = aiohttp.TCPConnector(force_close=True)
+                    conn = aiohttp.TCPConnector(force_close=True, ssl=trust)
                     async with (
                         aiohttp.ClientSession(timeout=timeout, connector=conn) as fresh,
                         fresh.post(
@@ -243,19 +265,26 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             Path(tmp) / "event", tickets=2000, now_s=int(time.time()), rng=random.Random(3)
         )
         text = ev.config_path.read_text().partition("[log]")[0]
+        if args.https:  # loopback stands in for a LAN address: HTTPS, TLS handshakes
+            text += "[tls]\nloopback = true\n\n"
         ev.config_path.write_text(text + '[log]\nlevel = "info"\nformat = "json"\n')
         agent = Agent(ev.config_path, args.nofile)
+        config = load_config(ev.config_path)
+        ca = config.tls_dir / "venue-ca.crt"  # (a version before TLS has none)
+        trust = ssl.create_default_context(cafile=str(ca) if ca.exists() else None)
         try:
-            headers = agent.pair_scanner()
-            host, port = agent.url.removeprefix("http://").rsplit(":", 1)
+            headers = agent.pair_scanner(trust)
+            host, port = agent.url.split("://", 1)[1].rsplit(":", 1)
             t0 = time.monotonic()
             stop_at = t0 + args.seconds
             loop = asyncio.get_running_loop()
             scans = asyncio.create_task(
-                scanner(agent.url, headers, ev.valid, stop_at, args.interval_ms / 1000)
+                scanner(agent.url, headers, ev.valid, stop_at, args.interval_ms / 1000, trust)
             )
+            # over HTTPS a stranger opens the connection and never starts the handshake
+            data = b"" if args.https else HALF_REQUEST
             socks = await loop.run_in_executor(
-                None, open_hostile, host, int(port), args.connections, stop_at
+                None, open_hostile, host, int(port), args.connections, stop_at, data
             )
             opened = len(socks)
             opened_s = time.monotonic() - t0
@@ -270,9 +299,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     socks,
                     stop_at,
                     args.connections * 20,
+                    data,
                 )
             result = await scans
             held = still_open(socks)
+            try:  # the agent's own count (a version before the bounds has none)
+                status = await asyncio.wait_for(
+                    control_request(config.control_socket, "GET", "/control/status", None), 5
+                )
+                conns = status.get("connections")
+            except (GatehouseError, TimeoutError):  # (an agent out of files answers nothing)
+                conns = None
             for s in socks:
                 s.close()
             elapsed = time.monotonic() - t0
@@ -281,12 +318,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "nofile": args.nofile,
         "connections_tried": args.connections,
+        "addresses": args.addresses,
         "connections_opened": opened,
         "opened_in_s": round(opened_s, 2),
         "sustained": args.sustain,
         "seconds": round(elapsed, 1),
         "held_open_max": max(pressure["held_max"], held),
         "held_open_at_end": held,
+        "agent_connections": conns,
+        "https": args.https,
         "reopened": pressure["reopened"],
         "scans": result,
         "log_bytes": agent.log_bytes,
@@ -313,6 +353,13 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--interval-ms", type=float, default=100.0)
     p.add_argument("--show-log", action="store_true", help="the distinct log lines seen")
+    p.add_argument("--https", action="store_true", help="the agent serves HTTPS ([tls] loopback)")
+    p.add_argument(
+        "--addresses",
+        type=int,
+        default=1,
+        help="spread the hostile sockets over this many loopback addresses (127.0.0.2…)",
+    )
     p.add_argument(
         "--sustain",
         action="store_true",
@@ -325,6 +372,10 @@ def main() -> None:
         args.connections, args.seconds = min(args.connections, 100), min(args.seconds, 8.0)
     if not 1 <= args.connections <= 5000 or not 1 <= args.seconds <= 300:
         raise SystemExit("bounded: --connections 1..5000, --seconds 1..300")
+    if not 1 <= args.addresses <= 250:
+        raise SystemExit("bounded: --addresses 1..250")
+    if args.addresses > 1:
+        SOURCES[:] = [f"127.0.0.{2 + i}" for i in range(args.addresses)]
     print(json.dumps(asyncio.run(run(args)), indent=2))
 
 

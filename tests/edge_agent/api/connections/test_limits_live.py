@@ -249,3 +249,19 @@ async def test_slowloris_against_the_process_as_the_unit_runs_it(event: DemoEven
     assert still <= conns["max_per_address"] <= 64 and conns["open_files"]["limit"] == 256
     assert conns["open_files"]["used"] < 200
     assert logged < 20_000, "".join(proc.log_lines[-20:])
+
+
+async def test_a_box_office_socket_that_talks_is_closed(agent: RunningAgent) -> None:
+    headers = await token(agent, Role.BOX_OFFICE)
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(f"{agent.urls[0]}/api/v1/boxoffice/ws", headers=headers) as ws,
+    ):
+        first = await ws.receive_json(timeout=5)  # the figures, pushed on connect
+        assert first["type"] == "figures"
+        for _ in range(30):  # it has nothing to say: a burst of 10 is tolerated
+            await ws.send_str("{}")
+        while (msg := await ws.receive(timeout=5)).type is aiohttp.WSMsgType.TEXT:
+            pass
+        assert msg.type is aiohttp.WSMsgType.CLOSE
+        assert msg.data == aiohttp.WSCloseCode.POLICY_VIOLATION
