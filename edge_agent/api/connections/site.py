@@ -131,11 +131,12 @@ class GuardedSite(web.BaseSite):
             try:
                 client, address = await loop.sock_accept(sock)
             except OSError as exc:
-                if exc.errno not in OUT_OF_RESOURCES:
-                    if exc.errno in (errno.ECONNABORTED, errno.EPROTO, errno.EINTR):
-                        continue
-                    raise
-                await self._out_of_files(exc)
+                if exc.errno in OUT_OF_RESOURCES:
+                    await self._out_of_files(exc)
+                elif exc.errno not in (errno.ECONNABORTED, errno.EPROTO, errno.EINTR):
+                    # never let the listener die quietly: say so (rate-limited), go on
+                    log.warning("accept() failed: %s", exc.strerror or exc)
+                    await asyncio.sleep(OUT_OF_FILES_PAUSE_S)
                 continue
             self._admit(client, address)
             # sock_accept does not yield while connections are queued: let the ones just

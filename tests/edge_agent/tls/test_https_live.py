@@ -87,7 +87,9 @@ async def test_clients_that_trust_the_venue_ca_get_in_and_others_do_not(
             assert r.status == 200
         supervisor = {"Authorization": f"Bearer {await token(agent, http, Role.SUPERVISOR)}"}
         async with http.get(f"{url}/api/v1/status", headers=supervisor) as r:
-            tls = (await r.json())["tls"]
+            status = await r.json()
+            tls = status["tls"]
+    assert status["connections"]["paired"] >= 1  # its TLS connection is a paired device's
     assert tls["source"] == "venue_ca" and "127.0.0.1" in tls["names"]
     assert tls["ca_fingerprint_sha256"] == agent.runtime.tls.ca.fingerprint  # type: ignore[union-attr]
     async with aiohttp.ClientSession() as untrusting:  # the system's CAs only
