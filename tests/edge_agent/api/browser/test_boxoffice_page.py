@@ -179,14 +179,19 @@ async def test_over_https_a_reload_while_the_agent_is_away_still_shows_the_unsol
         assert stack.url.startswith("https://127.0.0.1:")
         till = await pair_and_open(stack, page, shots=False)
         assert await page.evaluate("window.isSecureContext")
-        # the worker controls the page (and has kept its files) before the agent goes
-        # (polled from here: the page's CSP forbids the eval wait_for_function uses)
-        for _ in range(80):
-            if await page.evaluate("navigator.serviceWorker.controller !== null"):
+        # the worker is active (it kept the page's files while installing) before the
+        # agent goes; it controls the next load. (Polled from here: the page's CSP
+        # forbids the eval wait_for_function uses.)
+        active = (
+            "navigator.serviceWorker.getRegistration()"
+            ".then(r => Boolean(r && r.active && r.active.state === 'activated'))"
+        )
+        for _ in range(150):
+            if await page.evaluate(active):
                 break
             await asyncio.sleep(0.1)
         else:
-            raise AssertionError("no service worker controls the page")
+            raise AssertionError("no service worker is active for the page")
         await page.get_by_test_id("plus-0").tap()
         await page.locator("#cash-tendered").fill("50")
         await stack.stop_agent()
