@@ -59,6 +59,7 @@ bench: venv
 	$(BIN)/python benchmarks/boxoffice.py --json --short
 	$(BIN)/python benchmarks/api_schema.py --json --short
 	$(BIN)/python benchmarks/mesh.py --json --short
+	$(BIN)/python benchmarks/slowloris.py --json --short --sustain
 
 # The Debian package (docs/install.md): dist/gatehouse_<version>_all.deb
 deb: venv

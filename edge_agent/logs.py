@@ -1,9 +1,16 @@
-"""Structured, quiet-by-default logging that never carries secrets.
+"""Structured, quiet-by-default logging that never carries secrets or fills the disk.
 
 Per-scan lines are DEBUG; INFO holds start, stop, pairing and similar lifecycle events.
 A redaction filter runs on every record as a second line of defence: bearer tokens,
 GH1 codes, pairing codes and anything shaped like a card number are masked even if a
 message or an exception text would otherwise include them.
+
+Before it, ``RepeatLimiter`` keeps any one client from filling the disk through the log:
+a line that repeats (same logger, level and message, digits aside) is written at most
+``burst`` times a minute, and all lines together at most ``per_s`` a second beyond a
+burst; the next line written says how many were left out. A slowloris once made the
+agent log 1.7 MiB/s of identical EMFILE tracebacks. DEBUG lines are not limited: they
+are off unless someone asked for them.
 """
 
 from __future__ import annotations
@@ -12,6 +19,8 @@ import json
 import logging
 import re
 import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -88,6 +97,77 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+_DIGITS = re.compile(r"[0-9]+")
+
+
+class RepeatLimiter(logging.Filter):
+    """At most ``burst`` lines per kind of line per ``window_s``, and ``per_s`` lines a
+    second overall (bursts of ``total_burst``); INFO and above only."""
+
+    def __init__(
+        self,
+        *,
+        burst: int = 5,
+        window_s: float = 60.0,
+        per_s: float = 10.0,
+        total_burst: float = 100.0,
+        max_kinds: int = 2000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self._burst = burst
+        self._window_s = window_s
+        self._per_s = per_s
+        self._total_burst = total_burst
+        self._max_kinds = max_kinds
+        self._clock = clock
+        #: kind -> [window start, lines written, lines left out]
+        self._kinds: dict[tuple[str, int, str], list[float]] = {}
+        self._tokens = total_burst
+        self._at = clock()
+        self._left_out_total = 0
+        #: Lines left out since start (tests and status may read it).
+        self.suppressed = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.INFO:
+            return True
+        now = self._clock()
+        text = record.msg if isinstance(record.msg, str) else type(record.msg).__name__
+        kind = (record.name, record.levelno, _DIGITS.sub("#", text[:120]))
+        seen = self._kinds.get(kind)
+        if seen is None or now - seen[0] >= self._window_s:
+            if seen is None and len(self._kinds) >= self._max_kinds:
+                self._kinds.pop(next(iter(self._kinds)))
+            left_out = int(seen[2]) if seen is not None else 0
+            seen = self._kinds[kind] = [now, 0, 0]
+            if left_out:
+                record.repeats_left_out = left_out
+        if seen[1] >= self._burst:
+            seen[2] += 1
+            self.suppressed += 1
+            return False
+        if not self._take(now):
+            self.suppressed += 1
+            return False
+        seen[1] += 1
+        if seen[1] == self._burst:
+            record.repeats_limited_for_s = self._window_s
+        if self._left_out_total:
+            record.lines_left_out = self._left_out_total
+            self._left_out_total = 0
+        return True
+
+    def _take(self, now: float) -> bool:
+        self._tokens = min(self._total_burst, self._tokens + (now - self._at) * self._per_s)
+        self._at = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return True
+        self._left_out_total += 1
+        return False
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         doc: dict[str, Any] = {
@@ -120,6 +200,7 @@ class TextFormatter(logging.Formatter):
 
 def setup_logging(level: str = "info", fmt: str = "json", stream: Any = None) -> None:
     handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(RepeatLimiter())  # first: a left-out line costs no redaction
     handler.addFilter(RedactingFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()

@@ -17,6 +17,7 @@ import logging
 import sqlite3
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from edge_agent import __version__
@@ -27,7 +28,8 @@ from edge_agent.config.key_files import KeyFile, load_or_create_agent_key
 from edge_agent.config.rules import GateRules, gate_rules
 from edge_agent.config.rules_keyring import config_keyring
 from edge_agent.config.sections import Config
-from edge_agent.devices.pairing import AttemptLimiter, PairingCodes
+from edge_agent.devices.pairing import PairingCodes
+from edge_agent.devices.pairing_guard import PairingGuard
 from edge_agent.devices.registry import Device, DeviceRegistry
 from edge_agent.devices.roles import Role
 from edge_agent.domain.errors import KeyringError
@@ -39,6 +41,7 @@ from edge_agent.gate.claims import AdmissionClaimer, LocalClaimer
 from edge_agent.gate.lanes import GateLanes
 from edge_agent.gate.live_manifest import LiveManifest, effective_keyring
 from edge_agent.gate.pipeline import ScanPipeline
+from edge_agent.gate.request_ids import RequestIds, prune_forever
 from edge_agent.gate.rule_facts import day_function
 from edge_agent.gate.state import GateState
 from edge_agent.gc_tuning import freeze_after_start, freeze_survivors_forever
@@ -54,11 +57,13 @@ from edge_agent.ledger.queries import (
     lookup_plain_code,
     ticket_type_names,
 )
+from edge_agent.ledger.request_ids import find_request, prune_requests
 from edge_agent.ledger.sync_tables import read_sync_state
 from edge_agent.ledger.writer import LedgerWriter
 from edge_agent.metrics.scan_counts import ScanMetrics
 from edge_agent.platform_link.link import PlatformLink, start_link
 from edge_agent.platform_link.pretix.store import load_gate_state as load_pretix_state
+from edge_agent.tls.server_cert import TlsSetup, setup_tls
 from hardware.printer import ReceiptPrinter
 from hardware.registry import build_printer
 from scanner.inputs.evdev_source import EvdevSource
@@ -89,13 +94,15 @@ class AgentRuntime:
     pipeline: ScanPipeline
     devices: DeviceRegistry
     pairing: PairingCodes
-    pairing_limiter: AttemptLimiter
+    pairing_guard: PairingGuard
     lock: DataDirLock
     start_report: LedgerReport
     live_manifest: LiveManifest
     #: The agent's identity key (``agent.key_file``): signs door-sold tickets and
     #: the ledger's checkpoints.
     agent_key: KeyFile
+    #: The LAN API's certificate and the venue CA staff devices trust (``edge_agent/tls``).
+    tls: TlsSetup
     #: The gate's rules as loaded (policies per lane, the venue's zones).
     rules: GateRules | None = None
     #: The platform link (``[sync] kind``); ``None`` when ``sync.platform_url`` is "".
@@ -117,6 +124,7 @@ class AgentRuntime:
     started_ms: int = field(default_factory=wall_clock_ms)
     version: str = __version__
     _gc_task: asyncio.Task[None] | None = None
+    _prune_task: asyncio.Task[None] | None = None
 
     @classmethod
     async def start(
@@ -147,7 +155,11 @@ class AgentRuntime:
     async def _start_devices(self, evdev_source: EvdevSource | None) -> None:
         """Lanes and printer come last: no scan is read before the ledger can take it."""
         self.lanes = GateLanes.from_config(
-            self.config, self.pipeline, self.devices, evdev_source=evdev_source
+            self.config,
+            self.pipeline,
+            self.devices,
+            evdev_source=evdev_source,
+            server_tls=self.tls.server_context,
         )
         await self.lanes.start()
         printer = self.config.printer
@@ -274,6 +286,7 @@ class AgentRuntime:
             writer=writer,
             claimer=claimer or LocalClaimer(),
             clock_ms=wall_clock_ms,
+            requests=RequestIds(lambda device, rid: find_request(reader, device, rid)),
         )
         event = None
         if synced.event_status:
@@ -300,6 +313,16 @@ class AgentRuntime:
                 "start_s": round(time.perf_counter() - t0, 3),
             },
         )
+        tls = setup_tls(
+            config.tls_dir,
+            agent_id=config.agent.agent_id,
+            venue=config.agent.venue,
+            listen=config.api.listen,
+            extra_names=config.tls.names,
+            cert_file=config.tls.cert_file,
+            key_file=config.tls.key_file,
+            now=datetime.now(UTC),
+        )
         runtime = cls(
             config=config,
             keyring=keyring,
@@ -309,13 +332,18 @@ class AgentRuntime:
             pipeline=pipeline,
             devices=registry,
             pairing=PairingCodes(config.api.pairing_code_ttl_s * 1000),
-            pairing_limiter=AttemptLimiter(config.api.pairing_attempts_per_minute),
+            pairing_guard=PairingGuard(
+                config.api.pairing_attempts_per_minute,
+                config.api.pairing_attempts_total_per_minute,
+                config.api.pairing_lockout_s * 1000,
+            ),
             lock=lock,
             start_report=report,
             live_manifest=live,
             agent_key=agent_key,
             rules=rules,
             mesh=mesh,
+            tls=tls,
         )
         live.on_keyring(runtime._keyring_replaced)
         pipeline.subscribe(runtime.metrics.note_scan)
@@ -356,8 +384,14 @@ class AgentRuntime:
             runtime.backups = BackupSchedule(config, wall_clock_ms)
             runtime.backups.start()
         freeze_after_start()
-        runtime._gc_task = asyncio.get_running_loop().create_task(
-            freeze_survivors_forever(), name="gc-freezer"
+        loop = asyncio.get_running_loop()
+        runtime._gc_task = loop.create_task(freeze_survivors_forever(), name="gc-freezer")
+        kept_ms = config.ledger.request_ids_kept_s * 1000
+        runtime._prune_task = loop.create_task(
+            prune_forever(
+                lambda: writer.execute(lambda c: prune_requests(c, wall_clock_ms() - kept_ms))
+            ),
+            name="request-id-pruner",
         )
         return runtime
 
@@ -405,8 +439,9 @@ class AgentRuntime:
 
     async def stop(self) -> None:
         """Inputs stop and outputs are released first, then sync; then the writer drains."""
-        if self._gc_task is not None:
-            self._gc_task.cancel()
+        for task in (self._gc_task, self._prune_task):
+            if task is not None:
+                task.cancel()
         try:
             await self.lanes.stop()
             if self.printer is not None:

@@ -21,6 +21,8 @@ class CodeRead(NamedTuple):
     input_id: str  # config id of the input, e.g. "usb-1", "cam-1"
     device_kind: str  # "usb" | "serial" | "tcp" | "websocket" | "camera" (the ledger's device_kind)
     at_ns: int  # time.monotonic_ns() when read (debounce uses it)
+    #: The network scanner's id for this read: a retry with it gets the first verdict back.
+    request_id: str | None = None
 
 
 Emit = Callable[[CodeRead], Awaitable[None]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -39,16 +40,25 @@ def set_log(config_path: Path, level: str = "info", fmt: str = "json") -> None:
 class AgentProcess:
     """The agent as a child process; every line it logs is kept in ``log_lines``."""
 
-    def __init__(self, config_path: Path, log_level: str = "info") -> None:
+    def __init__(
+        self, config_path: Path, log_level: str = "info", *, nofile: int | None = None
+    ) -> None:
+        """``nofile``: the child's open-file limit (soft and hard), as a unit would set."""
         set_log(config_path, log_level)
         self.config_path = config_path
         self.log_lines: list[str] = []
+
+        def limit_files() -> None:  # in the child, before exec
+            if nofile is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+
         self.proc = subprocess.Popen(
             [*CLI, "run", "--config", str(config_path)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            preexec_fn=limit_files if nofile is not None else None,
         )
         self._reader = threading.Thread(target=self._read_stderr, daemon=True)
         self._reader.start()

@@ -3,15 +3,16 @@
 Each alert has a level and a line of text for the dashboard. The thresholds are the
 ones a supervisor acts on: a lane's scanner unplugged or erroring, the box's clock far
 from the platform's, the data disk nearly full, the ledger not recording, sync halted
-or failing, an old manifest, and — with several boxes — no quorum (admissions
-unconfirmed), a box lost, a ticket admitted at two gates.
+or failing, an old manifest, pairing locked by someone guessing codes, and — with
+several boxes — no quorum (admissions unconfirmed), a box lost, a ticket admitted at
+two gates.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui.documents.status import LaneStatus, Status, SyncStatus
+from tui.documents.status import LaneStatus, Pairing, Status, SyncStatus
 from tui.formatting import age_text, size_text
 
 #: |clock offset| from the platform above which door times are questionable.
@@ -42,6 +43,7 @@ def alerts_from_status(status: Status) -> list[Alert]:
         *_lane_alerts(status.lanes),
         *_ledger_alerts(status),
         *_disk_alerts(status),
+        *_pairing_alerts(status.pairing),
         *_sync_alerts(status.sync),
         *(Alert("warning", f"Keyring: {w}") for w in status.keyring_warnings),
     ]
@@ -56,6 +58,16 @@ def alerts_from_status(status: Status) -> list[Alert]:
     return sorted(found, key=lambda a: a.level != "error")
 
 
+def _pairing_alerts(pairing: Pairing) -> list[Alert]:
+    """Someone is guessing pairing codes: locked for everyone, or addresses blocked."""
+    if pairing.locked:
+        return [Alert("error", "PAIRING LOCKED after too many wrong codes: F3, u to lift")]
+    if pairing.blocked_addresses:
+        n = pairing.blocked_addresses
+        return [Alert("warning", f"{n} address(es) blocked for wrong pairing codes")]
+    return []
+
+
 def _lane_alerts(lanes: list[LaneStatus]) -> list[Alert]:
     out: list[Alert] = []
     for lane in lanes:
@@ -64,6 +76,8 @@ def _lane_alerts(lanes: list[LaneStatus]) -> list[Alert]:
             if part.connected is False:
                 err = part.last_error
                 out.append(Alert("error", f"{what} unplugged" + (f" ({err})" if err else "")))
+            elif part.warning:
+                out.append(Alert("warning", f"{what}: {part.warning}"))
             elif part.errors and part.last_error:
                 out.append(
                     Alert("warning", f"{what}: {part.errors} errors, last: {part.last_error}")

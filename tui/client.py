@@ -10,6 +10,7 @@ screens never see raw JSON. Every call raises ``AgentUnreachable``, ``TokenRefus
 from __future__ import annotations
 
 import json
+import ssl
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -25,7 +26,7 @@ from tui.documents.boxoffice import (
     Session,
     TillClosed,
 )
-from tui.documents.status import Conflicts, Status, SyncNowAnswer
+from tui.documents.status import Conflicts, Pairing, Status, SyncNowAnswer
 from tui.documents.tickets import (
     Devices,
     EvidenceAnswer,
@@ -61,6 +62,7 @@ class AgentApi(Protocol):
     async def devices(self) -> Devices: ...
     async def pairing_code(self, role: str, name: str) -> PairingCode: ...
     async def revoke_device(self, device_id: str) -> Revoked: ...
+    async def lift_pairing_lockout(self) -> Pairing: ...
     async def sync_now(self) -> SyncNowAnswer: ...
     async def conflicts(self) -> Conflicts: ...
     async def boxoffice(self) -> Figures: ...
@@ -76,6 +78,9 @@ class AgentApi(Protocol):
 
 
 class HttpAgentClient:
+    """``https://`` agents are always verified: against ``ca_file`` (the venue CA,
+    ``/trust/venue-ca.crt``) when given, else the system's trusted CAs — never not at all."""
+
     def __init__(
         self,
         url: str,
@@ -83,6 +88,7 @@ class HttpAgentClient:
         *,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         language: str | None = None,
+        ca_file: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         #: Staff messages (verdicts, reasons) come back in this language (en, de, fr, es).
@@ -94,6 +100,7 @@ class HttpAgentClient:
         #: one stops answering a read, the client moves to the first that answers. A
         #: device paired at one box works at all; tills and leases stay with their box.
         self.members: list[str] = []
+        self._ssl = ssl.create_default_context(cafile=ca_file or None)
 
     def set_token(self, token: str | None) -> None:
         self._token = token
@@ -113,7 +120,7 @@ class HttpAgentClient:
         timeout_s: float | None = None,
     ) -> JsonDoc:
         if self._session is None:
-            self._session = aiohttp.ClientSession()
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=self._ssl))
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
         if self.language:
             headers["Accept-Language"] = self.language
@@ -199,6 +206,9 @@ class HttpAgentClient:
         path = f"/api/v1/devices/{quote(device_id, safe='')}/revoke"
         return Revoked.from_json(await self._call("POST", path))
 
+    async def lift_pairing_lockout(self) -> Pairing:
+        return Pairing.from_json(await self._call("POST", "/api/v1/pairing/lockout/lift"))
+
     async def sync_now(self) -> SyncNowAnswer:
         answer = await self._call("POST", "/api/v1/sync/now", timeout_s=SYNC_NOW_TIMEOUT_S)
         return SyncNowAnswer.from_json(answer)
@@ -250,5 +260,10 @@ class HttpAgentClient:
 def _unreachable_text(url: str, exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
         return f"no answer from {url} within the timeout"
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return (
+            f"{url} presented a certificate this machine does not trust: start the TUI with "
+            f"--ca-file (the venue CA from {url}/trust/, after comparing its fingerprint)"
+        )
     detail = str(exc) or type(exc).__name__
     return f"cannot reach the agent at {url}: {detail}"

@@ -13,6 +13,13 @@ from aiohttp import web
 
 from edge_agent.api.auth import auth_middleware
 from edge_agent.api.card_guard import card_number_middleware
+from edge_agent.api.connections.budget import connection_limits, file_limit, open_files
+from edge_agent.api.connections.guard import ConnectionGuard
+from edge_agent.api.connections.middleware import (
+    CONNECTIONS_KEY,
+    body_deadline_middleware,
+    connections_middleware,
+)
 from edge_agent.api.errors import error_middleware
 from edge_agent.api.keys import LAN_URLS_KEY, RUNTIME_APP_KEY, RUNTIME_KEY
 from edge_agent.api.open_sockets import close_sockets_on_shutdown
@@ -32,6 +39,7 @@ from edge_agent.api.routes import (
     status,
     sync,
     tickets,
+    trust,
 )
 from edge_agent.config.sections import Config
 from edge_agent.gate.claims import AdmissionClaimer
@@ -50,6 +58,7 @@ LAN_ROUTES = (
     boxoffice,
     boxoffice_ws,
     pages,
+    trust,
     openapi,
     metrics,
     mesh,
@@ -63,12 +72,22 @@ def create_app(
     evdev_source: EvdevSource | None = None,
 ) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, auth_middleware, card_number_middleware],
+        middlewares=[
+            connections_middleware,
+            error_middleware,
+            auth_middleware,
+            body_deadline_middleware,
+            card_number_middleware,
+        ],
         client_max_size=config.api.max_body_bytes,
+    )
+    app[CONNECTIONS_KEY] = ConnectionGuard(
+        connection_limits(config), open_files=open_files, file_limit=file_limit()
     )
     for module in LAN_ROUTES:
         app.add_routes(module.routes)
     close_sockets_on_shutdown(app)  # the WebSockets' (scans, box office)
+    app.on_response_prepare.append(no_store)
 
     async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
         runtime = await AgentRuntime.start(config, claimer, evdev_source=evdev_source)
@@ -80,6 +99,13 @@ def create_app(
 
     app.cleanup_ctx.append(runtime_ctx)
     return app
+
+
+async def no_store(request: web.Request, response: web.StreamResponse) -> None:
+    """Every API answer is one device's business (tokens, pairing codes, tickets): no
+    browser, proxy or disk cache may keep it. The iPad page's own files say otherwise."""
+    if request.path.startswith(("/api/", "/control/")):
+        response.headers.setdefault("Cache-Control", "no-store")
 
 
 def create_control_app(
@@ -96,6 +122,7 @@ def create_control_app(
     )
     app[RUNTIME_APP_KEY] = runtime_app
     app[LAN_URLS_KEY] = list(lan_urls)
+    app.on_response_prepare.append(no_store)
     app.add_routes(control.routes)
     app.add_routes(control_mesh.routes)
     return app

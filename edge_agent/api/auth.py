@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from aiohttp import web
 
+from edge_agent.api.connections.middleware import note_paired
 from edge_agent.api.errors import ApiError, Handler
 from edge_agent.api.keys import DEVICE_KEY, runtime_of
 from edge_agent.devices.roles import Role
@@ -64,4 +65,5 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if roles is None or device.role not in roles:
         raise ApiError(403, "forbidden", f"role {device.role.value!r} may not use this route")
     request[DEVICE_KEY] = device
+    note_paired(request)  # this connection is a paired device's, not a stranger's
     return await handler(request)

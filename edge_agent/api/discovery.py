@@ -30,6 +30,7 @@ from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZerocon
 from edge_agent import __version__
 from edge_agent.config.sections import Config
 from edge_agent.errors import GatehouseError
+from edge_agent.tls.server_cert import host_label
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,10 @@ class Announcer:
                 "gate": config.gate.name,
                 "version": __version__,
                 "api": "/api/v1",
+                # the announced addresses are never loopback: the API is HTTPS there
+                "scheme": "https" if any(u.startswith("https:") for u in urls) else "http",
             },
-            server=f"{_host_label(agent_id)}.local.",
+            server=f"{host_label(agent_id)}.local.",
         )
         zc = AsyncZeroconf(interfaces=addresses, ip_version=IPVersion.V4Only)
         try:
@@ -124,11 +127,6 @@ class Announcer:
             await self._zc.async_unregister_service(self._info)
         finally:
             await self._zc.async_close()
-
-
-def _host_label(agent_id: str) -> str:
-    label = "".join(c if c.isalnum() or c == "-" else "-" for c in agent_id).strip("-")
-    return (label or "gatehouse")[:63]
 
 
 def _text(props: dict[bytes, bytes | None], key: str) -> str:
@@ -168,7 +166,7 @@ async def browse(
                     event_id=_text(props, "event_id"),
                     gate=_text(props, "gate"),
                     version=_text(props, "version"),
-                    url=f"http://{address}:{info.port}",
+                    url=f"{_text(props, 'scheme') or 'http'}://{address}:{info.port}",
                 )
                 for address in info.parsed_addresses(IPVersion.V4Only)
             )

@@ -23,6 +23,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from edge_agent.api.connections.middleware import note_paired
 from edge_agent.api.errors import ApiError
 from edge_agent.devices.registry import Device
 from edge_agent.devices.roles import Role
@@ -74,7 +75,11 @@ def header_device(request: web.Request, rt: AgentRuntime, auth: SocketAuth) -> D
 
 
 async def authenticate(
-    rt: AgentRuntime, ws: web.WebSocketResponse, device: Device | None, auth: SocketAuth
+    request: web.Request,
+    rt: AgentRuntime,
+    ws: web.WebSocketResponse,
+    device: Device | None,
+    auth: SocketAuth,
 ) -> Device | None:
     """The socket's device: ``device`` (from the header) or one named by a first message.
 
@@ -82,11 +87,13 @@ async def authenticate(
     socket is closed (``CLOSE_UNAUTHORIZED``) and None returned.
     """
     if device is not None:
+        note_paired(request)
         return device
     device = await _auth_message(rt, ws, auth)
     if device is None:
         await ws.close(code=CLOSE_UNAUTHORIZED, message=b"unauthorized")
         return None
+    note_paired(request)  # a paired device's socket now, not a stranger's
     await ws.send_json({"auth": "ok", "device_id": device.device_id})
     return device
 

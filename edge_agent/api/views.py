@@ -6,8 +6,12 @@ import shutil
 
 from edge_agent.api.schema.responses import (
     AdmittedEvent,
+    BlockedAddressView,
+    ConnectionsView,
     DiskView,
     ManifestView,
+    PairingLockout,
+    PairingSummary,
     Status,
     SyncView,
     ZoneView,
@@ -20,7 +24,14 @@ from edge_agent.runtime import AgentRuntime, wall_clock_ms
 __all__ = ["iso_ms", "status_json", "verdict_json"]
 
 
-def status_json(rt: AgentRuntime, language: str = DEFAULT_LANGUAGE) -> Status:
+def status_json(
+    rt: AgentRuntime,
+    language: str = DEFAULT_LANGUAGE,
+    connections: ConnectionsView | None = None,
+) -> Status:
+    """The agent at a glance in ``language``; ``connections`` is the API's guard's
+    snapshot when it serves through one (``edge-agent run``; not the tests' in-process
+    servers)."""
     cfg = rt.config
     now = wall_clock_ms()
     stats = rt.pipeline.stats
@@ -78,6 +89,14 @@ def status_json(rt: AgentRuntime, language: str = DEFAULT_LANGUAGE) -> Status:
             "warnings": list(rt.keyring.warnings),
         },
         "devices": {"paired": sum(1 for d in rt.devices.all() if d.active)},
+        "pairing": pairing_summary(rt),
+        "connections": connections,
+        "tls": {
+            "source": rt.tls.source,
+            "ca_fingerprint_sha256": rt.tls.ca.fingerprint if rt.tls.ca else None,
+            "names": [*rt.tls.dns_names, *rt.tls.ip_addresses],
+            "not_after": rt.tls.not_after.isoformat(timespec="seconds"),
+        },
         "disk": disk_json(rt),
         "sync": sync_json(rt, now),
         "lanes": rt.lanes.status(),
@@ -195,3 +214,29 @@ def sync_json(rt: AgentRuntime, now: int) -> SyncView:
         }
     )
     return doc
+
+
+def lockout_json(rt: AgentRuntime) -> PairingLockout:
+    view = rt.pairing_guard.view(wall_clock_ms())
+    blocked: list[BlockedAddressView] = [
+        {"address": b.address, "failures": b.failures, "until": iso_ms(b.until_ms)}
+        for b in view.blocked
+    ]
+    return {
+        "locked": view.locked,
+        "locked_at": iso_ms(view.locked_at_ms) if view.locked_at_ms is not None else None,
+        "locked_until": iso_ms(view.locked_until_ms) if view.locked_until_ms is not None else None,
+        "failures_last_minute": view.failures_last_minute,
+        "lockouts": view.lockouts,
+        "blocked_addresses": blocked,
+    }
+
+
+def pairing_summary(rt: AgentRuntime) -> PairingSummary:
+    full = lockout_json(rt)
+    return {
+        "locked": full["locked"],
+        "locked_until": full["locked_until"],
+        "failures_last_minute": full["failures_last_minute"],
+        "blocked_addresses": len(full["blocked_addresses"]),
+    }

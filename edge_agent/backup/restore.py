@@ -139,7 +139,7 @@ def _restore_secrets(
         targets[SECRET_TOKEN] = config.sync_token_path
     for name in files:
         if name.startswith("tls/"):
-            targets[name] = config.agent.data_dir / name
+            targets[name] = config.tls_dir / name.removeprefix("tls/")
     for name, path in targets.items():
         if name not in files:
             continue

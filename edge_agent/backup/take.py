@@ -132,7 +132,7 @@ def _secret_files(config: Config) -> dict[str, bytes]:
         files[SECRET_AGENT_KEY] = config.agent_key_path.read_bytes()
     if config.sync.enabled and config.sync_token_path.is_file():
         files[SECRET_TOKEN] = config.sync_token_path.read_bytes()
-    tls = config.agent.data_dir / "tls"
+    tls = config.tls_dir
     if tls.is_dir():  # the venue CA and certificates (edge_agent/tls), when there are any
         for path in sorted(tls.iterdir()):
             if path.is_file():

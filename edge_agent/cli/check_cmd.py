@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,8 @@ from edge_agent.ledger.lock import DataDirLock
 from edge_agent.ledger.pretix_tables import product_map
 from edge_agent.ledger.queries import ticket_type_names
 from edge_agent.runtime import policy_from_config
+from edge_agent.tls.server_cert import setup_tls
+from edge_agent.tls.venue_ca import CA_CERT_FILE, load_venue_ca
 from sync.client import redact_url
 
 
@@ -61,9 +65,37 @@ def cmd_check(args: argparse.Namespace) -> int:
     except GatehouseError as exc:
         line(False, str(exc))
     _check_sync(config, line)
+    _check_tls(config, line)
     _check_data_dir(config, line)
     _show_lanes(config)
     return 0 if problems == 0 else 1
+
+
+def _check_tls(config: Config, line: Any) -> None:
+    """The API's certificate: the venue's own files must load and match; the venue CA,
+    once made, must be readable (it is made at first start otherwise)."""
+    lan = [h for h in config.api.listen if not ipaddress.ip_address(h).is_loopback]
+    try:
+        if config.tls.cert_file:
+            tls = setup_tls(
+                config.tls_dir,
+                agent_id=config.agent.agent_id,
+                venue=config.agent.venue,
+                listen=config.api.listen,
+                cert_file=config.tls.cert_file,
+                key_file=config.tls.key_file,
+                now=datetime.now(UTC),
+            )
+            line(True, f"tls: the venue's own certificate {tls.cert_path}, until {tls.not_after}")
+        elif (config.tls_dir / CA_CERT_FILE).exists():
+            ca = load_venue_ca(config.tls_dir)
+            line(True, f"tls: venue CA in {config.tls_dir}, SHA-256 {ca.fingerprint_sha256}")
+        else:
+            print(f"note tls: the venue CA is made in {config.tls_dir} on first start")
+    except (GatehouseError, ValueError, OSError) as exc:
+        line(False, f"tls: {exc}")
+    if lan:
+        print(f"note api: HTTPS on {', '.join(lan)} (staff devices trust the CA: /trust/)")
 
 
 def _check_sync(config: Config, line: Any) -> None:

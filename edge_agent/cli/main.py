@@ -24,6 +24,7 @@ from edge_agent.cli import (
     run_cmd,
     sync_cmd,
     ticket_cmds,
+    tls_cmd,
     tui_cmd,
 )
 from edge_agent.errors import GatehouseError
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         report_cmd,
         rules_cmd,
         mesh_cmd,
+        tls_cmd,
     ):
         module.add_parser(sub)
     decode_cmd.add_parser(sub)

@@ -92,7 +92,7 @@ def render_status(doc: dict[str, Any]) -> str:
 def cmd_code(args: argparse.Namespace) -> int:
     answer = _call(args, "POST", "/control/mesh/join-codes")
     print(f"Join code: {answer['code']}  (valid until {answer['expires_at']}, works once)")
-    via = answer["via"] or "http://<this box's address>:<api port>"
+    via = answer["via"] or "https://<this box's address>:<api port>"
     print(f"On the new box: edge-agent mesh join --config FILE --via {via} --code {answer['code']}")
     return 0
 
@@ -100,6 +100,10 @@ def cmd_code(args: argparse.Namespace) -> int:
 def cmd_join(args: argparse.Namespace) -> int:
     answer = _call(args, "POST", "/control/mesh/join", {"via": args.via, "code": args.code})
     print(f"joined venue {answer['venue_id']}: {', '.join(answer['members'])}")
+    print(
+        "restart the agent (systemctl restart gatehouse) so its LAN API serves a certificate"
+        " from the venue CA, the one the venue's devices trust"
+    )
     return 0
 
 

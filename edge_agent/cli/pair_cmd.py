@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,9 +17,14 @@ from edge_agent.devices.roles import Role
 def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     p = sub.add_parser("pair", help="print a one-time code a device exchanges for a token")
     p.add_argument("--config", required=True, type=Path)
-    p.add_argument("--role", required=True, choices=[r.value for r in Role])
+    p.add_argument("--role", choices=[r.value for r in Role], help="required to pair")
     p.add_argument("--name", default="", help="what to call the device (e.g. 'iPad 2')")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument(
+        "--unlock",
+        action="store_true",
+        help="lift a pairing lockout (too many wrong codes) instead of making a code",
+    )
     p.set_defaults(func=cmd_pair)
 
     d = sub.add_parser("devices", help="list or revoke paired devices")
@@ -29,6 +35,13 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
 
 def cmd_pair(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    if args.unlock:
+        view = control_call(config.control_socket, "POST", "/control/pairing/unlock")
+        print(json.dumps(view) if args.json else "pairing is open again; every address forgiven")
+        return 0
+    if not args.role:
+        print("edge-agent pair: --role is required (or --unlock)", file=sys.stderr)
+        return 2
     # Asked first: if the agent is not running, no code is made.
     urls = control_call(config.control_socket, "GET", "/control/addresses")["urls"]
     answer = control_call(
@@ -45,6 +58,9 @@ def cmd_pair(args: argparse.Namespace) -> int:
     body = f'{{"code": "{answer["code"]}", "name": "..."}}'
     targets = [f"{url}/api/v1/pair" for url in device_urls(urls)] or ["/api/v1/pair"]
     print(f"On the device: POST {' or '.join(targets)} with {body} — the answer holds its token.")
+    https = [url for url in device_urls(urls) if url.startswith("https:")]
+    if https:
+        print(f"  (the device trusts the venue CA first: {https[0]}/trust/)")
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import os
 import signal
@@ -15,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from edge_agent.api.app import create_app, create_control_app
+from edge_agent.api.connections.middleware import CONNECTIONS_KEY
+from edge_agent.api.connections.site import GuardedSite
 from edge_agent.api.keys import RUNTIME_KEY
 from edge_agent.config.loading import load_config
 from edge_agent.config.sections import Config
@@ -83,20 +86,32 @@ class RunningAgent:
         await self.control.cleanup()
         self.socket.unlink(missing_ok=True)  # before the lock goes: it is still ours
         await self.runner.cleanup()
+        self.runner.app[CONNECTIONS_KEY].close_all()  # any still shaking hands
 
 
 async def start_agent(config: Config) -> RunningAgent:
     """Start the runtime, the LAN API on the configured addresses and the control socket."""
     app = create_app(config)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5.0)
+    guard = app[CONNECTIONS_KEY]
+    runner = web.AppRunner(
+        app,
+        handle_signals=False,
+        access_log=None,
+        shutdown_timeout=5.0,
+        # aiohttp's keep-alive timer: closes a connection idle between requests, and one
+        # whose next request's headers do not arrive in time (connections/site.py)
+        keepalive_timeout=config.api.idle_timeout_s,
+    )
     await runner.setup()
     control: web.AppRunner | None = None
     try:
         urls: list[str] = []
+        tls = app[RUNTIME_KEY].tls
         for host in config.api.listen:
-            site = web.TCPSite(runner, host, config.api.port, reuse_address=True)
+            ssl_context = tls.server_context() if https_on(host, config.tls.loopback) else None
+            site = GuardedSite(runner, host, config.api.port, guard=guard, ssl_context=ssl_context)
             await site.start()
-            urls.extend(_bound_urls(site))
+            urls.extend(_bound_urls(site, https=ssl_context is not None))
         mesh = app[RUNTIME_KEY].mesh
         if mesh is not None and urls:  # devices that fail over find this box here
             mesh.set_api_url(device_url(urls, config.mesh.public_host))
@@ -135,12 +150,21 @@ def device_url(urls: list[str], public_host: str) -> str:
     return url
 
 
-def _bound_urls(site: web.TCPSite) -> list[str]:
+def https_on(host: str, tls_on_loopback: bool) -> bool:
+    """HTTPS on every address but loopback (there plain HTTP serves local tools, unless
+    ``[tls] loopback``): nothing that leaves the box is ever plain HTTP."""
+    return tls_on_loopback or not ipaddress.ip_address(host).is_loopback
+
+
+def _bound_urls(site: web.BaseSite, *, https: bool) -> list[str]:
     server = site._server
+    scheme = "https" if https else "http"
     out: list[str] = []
     for sock in getattr(server, "sockets", None) or []:
         host, port = sock.getsockname()[:2]
-        out.append(f"http://{host}:{port}" if ":" not in host else f"http://[{host}]:{port}")
+        out.append(
+            f"{scheme}://{host}:{port}" if ":" not in host else f"{scheme}://[{host}]:{port}"
+        )
     return out
 
 

@@ -8,6 +8,8 @@ never pay for it.
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import os
 import socket
 import sys
 from pathlib import Path
@@ -38,6 +40,13 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     )
     p.add_argument("--agent-id", default=None, help="with --discover: the agent to connect to")
     add_discovery_args(p)
+    p.add_argument(
+        "--ca-file",
+        type=Path,
+        default=None,
+        help="the venue CA to verify an https:// agent with (from <agent>/trust/); "
+        "default: with --config, the box's own; else the system's trusted CAs",
+    )
     p.add_argument("--name", default=None, help="this TUI's device name when pairing")
     p.add_argument("--pair", action="store_true", help="pair again even if a token is stored")
     p.add_argument(
@@ -50,6 +59,7 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def agent_url(args: argparse.Namespace) -> str:
+    """The agent's URL: ``--url``, what ``--discover`` finds, the config's, or the default."""
     if args.url:
         return str(args.url)
     if args.discover:
@@ -64,11 +74,36 @@ def agent_url(args: argparse.Namespace) -> str:
         from edge_agent.config.loading import load_config
 
         config = load_config(args.config)
-        host = config.api.listen[0]
-        host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - mapping, not binding
-        host = f"[{host}]" if ":" in host else host
-        return f"http://{host}:{config.api.port}"
+        return config_url(config.api.listen, config.api.port, config.tls.loopback)
     return DEFAULT_URL
+
+
+def config_url(listen: tuple[str, ...], port: int, tls_on_loopback: bool) -> str:
+    """A loopback address if the API listens on one (plain HTTP there unless [tls]
+    loopback), else its first address over HTTPS."""
+    loopback = [h for h in listen if ipaddress.ip_address(h).is_loopback]
+    wildcard = [h for h in listen if h in ("0.0.0.0", "::")]  # noqa: S104 - not binding
+    if loopback or wildcard:
+        host = loopback[0] if loopback else "127.0.0.1"
+        scheme = "https" if tls_on_loopback or not loopback else "http"
+    else:
+        host, scheme = listen[0], "https"
+    host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{host}:{port}"
+
+
+def ca_file(args: argparse.Namespace) -> str | None:
+    """``--ca-file``, or with ``--config`` the box's venue CA (when this user can read it)."""
+    if args.ca_file is not None:
+        return str(args.ca_file)
+    if args.config is not None:
+        from edge_agent.config.loading import load_config
+        from edge_agent.tls.venue_ca import CA_CERT_FILE
+
+        path = load_config(args.config).tls_dir / CA_CERT_FILE
+        if os.access(path, os.R_OK):
+            return str(path)
+    return None
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
@@ -87,7 +122,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
     if stored is not None and stored.url != url:
         stored = None  # paired with another agent: pair with this one
     name = args.name or f"TUI on {socket.gethostname()}"
-    client = HttpAgentClient(url, language=args.lang)
+    client = HttpAgentClient(url, language=args.lang, ca_file=ca_file(args))
     app = GatehouseApp(client, stored=stored, token_path=token_path, device_name=name)
     app.run()
     return app.return_code or 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -24,11 +25,21 @@ from edge_agent.config.lanes import (
 )
 from edge_agent.config.mesh_section import validate_mesh
 from edge_agent.config.rules import gate_rules
-from edge_agent.config.sections import BoxOfficeSection, Config, PretixSection, SyncSection
+from edge_agent.config.sections import (
+    ApiSection,
+    BoxOfficeSection,
+    Config,
+    PretixSection,
+    SyncSection,
+    TlsSection,
+)
 from edge_agent.config.tables import build_section, resolve
 from edge_agent.errors import ConfigError
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
+_DNS_NAME = re.compile(
+    r"(?=.{1,253}$)(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+)
 LOG_FORMATS = ("json", "text")
 
 
@@ -85,6 +96,10 @@ def config_from_dict(doc: dict[str, Any], source: Path = Path("<memory>")) -> Co
     if cfg.sync.token_file:
         token_file = str(resolve(base, Path(cfg.sync.token_file)))
         cfg = dataclasses.replace(cfg, sync=dataclasses.replace(cfg.sync, token_file=token_file))
+    if cfg.sync.ca_file:
+        ca_file = str(resolve(base, Path(cfg.sync.ca_file)))
+        cfg = dataclasses.replace(cfg, sync=dataclasses.replace(cfg.sync, ca_file=ca_file))
+    cfg = dataclasses.replace(cfg, tls=_resolve_tls(cfg.tls, base))
     _validate(cfg, name)
     validate_lanes(cfg.lanes, cfg.printer, cfg.api.port, name)
     gate_rules(cfg)  # every rule table and reference checked now, not at start
@@ -136,6 +151,10 @@ def _validate(cfg: Config, file: str) -> None:
         raise bad("api.pairing_attempts_per_minute", "expected at least 1")
     if cfg.api.pairing_code_ttl_s < 30:
         raise bad("api.pairing_code_ttl_s", "expected at least 30 seconds")
+    _validate_api_limits(cfg.api, bad)
+    _validate_tls(cfg.tls, bad)
+    if not 600 <= cfg.ledger.request_ids_kept_s <= 30 * 86_400:
+        raise bad("ledger.request_ids_kept_s", "expected 600..2592000 seconds")
     if not 1 <= cfg.ledger.max_batch <= 100_000:
         raise bad("ledger.max_batch", "expected 1..100000")
     if not 1 <= cfg.ledger.checkpoint_every_rows <= 1_000_000:
@@ -156,6 +175,52 @@ def _validate(cfg: Config, file: str) -> None:
         raise bad("log.level", f"expected one of {', '.join(LOG_LEVELS)}")
     if cfg.log.format not in LOG_FORMATS:
         raise bad("log.format", f"expected one of {', '.join(LOG_FORMATS)}")
+
+
+def _resolve_tls(t: TlsSection, base: Path) -> TlsSection:
+    def path(value: str) -> str:
+        return str(resolve(base, Path(value))) if value else ""
+
+    return dataclasses.replace(
+        t, dir=path(t.dir), cert_file=path(t.cert_file), key_file=path(t.key_file)
+    )
+
+
+def _validate_api_limits(a: ApiSection, bad: Callable[[str, str], ConfigError]) -> None:
+    if a.pairing_attempts_total_per_minute < a.pairing_attempts_per_minute:
+        raise bad(
+            "api.pairing_attempts_total_per_minute",
+            f"expected at least api.pairing_attempts_per_minute ({a.pairing_attempts_per_minute})",
+        )
+    if not 60 <= a.pairing_lockout_s <= 86_400:
+        raise bad("api.pairing_lockout_s", "expected 60..86400 seconds")
+    for key, value, low, high in (
+        ("header_timeout_s", a.header_timeout_s, 1, 120),
+        ("idle_timeout_s", a.idle_timeout_s, 1, 3600),
+        ("body_timeout_s", a.body_timeout_s, 1, 300),
+        ("ws_messages_per_s", a.ws_messages_per_s, 1, 10_000),
+    ):
+        if not low <= value <= high:
+            raise bad(f"api.{key}", f"expected {low}..{high}")
+    if not 16 <= a.max_connections <= 100_000:
+        raise bad("api.max_connections", "expected 16..100000")
+    if not 1 <= a.max_connections_per_address <= a.max_connections:
+        raise bad("api.max_connections_per_address", "expected 1..api.max_connections")
+    if not 0 <= a.paired_reserve <= a.max_connections // 2:
+        raise bad("api.paired_reserve", "expected 0..half of api.max_connections")
+    if not 1024 <= a.ws_max_message_bytes <= a.max_body_bytes:
+        raise bad("api.ws_max_message_bytes", "expected 1024..api.max_body_bytes")
+
+
+def _validate_tls(t: TlsSection, bad: Callable[[str, str], ConfigError]) -> None:
+    if bool(t.cert_file) != bool(t.key_file):
+        missing = "tls.key_file" if t.cert_file else "tls.cert_file"
+        raise bad(missing, "tls.cert_file and tls.key_file go together: give both or neither")
+    for i, name in enumerate(t.names):
+        if not _DNS_NAME.fullmatch(name):
+            raise bad(
+                f"tls.names[{i}]", f"expected a DNS name such as gate.example.org, got {name!r}"
+            )
 
 
 def _validate_box_office(b: BoxOfficeSection, bad: Callable[[str, str], ConfigError]) -> None:

@@ -77,15 +77,59 @@ class PolicySection:
 @dataclass(frozen=True)
 class ApiSection:
     #: Addresses to listen on. Default: loopback only. Add the LAN address (or
-    #: "0.0.0.0") to let iPads and network scanners in.
+    #: "0.0.0.0") to let iPads and network scanners in: the API speaks HTTPS there
+    #: (``[tls]``); plain HTTP only on loopback addresses.
     listen: tuple[str, ...] = ("127.0.0.1",)
     port: int = 8443
     #: Largest request body accepted, in bytes.
     max_body_bytes: int = 65536
     #: Failed pairing attempts allowed per client address per minute.
     pairing_attempts_per_minute: int = 5
+    #: Failed pairing attempts allowed per minute from all addresses together; the one
+    #: that reaches it locks pairing for everyone (``pairing_lockout_s``, or until a
+    #: supervisor lifts it).
+    pairing_attempts_total_per_minute: int = 20
+    #: How long pairing stays locked after too many wrong codes, unless lifted sooner.
+    pairing_lockout_s: int = 900
     #: How long a one-time pairing code stays valid.
     pairing_code_ttl_s: int = 300
+    #: A new connection must finish its TLS handshake and its first request's headers
+    #: within this many seconds, or it is closed.
+    header_timeout_s: float = 10.0
+    #: A kept-alive connection with no request for this long is closed (also bounds the
+    #: headers of each later request on it).
+    idle_timeout_s: float = 30.0
+    #: A request body must arrive within this many seconds of its headers.
+    body_timeout_s: float = 10.0
+    #: Connections open at once on the API, over all addresses; lowered at start to fit
+    #: the process's open-file limit.
+    max_connections: int = 512
+    #: Connections open at once from one client address.
+    max_connections_per_address: int = 64
+    #: Connections that only paired devices may use: connections not (yet) known to be
+    #: a paired device's never take these, and the oldest of them are closed first.
+    paired_reserve: int = 64
+    #: Largest message accepted on the scan WebSocket, in bytes.
+    ws_max_message_bytes: int = 16384
+    #: Messages a second one scan WebSocket may send (bursts of twice that pass).
+    ws_messages_per_s: float = 20.0
+
+
+@dataclass(frozen=True)
+class TlsSection:
+    #: Where the venue CA and this box's certificate live; "" = ``tls`` in data_dir.
+    #: A box that joins a mesh receives the venue's CA here.
+    dir: str = ""
+    #: The venue's own certificate chain and key (PEM files, e.g. from ACME DNS-01
+    #: elsewhere); both or neither. "" = a certificate from the venue CA, made at start.
+    #: Relative to the config file.
+    cert_file: str = ""
+    key_file: str = ""
+    #: More DNS names for the certificate the venue CA issues (the listen addresses,
+    #: ``<agent_id>.local``, ``localhost`` and 127.0.0.1 are always in it).
+    names: tuple[str, ...] = ()
+    #: Speak HTTPS on loopback addresses too (default: plain HTTP there, for local tools).
+    loopback: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,6 +138,9 @@ class LedgerSection:
     max_batch: int = 1000
     #: Verify the whole hash chain at start (recommended; takes ~1 s per million rows).
     verify_chain_on_start: bool = True
+    #: How long a client's ``request_id`` (scans, overrides) is kept, so a retry gets the
+    #: first verdict back (docs/api.md, "Retries"); older ones are pruned.
+    request_ids_kept_s: int = 86_400
     #: Sign a chain checkpoint after this many new rows (docs/evidence.md); it also
     #: bounds how many other scans an evidence pack must carry as chain proof.
     checkpoint_every_rows: int = 256
@@ -128,6 +175,9 @@ class SyncSection:
     #: File holding the agent token from enrolment (mode 0600). Relative to the config
     #: file. Required when platform_url is set.
     token_file: str = ""
+    #: A PEM file of the CA(s) that may sign the platform's certificate; "" = the
+    #: system's trusted CAs. Relative to the config file.
+    ca_file: str = ""
     #: Seconds between manifest downloads (revocations, keyring, event status).
     manifest_interval_s: int = 30
     #: Most changes per manifest page (1..20000). Each page is one ledger transaction
@@ -211,6 +261,7 @@ class Config:
     gate: GateSection = field(default_factory=GateSection)
     policy: PolicySection = field(default_factory=PolicySection)
     api: ApiSection = field(default_factory=ApiSection)
+    tls: TlsSection = field(default_factory=TlsSection)
     ledger: LedgerSection = field(default_factory=LedgerSection)
     sync: SyncSection = field(default_factory=SyncSection)
     box_office: BoxOfficeSection = field(default_factory=BoxOfficeSection)
@@ -252,6 +303,11 @@ class Config:
     @property
     def control_socket(self) -> Path:
         return self.agent.data_dir / "control.sock"
+
+    @property
+    def tls_dir(self) -> Path:
+        """``tls.dir`` as a path (resolved), or ``data_dir/tls``."""
+        return Path(self.tls.dir) if self.tls.dir else self.agent.data_dir / "tls"
 
     @property
     def sync_token_path(self) -> Path:

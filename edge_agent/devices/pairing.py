@@ -1,13 +1,12 @@
-"""One-time pairing codes and the limiter that keeps them from being guessed.
+"""One-time pairing codes: issued on the box, redeemed once by a device.
 
-A code is 8 characters of a 31-letter alphabet (~40 bits), valid for minutes, usable
-once, and each client address gets a handful of wrong guesses a minute.
+A code is 8 characters of a 31-letter alphabet (~40 bits), valid for minutes and usable
+once; ``pairing_guard`` limits the wrong guesses (per address and in total).
 """
 
 from __future__ import annotations
 
 import hmac
-from collections import deque
 from dataclasses import dataclass
 
 from edge_agent.devices.roles import Role
@@ -49,26 +48,3 @@ class PairingCodes:
     def _expire(self, now_ms: int) -> None:
         for code in [c for c, p in self._pending.items() if p.expires_ms < now_ms]:
             del self._pending[code]
-
-
-class AttemptLimiter:
-    """At most ``limit`` failed attempts per key within a sliding window."""
-
-    def __init__(self, limit: int, window_ms: int = 60_000, max_keys: int = 10_000) -> None:
-        self._limit = limit
-        self._window_ms = window_ms
-        self._max_keys = max_keys
-        self._failures: dict[str, deque[int]] = {}
-
-    def blocked(self, key: str, now_ms: int) -> bool:
-        q = self._failures.get(key)
-        if q is None:
-            return False
-        while q and q[0] <= now_ms - self._window_ms:
-            q.popleft()
-        return len(q) >= self._limit
-
-    def fail(self, key: str, now_ms: int) -> None:
-        if key not in self._failures and len(self._failures) >= self._max_keys:
-            self._failures.pop(next(iter(self._failures)))
-        self._failures.setdefault(key, deque()).append(now_ms)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import logging
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
@@ -29,6 +30,7 @@ from edge_agent.devices.roles import Role
 from edge_agent.devices.tokens import token_hash
 from edge_agent.domain.reasons import Direction, Outcome, ReasonCode
 from edge_agent.gate.pipeline import ScanPipeline, ScanResult
+from edge_agent.gate.request_ids import RequestReused
 from edge_agent.gate.verdict_json import answer_json
 from edge_agent.i18n.languages import DEFAULT_LANGUAGE
 from hardware.errors import HardwareError
@@ -119,13 +121,18 @@ class Lane:
                 device_id=device_id or read.input_id,
                 device_kind=read.device_kind,
                 direction=self.direction,
+                request_id=read.request_id,
             )
+        except RequestReused:
+            raise  # the device's bug, answered as such; nothing was judged or shown
         except Exception:
             log.exception("%s: judging a scan from %s failed", self.id, read.input_id)
         finally:
             pending.set_result(result)
             if result is None or not result.recorded:
                 self._debounce.forget(read.text)  # "scan again" must be able to count
+        if result is not None and result.replayed:
+            return LaneVerdict(result)  # its signal was shown when it was first judged
         await self.show(Signal.ATTENTION if result is None else signal_for(result))
         if result is not None:
             for listener in self.listeners:
@@ -141,7 +148,10 @@ class Lane:
 
     async def answer(self, read: CodeRead, device_id: str) -> Mapping[str, object]:
         """The :data:`scanner.inputs.context.Judge` given to network inputs: the reply's JSON."""
-        verdict = await self.judge(read, device_id)
+        try:
+            verdict = await self.judge(read, device_id)
+        except RequestReused as exc:
+            return {"error": {"code": "request_reused", "message": str(exc)}}
         doc = answer_json(verdict.result, self.language)
         if verdict.repeat:
             doc["debounced"] = True
@@ -206,6 +216,7 @@ class GateLanes:
         pipeline: ScanPipeline,
         devices: DeviceRegistry,
         evdev_source: EvdevSource | None = None,
+        server_tls: Callable[[], ssl.SSLContext] | None = None,
     ) -> GateLanes:
         def authenticate(token: str) -> str | None:
             device = devices.by_token_hash(token_hash(token)) if token else None
@@ -224,7 +235,10 @@ class GateLanes:
                 spec.language or config.gate.language,
             )
             ctx = InputContext(
-                judge=lane.answer, authenticate=authenticate, evdev_source=evdev_source
+                judge=lane.answer,
+                authenticate=authenticate,
+                evdev_source=evdev_source,
+                server_tls=server_tls,
             )
             lane.inputs = [build_input(i.id, i.type, i.options, ctx) for i in spec.inputs]
             lanes.append(lane)

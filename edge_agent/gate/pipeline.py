@@ -32,12 +32,14 @@ from edge_agent.domain.trusted_key import Keyring
 from edge_agent.domain.verification import code_sha256, read_credential, read_rotating
 from edge_agent.errors import GatehouseError, LedgerError
 from edge_agent.gate.claims import AdmissionClaimer
+from edge_agent.gate.request_ids import RequestIds, fingerprint
 from edge_agent.gate.rule_facts import rule_facts
 from edge_agent.gate.scan_listeners import ScanListener, ScanListeners
 from edge_agent.gate.state import GateState
 from edge_agent.gate.stats import GateStats
 from edge_agent.ids import uuid7
 from edge_agent.ledger.records import ScanRow, decode_ext, encode_ext
+from edge_agent.ledger.request_ids import RequestRecord
 from edge_agent.ledger.writer import LedgerWriter
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,8 @@ class ScanResult(NamedTuple):
     #: ``time.perf_counter()`` when the scan arrived: a stats listener measures the
     #: verdict's latency as the time since (``edge_agent/metrics``); 0.0 = unknown.
     started: float = 0.0
+    #: The first answer to a retried ``request_id``: nothing new was judged or recorded.
+    replayed: bool = False
 
     @property
     def recorded(self) -> bool:
@@ -131,6 +135,7 @@ class ScanPipeline:
         clock_ms: Callable[[], int],
         stats: GateStats | None = None,
         lane_policies: Mapping[str, GatePolicy] | None = None,
+        requests: RequestIds | None = None,
     ) -> None:
         self.policy = policy
         #: Lanes with their own lists or zone (``[[lanes]] lists``/``zone``); any other
@@ -144,6 +149,8 @@ class ScanPipeline:
         self._claimer = claimer
         self._clock_ms = clock_ms
         self._listeners = ScanListeners()
+        #: Clients' request ids (``gate/request_ids.py``); None: a request_id is refused.
+        self.requests = requests
 
     def subscribe(self, listener: ScanListener) -> Callable[[], None]:
         """Call ``listener`` with every judged scan and override (recorded or
@@ -154,6 +161,13 @@ class ScanPipeline:
     def claimer(self) -> AdmissionClaimer:
         """The claim seam in use (the metrics and doctor read the mesh's figures off it)."""
         return self._claimer
+
+    def _once(self, request_id: str | None) -> RequestIds | None:
+        if request_id is None:
+            return None
+        if self.requests is None:
+            raise ValueError("this pipeline keeps no request ids")
+        return self.requests
 
     def replace_keyring(self, keyring: Keyring) -> None:
         """Judge from now on with ``keyring``; cached reads of the old one are dropped
@@ -169,6 +183,30 @@ class ScanPipeline:
         device_id: str,
         device_kind: str,
         direction: Direction = Direction.IN,
+        request_id: str | None = None,
+    ) -> ScanResult:
+        """Judge and record one scanned text. With the device's ``request_id``, a retry
+        gets the first verdict back (``gate/request_ids.py``; ``RequestReused`` for the
+        same id with another text, lane or direction)."""
+        book = self._once(request_id)
+        if book is None or request_id is None:
+            return await self._scan(text, lane, device_id, device_kind, direction, None)
+        sha = fingerprint("scan", text, lane, direction)
+        return await book.once(
+            device_id,
+            request_id,
+            sha,
+            lambda req: self._scan(text, lane, device_id, device_kind, direction, req),
+        )
+
+    async def _scan(
+        self,
+        text: str,
+        lane: str,
+        device_id: str,
+        device_kind: str,
+        direction: Direction,
+        request: RequestRecord | None,
     ) -> ScanResult:
         started = perf_counter()
         at_ms = self._clock_ms()
@@ -195,7 +233,7 @@ class ScanPipeline:
         ext = rule_facts(decision) if policy.records_rules else None
         result = await self._record(
             decision, previous, at_ms, lane, device_id, device_kind, code_hash, confirmed,
-            started, ext=ext, scan_id=scan_id,
+            started, ext=ext, scan_id=scan_id, request=request,
         )  # fmt: skip
         if result.seq is not None and log.isEnabledFor(logging.DEBUG):
             # never the code itself: only its hash prefix
@@ -223,6 +261,7 @@ class ScanPipeline:
         device_id: str,
         operator: str,
         reason: str,
+        request_id: str | None = None,
     ) -> ScanResult:
         """Record a supervisor's manual check-in/out as a ledger row (reason
         ``manual_override``, ``override_operator``/``override_reason`` set) and update the
@@ -232,8 +271,36 @@ class ScanPipeline:
         does not turn the override into a refusal: a person decided. Raises
         ``OverrideRefused`` for a check-out of a ticket that is not inside (nothing is
         recorded). On a ledger failure the index change is undone and the result is
-        ``not_recorded`` (``seq`` ``None``), as for a scan.
+        ``not_recorded`` (``seq`` ``None``), as for a scan. ``request_id``: as for a scan
+        (the fingerprint is the ticket, direction and reason).
         """
+        book = self._once(request_id)
+        if book is None or request_id is None:
+            return await self._override(
+                ticket_id, event_id, ticket_type, direction, lane, device_id, operator, reason
+            )
+        sha = fingerprint("override", ticket_id, direction, reason)
+        return await book.once(
+            device_id,
+            request_id,
+            sha,
+            lambda req: self._override(
+                ticket_id, event_id, ticket_type, direction, lane, device_id, operator, reason, req
+            ),
+        )
+
+    async def _override(
+        self,
+        ticket_id: str,
+        event_id: int | None,
+        ticket_type: int | None,
+        direction: Direction,
+        lane: str,
+        device_id: str,
+        operator: str,
+        reason: str,
+        request: RequestRecord | None = None,
+    ) -> ScanResult:
         started = perf_counter()
         at_ms = self._clock_ms()
         previous = self.state.admission(ticket_id)
@@ -248,7 +315,7 @@ class ScanPipeline:
         # no code was scanned: no key id, an empty code hash
         result = await self._record(
             decision, previous, at_ms, lane, device_id, "manual", "", claim.confirmed, started,
-            override=(operator, reason), scan_id=scan_id,
+            override=(operator, reason), scan_id=scan_id, request=request,
         )  # fmt: skip
         if result.seq is not None:
             log.info(
@@ -271,6 +338,7 @@ class ScanPipeline:
         override: tuple[str, str] | None = None,
         ext: str | None = None,
         scan_id: str = "",
+        request: RequestRecord | None = None,
     ) -> ScanResult:
         """Build the ledger row of ``decision``, hand it to the writer and wait until it
         is durable: the one path from a verdict to a result, so a scan and a manual
@@ -278,7 +346,8 @@ class ScanPipeline:
 
         On a ledger failure the admission index gets ``previous`` back (the verdict
         changed it before the row was written) and the verdict becomes ``not_recorded``
-        with ``seq`` ``None``: never green for a row the ledger does not hold.
+        with ``seq`` ``None``: never green for a row the ledger does not hold. ``request``
+        (a client's request id) is stored with the row, in the same transaction.
         """
         operator, why = override if override is not None else (None, None)
         ticket_id = decision.ticket_id
@@ -304,8 +373,10 @@ class ScanPipeline:
             manifest_at_ms=self.state.manifest_at_ms,
             ext=ext if confirmed else unconfirmed_ext(ext),
         )
+        if request is not None:
+            request = self._with_answer(request, decision, row, confirmed, started)
         try:
-            stored = await self._writer.submit_scan(row)
+            stored = await self._writer.submit_scan(row, request)
         except LedgerError as exc:
             if decision.lets_through and ticket_id is not None:
                 self.state.set_admission(ticket_id, previous)
@@ -334,3 +405,19 @@ class ScanPipeline:
         self.stats.record(result)
         self._listeners.notify(result)
         return result
+
+    def _with_answer(
+        self,
+        request: RequestRecord,
+        decision: Decision,
+        row: ScanRow,
+        confirmed: bool,
+        started: float,
+    ) -> RequestRecord:
+        """The request record with the verdict a retry will be given (seq comes later)."""
+        assert self.requests is not None
+        first = ScanResult(
+            decision, row.scan_id, row.at_ms, row.gate, row.lane, row.device_id, None, confirmed,
+            started,
+        )  # fmt: skip
+        return request._replace(answer=self.requests.answer_blob(first))

@@ -7,7 +7,7 @@ protocol), so a device shows the same fields whichever way it sent the code.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from edge_agent.gate.pipeline import ScanResult
 from edge_agent.i18n.languages import DEFAULT_LANGUAGE
@@ -60,13 +60,15 @@ class Verdict(TypedDict):
     list: str | None
     #: The zone entered (or left), "" or null when the venue has none.
     zone: str | None
+    #: Only on the first answer to a retried request_id, given again (always true).
+    replayed: NotRequired[bool]
 
 
 def verdict_json(result: ScanResult, language: str = DEFAULT_LANGUAGE) -> Verdict:
     d = result.decision
     prev = d.previous
     flags = d.flags
-    return {
+    verdict: Verdict = {
         "scan_id": result.scan_id,
         "seq": result.seq,
         "recorded": result.recorded,
@@ -99,6 +101,9 @@ def verdict_json(result: ScanResult, language: str = DEFAULT_LANGUAGE) -> Verdic
         "list": d.list_id,
         "zone": d.zone,
     }
+    if result.replayed:
+        verdict["replayed"] = True
+    return verdict
 
 
 def answer_json(result: ScanResult | None, language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:

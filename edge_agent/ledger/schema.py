@@ -26,6 +26,7 @@ from edge_agent.ledger.migrations.platform_sync import (
 from edge_agent.ledger.migrations.platform_sync import v2_sync
 from edge_agent.ledger.migrations.pretix_link import v6_pretix_link
 from edge_agent.ledger.migrations.scan_extensions import v5_scan_extensions
+from edge_agent.ledger.migrations.scan_requests import v9_scan_requests
 from edge_agent.ledger.migrations.ticket_flags import v7_ticket_flags
 
 #: Written to ``meta.format``; the canonical bytes and chain rule of ``docs/ledger.md``.
@@ -44,6 +45,7 @@ MIGRATIONS: Sequence[Migration] = (
     v6_pretix_link,
     v7_ticket_flags,
     v8_mesh,
+    v9_scan_requests,
 )
 
 #: The schema version this code writes and understands.

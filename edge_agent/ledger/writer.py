@@ -29,6 +29,7 @@ from edge_agent.ledger.canonical_fast import canonical_values
 from edge_agent.ledger.connection import ledger_error
 from edge_agent.ledger.opening import open_for_writing
 from edge_agent.ledger.records import ScanRow, StoredScan
+from edge_agent.ledger.request_ids import INSERT_REQUEST, RequestRecord
 from edge_agent.ledger.wal_checkpointer import WalCheckpointer
 
 T = TypeVar("T")
@@ -43,7 +44,7 @@ _INSERT_SCAN = (
 
 _sha256 = hashlib.sha256
 
-_ScanItem = tuple[ScanRow, "asyncio.Future[StoredScan]"]
+_ScanItem = tuple[ScanRow, "asyncio.Future[StoredScan]", RequestRecord | None]
 _OpItem = tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]"]
 
 
@@ -56,7 +57,7 @@ def _fail_all(
     """Fail every future of ``scans`` and ``ops`` not yet done, each with its own
     ``kind(message)`` (one exception object per future: a shared one would collect
     every awaiter's traceback)."""
-    futures: list[asyncio.Future[Any]] = [fut for _, fut in scans]
+    futures: list[asyncio.Future[Any]] = [fut for _, fut, _ in scans]
     futures.extend(fut for _, fut in ops)
     for fut in futures:
         if not fut.done():
@@ -158,13 +159,16 @@ class LedgerWriter:
 
     # ----------------------------------------------------------------- submitting
 
-    def submit_scan(self, row: ScanRow) -> asyncio.Future[StoredScan]:
-        """Queue ``row``; the future resolves once it is committed (fsynced), or fails
-        with ``LedgerWriteFailed``. Cheap and synchronous: call it on the event loop."""
+    def submit_scan(
+        self, row: ScanRow, request: RequestRecord | None = None
+    ) -> asyncio.Future[StoredScan]:
+        """Queue ``row`` (with the device's ``request`` id, stored in the same
+        transaction); the future resolves once it is committed (fsynced), or fails with
+        ``LedgerWriteFailed``. Cheap and synchronous: call it on the event loop."""
         if self._closing:
             raise self._not_accepting()
         fut: asyncio.Future[StoredScan] = self._loop.create_future()
-        self._scans.append((row, fut))
+        self._scans.append((row, fut, request))
         self._wakeup.set()
         return fut
 
@@ -234,7 +238,7 @@ class LedgerWriter:
         # Rows changed, not items: one manifest page op writes thousands of rows, and the
         # WAL must be folded back while a million-ticket load streams in.
         self._checkpointer.note_committed(batch.changes)
-        for (_, fut), stored in zip(scans, batch.stored, strict=True):
+        for (_, fut, _), stored in zip(scans, batch.stored, strict=True):
             if fut.done():
                 continue
             if isinstance(stored, LedgerWriteFailed):
@@ -269,8 +273,9 @@ class LedgerWriter:
         try:
             conn.execute("BEGIN IMMEDIATE")
             params: list[tuple[Any, ...]] = []
+            requests: list[tuple[Any, ...]] = []  # request ids: in the same transaction
             stored: list[StoredScan | LedgerWriteFailed] = []
-            for row, _ in scans:
+            for row, _, request in scans:
                 values = (seq + 1, row[0], agent, *row[1:-1])  # records.scan_values, inlined
                 ext = row[-1]
                 try:
@@ -287,8 +292,12 @@ class LedgerWriter:
                 chain_hex = chain.hex()
                 params.append((*values, ext, chain_hex))
                 stored.append(StoredScan(seq, agent, chain_hex, row))
+                if request is not None:
+                    requests.append((*request[:3], seq, row[1], request[3]))
             if params:
                 conn.executemany(_INSERT_SCAN, params)
+            if requests:
+                conn.executemany(INSERT_REQUEST, requests)
             op_results = [self._run_op(conn, fn) for fn, _ in ops]
             conn.execute("COMMIT")
         except Exception as exc:

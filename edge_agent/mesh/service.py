@@ -76,7 +76,7 @@ class MeshService:
         self.config = config
         self.me = m.member_name(config.agent.agent_id)
         self.dir = config.mesh_dir
-        self.tls_dir = config.agent.data_dir / "tls"
+        self.tls_dir = config.tls_dir  # the LAN API's: one venue CA for both
         self.files = MemberFiles(self.dir)
         self.clock_ms = clock_ms
         self.writer = writer

@@ -9,10 +9,13 @@ uploads and makes the manifest older (both shown in status).
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import random
+import ssl
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -35,6 +38,25 @@ log = logging.getLogger(__name__)
 
 #: First retry delay ceiling (docs/sync.md: base 1 s).
 BACKOFF_BASE_S = 1.0
+
+
+def platform_tls(url: str, ca_file: str) -> ssl.SSLContext:
+    """How the platform's certificate is verified: always, against ``sync.ca_file`` (a
+    private platform CA) or the system's CAs. A plain ``http://`` platform beyond
+    loopback is allowed (a lab) but said loudly: tokens and scans would cross in clear."""
+    host = urlsplit(url).hostname or ""
+    if urlsplit(url).scheme == "http" and not _loopback(host):
+        log.warning("sync: the platform is plain http:// on the network; use https://")
+    ctx = ssl.create_default_context(cafile=ca_file or None)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 class AgentSync:
@@ -74,7 +96,7 @@ class AgentSync:
             writer, config.ledger_path, config.event.event_id, checkpoint_head=checkpoint_head
         )
         session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=4),
+            connector=aiohttp.TCPConnector(limit=4, ssl=platform_tls(sc.platform_url, sc.ca_file)),
             headers={"User-Agent": f"gatehouse-edge-agent/{__version__}"},
         )
         try:

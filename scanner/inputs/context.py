@@ -8,6 +8,7 @@ agent lends them as callables through the input context.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
@@ -26,9 +27,13 @@ Authenticate = Callable[[str], str | None]
 @dataclass(frozen=True)
 class InputContext:
     """What the agent lends its inputs: network inputs answer with the verdict, so they get
-    ``judge`` and ``authenticate``; tests swap the evdev device source for a fake bus."""
+    ``judge`` and ``authenticate`` (and ``server_tls``); tests swap the evdev device source
+    for a fake bus."""
 
     judge: Judge | None = None
     authenticate: Authenticate | None = None
     #: ``None`` = the real ``/dev/input`` (python-evdev).
     evdev_source: EvdevSource | None = None
+    #: The agent's TLS server context (its API certificate), for network inputs that
+    #: speak TLS on the LAN; ``None`` where the agent has none (then they may not).
+    server_tls: Callable[[], ssl.SSLContext] | None = None

@@ -69,9 +69,12 @@ class WebSocketInput:
         finally:
             self.net.clients -= 1
 
-    async def answer(self, text: str, device_id: str) -> Mapping[str, object]:
+    async def answer(
+        self, text: str, device_id: str, request_id: str | None = None
+    ) -> Mapping[str, object]:
         self.health.ok(_wall_ms())
-        return await self._judge(CodeRead(text, self.id, self.kind, time.monotonic_ns()), device_id)
+        read = CodeRead(text, self.id, self.kind, time.monotonic_ns(), request_id)
+        return await self._judge(read, device_id)
 
 
 def make_websocket_input(input_id: str, options: Any, ctx: InputContext) -> WebSocketInput:

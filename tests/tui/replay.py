@@ -21,7 +21,7 @@ from tui.documents.boxoffice import (
     Session,
     TillClosed,
 )
-from tui.documents.status import Conflicts, Status, SyncNowAnswer
+from tui.documents.status import Conflicts, Pairing, Status, SyncNowAnswer
 from tui.documents.tickets import (
     Devices,
     EvidenceAnswer,
@@ -115,6 +115,16 @@ STATUS: JsonDoc = {
                  "age_s": 40.0},
     "keyring": {"keys": 3, "warnings": []},
     "devices": {"paired": 3},
+    "pairing": {"locked": False, "locked_until": None, "failures_last_minute": 0,
+                "blocked_addresses": 0},
+    "connections": {"open": 7, "paired": 5, "unauthenticated": 2, "addresses": 4,
+                    "max": 512, "max_per_address": 64, "paired_reserve": 64,
+                    "header_timeout_s": 10.0, "accepted": 412, "refused": 0, "evicted": 0,
+                    "header_timeouts": 3, "out_of_files": 0,
+                    "open_files": {"used": 31, "limit": 8192}},
+    "tls": {"source": "venue_ca", "ca_fingerprint_sha256": "9f" * 32,
+            "names": ["gate-box-1.local", "localhost", "127.0.0.1", "10.0.0.5"],
+            "not_after": "2028-01-06T12:00:00+00:00"},
     "disk": {"data_dir_free_bytes": 12_400_000_000, "data_dir_total_bytes": 31_000_000_000},
     "sync": {
         "enabled": True, "platform_url": "https://tickets.example.org", "running": True,
@@ -315,6 +325,9 @@ class ReplayAgent:
 
     async def revoke_device(self, device_id: str) -> Revoked:
         raise NotImplementedError("snapshots do not revoke")
+
+    async def lift_pairing_lockout(self) -> Pairing:
+        raise NotImplementedError("snapshots do not lift lockouts")
 
     async def sync_now(self) -> SyncNowAnswer:
         return SyncNowAnswer.from_json({"completed": True, "sync": STATUS["sync"]})

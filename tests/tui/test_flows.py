@@ -233,6 +233,26 @@ async def test_devices_pair_a_scanner_with_code_and_qr_then_revoke_it(
     assert lane9 and not lane9[0].active
 
 
+async def test_devices_shows_a_pairing_lockout_and_lifts_it(
+    make_app: MakeApp, client: Client
+) -> None:
+    app = await make_app()
+    rt = runtime_of(client)
+    now = wall_clock_ms()
+    for i in range(rt.config.api.pairing_attempts_total_per_minute):
+        rt.pairing_guard.fail(f"10.9.{i}.1", now)  # someone guessing from many addresses
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f3")
+        app.poll_status()
+        await settle(app, pilot)
+        title = str(app.screen.query_one("#devices", DataTable).border_title)
+        assert "PAIRING LOCKED" in title
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert str(app.screen.query_one("#devices", DataTable).border_title) == "Paired devices"
+    assert not rt.pairing_guard.view(wall_clock_ms()).locked
+
+
 async def test_unreachable_agent_is_said_plainly(tmp_path: Path) -> None:
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))

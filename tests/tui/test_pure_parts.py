@@ -186,3 +186,21 @@ async def test_the_client_moves_to_another_box_when_its_own_stops_answering(
         assert client.url == other
     finally:
         await client.close()
+
+
+def test_a_pairing_lockout_is_an_alert_to_act_on() -> None:
+    doc = healthy()
+    doc["pairing"] = {"locked": True, "locked_until": None, "blocked_addresses": 3}
+    assert lines(doc) == ["!! PAIRING LOCKED after too many wrong codes: F3, u to lift"]
+    doc["pairing"] = {"locked": False, "locked_until": None, "blocked_addresses": 2}
+    assert lines(doc) == [" ! 2 address(es) blocked for wrong pairing codes"]
+    doc["pairing"] = {"locked": False, "locked_until": None, "blocked_addresses": 0}
+    assert lines(doc) == []
+
+
+def test_a_plain_tcp_input_on_the_lan_is_a_warning() -> None:
+    doc = healthy()
+    lane = {"id": "lane-9", "inputs": [{"id": "tcp-1", "kind": "tcp", "connected": True,
+                                        "warning": "plain TCP on a LAN address"}]}  # fmt: skip
+    doc["lanes"].append(lane)
+    assert lines(doc) == [" ! Lane lane-9: tcp tcp-1: plain TCP on a LAN address"]

@@ -100,12 +100,14 @@ class LanePart(Document):
     reads: int | None
     errors: int | None
     last_error: str | None
+    #: A standing warning about how it is set up (a plain TCP input on a LAN address).
+    warning: str | None = None
 
     @classmethod
     def read(cls, f: Fields) -> Self:
         return cls(f.text("id"), f.opt_text("kind"), f.opt_text("type"), f.opt_flag("connected"),
                    f.opt_integer("reads"), f.opt_integer("errors"),
-                   f.opt_text("last_error"))  # fmt: skip
+                   f.opt_text("last_error"), f.opt_text("warning"))  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +186,30 @@ class SyncStatus(Document):
 
 
 @dataclass(frozen=True, slots=True)
+class Pairing(Document):
+    """The lockout against someone guessing pairing codes: status' ``pairing`` (a count
+    of blocked addresses) or the lockout route's answer (the addresses listed)."""
+
+    locked: bool
+    locked_until: str | None
+    blocked_addresses: int
+
+    @classmethod
+    def read(cls, f: Fields) -> Self:
+        blocked = f.integer("blocked_addresses", len(f.objs("blocked_addresses")))
+        return cls(f.flag("locked"), f.opt_text("locked_until"), blocked)
+
+    @property
+    def needs_lifting(self) -> bool:
+        """Locked for everyone, or some addresses blocked: a supervisor may lift it."""
+        return self.locked or self.blocked_addresses > 0
+
+
+#: What an agent without a pairing lockout (older ones) says.
+PAIRING_OPEN = Pairing(locked=False, locked_until=None, blocked_addresses=0)
+
+
+@dataclass(frozen=True, slots=True)
 class Printer(Document):
     id: str
     connected: bool | None
@@ -252,12 +278,13 @@ class Status(Document):
     events: list[AdmittedEvent]
     #: ``None`` for a box without ``[mesh]`` (a venue of one).
     mesh: MeshStatus | None = None
+    pairing: Pairing = PAIRING_OPEN
 
     @classmethod
     def read(cls, f: Fields) -> Self:
         admissions, disk = f.obj("admissions"), f.obj("disk")
         printer = f.opt_obj("printer")
-        mesh = f.opt_obj("mesh")
+        mesh, pairing = f.opt_obj("mesh"), f.opt_obj("pairing")
         return cls(
             event_id=f.obj("event").opt_integer("event_id"),
             gate_name=f.obj("gate").text("name", "?"),
@@ -275,6 +302,7 @@ class Status(Document):
             zones=[ZoneFigures.read(z) for z in admissions.objs("zones")],
             events=[AdmittedEvent.read(e) for e in f.obj("event").objs("events")],
             mesh=None if mesh is None else MeshStatus.read(mesh),
+            pairing=PAIRING_OPEN if pairing is None else Pairing.read(pairing),
         )
 
 

@@ -1,4 +1,5 @@
-"""Devices: pair a new device (code + QR), list and revoke devices, scanner health."""
+"""Devices: pair a new device (code + QR), list and revoke devices, lift a pairing
+lockout, scanner health."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable
 
-from tui.documents.status import Status
+from tui.documents.status import PAIRING_OPEN, Pairing, Status
 from tui.documents.tickets import Device
 from tui.formatting import clock_text
 from tui.screens.base import AgentScreen, ScreenContext
@@ -22,6 +23,7 @@ class DevicesScreen(AgentScreen):
         Binding("p", "pair", "Pair device"),
         Binding("x", "revoke", "Revoke"),
         Binding("r", "reload", "Reload"),
+        Binding("u", "lift_lockout", "Lift pairing lock"),
     ]
 
     def __init__(self, context: ScreenContext) -> None:
@@ -29,6 +31,13 @@ class DevicesScreen(AgentScreen):
         self.devices: list[Device] = []
         #: This TUI's own device id (the app's, watched), to mark its row.
         self.this_device: str | None = None
+        self.pairing: Pairing = PAIRING_OPEN
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``u`` shows in the footer only while pairing is locked or an address blocked."""
+        if action == "lift_lockout":
+            return self.pairing.needs_lifting
+        return True
 
     def compose_body(self) -> Iterable[Widget]:
         yield DataTable(id="devices", cursor_type="row", zebra_stripes=True)
@@ -75,6 +84,10 @@ class DevicesScreen(AgentScreen):
             )
 
     def show_status(self, status: Status) -> None:
+        if status.pairing != self.pairing:
+            self.pairing = status.pairing
+            self.query_one("#devices", DataTable).border_title = self._devices_title()
+            self.refresh_bindings()
         table = self.query_one("#health", DataTable)
         table.clear()
         for lane in status.lanes:
@@ -88,6 +101,27 @@ class DevicesScreen(AgentScreen):
                     "" if part.errors is None else str(part.errors),
                     part.last_error or "—",
                 )
+
+    def _devices_title(self) -> str:
+        if self.pairing.locked:
+            until = clock_text(self.pairing.locked_until, self.tz)
+            return f"Paired devices — !! PAIRING LOCKED until {until} (wrong codes; u lifts)"
+        blocked = self.pairing.blocked_addresses
+        if blocked:
+            return f"Paired devices — ! {blocked} address(es) blocked for wrong codes (u lifts)"
+        return "Paired devices"
+
+    def action_lift_lockout(self) -> None:
+        self.lift_lockout()
+
+    @work(exclusive=True, group="lockout")
+    async def lift_lockout(self) -> None:
+        if await self.ask("Pairing", self.api.lift_pairing_lockout()) is None:
+            return
+        self.pairing = PAIRING_OPEN
+        self.query_one("#devices", DataTable).border_title = self._devices_title()
+        self.refresh_bindings()
+        self.notify("Pairing is open again", title="Devices")
 
     def action_pair(self) -> None:
         def closed(_made: bool | None) -> None:

@@ -19,12 +19,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from edge_agent.api.auth import public
 from edge_agent.api.keys import runtime_of
+from edge_agent.api.message_rate import TokenBucket
 from edge_agent.api.open_sockets import open_socket
 from edge_agent.api.schema.route_spec import spec
 from edge_agent.api.socket_auth import CLOSE_UNAUTHORIZED as CLOSE_UNAUTHORIZED
@@ -71,18 +73,24 @@ async def boxoffice_ws(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4096)
     await ws.prepare(request)
     with open_socket(request, ws):  # closed at once when the agent shuts down
-        await _serve(rt, ws, device)
+        await _serve(request, rt, ws, device)
     return ws
 
 
-async def _serve(rt: AgentRuntime, ws: web.WebSocketResponse, device: Device | None) -> None:
-    device = await authenticate(rt, ws, device, _AUTH)
+async def _serve(
+    request: web.Request, rt: AgentRuntime, ws: web.WebSocketResponse, device: Device | None
+) -> None:
+    device = await authenticate(request, rt, ws, device, _AUTH)
     if device is None:
         return
     pusher = asyncio.create_task(_push_figures(rt, ws, device))
+    rate = TokenBucket(1.0, 10.0, time.monotonic())
     try:
         async for msg in ws:  # drains pings and close frames; the client has nothing to say
             if msg.type is WSMsgType.ERROR:
+                break
+            if not rate.take(time.monotonic()):  # a client that talks when it should not
+                await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too many messages")
                 break
     finally:
         pusher.cancel()

@@ -1,12 +1,14 @@
-"""Control-socket routes: issue pairing codes, list and revoke devices, status, sync now,
-and the addresses the LAN API is bound to."""
+"""Control-socket routes: issue pairing codes, lift a pairing lockout, list and revoke
+devices, status, sync now, and the addresses the LAN API is bound to."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from edge_agent.api.connections.middleware import CONNECTIONS_KEY
 from edge_agent.api.keys import LAN_URLS_KEY, RUNTIME_APP_KEY, RUNTIME_KEY
 from edge_agent.api.routes.devices import devices_json, issue_pairing_code, revoke
+from edge_agent.api.routes.pairing import lift_lockout
 from edge_agent.api.routes.sync import sync_now_response
 from edge_agent.api.schema.decoding import read_body
 from edge_agent.api.schema.requests import PairingCodeRequest
@@ -44,7 +46,9 @@ async def post_sync_now(request: web.Request) -> web.Response:
 
 @routes.get("/control/status")
 async def get_status(request: web.Request) -> web.Response:
-    return web.json_response(status_json(_runtime(request)))
+    guard = request.app[RUNTIME_APP_KEY].get(CONNECTIONS_KEY)
+    snapshot = guard.snapshot() if guard is not None else None
+    return web.json_response(status_json(_runtime(request), connections=snapshot))
 
 
 @routes.get("/control/addresses")
@@ -52,3 +56,8 @@ async def get_addresses(request: web.Request) -> web.Response:
     """``{"urls": [...]}``: where the LAN API listens, as bound (with port 0 in the
     config, only the running agent knows its port)."""
     return web.json_response({"urls": request.app[LAN_URLS_KEY]})
+
+
+@routes.post("/control/pairing/unlock")
+async def post_unlock(request: web.Request) -> web.Response:
+    return web.json_response(lift_lockout(_runtime(request), "control socket"))

@@ -28,6 +28,9 @@ PAGE_FILES: dict[str, str] = {
     "index.html": "text/html; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
+    # the service worker: the page still loads (and shows an unsold sale) while the agent
+    # is unreachable; registered only over HTTPS (docs/boxoffice-page.md)
+    "sw.js": "text/javascript; charset=utf-8",
     "manifest.webmanifest": "application/manifest+json",
     "icon-192.png": "image/png",
     "icon-512.png": "image/png",

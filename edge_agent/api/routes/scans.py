@@ -14,6 +14,7 @@ from edge_agent.api.schema.responses import Verdict
 from edge_agent.api.schema.route_spec import spec
 from edge_agent.api.views import verdict_json
 from edge_agent.devices.roles import Role
+from edge_agent.gate.request_ids import RequestReused
 
 routes = web.RouteTableDef()
 
@@ -23,22 +24,30 @@ routes = web.RouteTableDef()
 @spec(
     body=ScanRequest,
     response=Verdict,
-    errors=[(503, "not_recorded")],
+    errors=[(409, "request_reused"), (503, "not_recorded")],
     scanned_code_fields=["code"],  # a numeric barcode may pass Luhn; stored hashed only
 )
 async def post_scan(request: web.Request) -> web.Response:
-    """Judge one scanned code; answers only once the verdict is durable in the ledger."""
+    """Judge one scanned code; answers only once the verdict is durable in the ledger.
+
+    With a request_id, a retry of the same scan gets the first verdict back (same scan_id
+    and seq, "replayed": true); the same id with another code, lane or direction is 409.
+    """
     rt = runtime_of(request)
     device = device_of(request)
     body = await read_body(request, ScanRequest)
     lane = body.lane or rt.config.gate.default_lane
-    result = await rt.pipeline.scan(
-        body.code,
-        lane=lane,
-        device_id=device.device_id,
-        device_kind=body.device_kind or "network",
-        direction=body.direction,
-    )
+    try:
+        result = await rt.pipeline.scan(
+            body.code,
+            lane=lane,
+            device_id=device.device_id,
+            device_kind=body.device_kind or "network",
+            direction=body.direction,
+            request_id=body.request_id,
+        )
+    except RequestReused as exc:
+        raise request_reused(exc) from None
     verdict = verdict_json(result, language_of(request, lane))
     if not result.recorded:
         raise ApiError(
@@ -48,3 +57,8 @@ async def post_scan(request: web.Request) -> web.Response:
             {"verdict": verdict},
         )
     return web.json_response(verdict)
+
+
+def request_reused(exc: RequestReused) -> ApiError:
+    """409 for a request_id sent again with a different body (a client bug)."""
+    return ApiError(409, "request_reused", str(exc))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import WSMsgType, web
@@ -25,7 +26,9 @@ from edge_agent.api.card_guard import refuse_card_number, scanned_code_fields
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import runtime_of
 from edge_agent.api.language import language_of
+from edge_agent.api.message_rate import TokenBucket
 from edge_agent.api.open_sockets import open_socket
+from edge_agent.api.routes.scans import request_reused
 from edge_agent.api.schema.decoding import decode_json, read_query
 from edge_agent.api.schema.requests import ScanMessage, ScanSocketQuery
 from edge_agent.api.schema.route_spec import spec
@@ -39,6 +42,7 @@ from edge_agent.api.socket_auth import (
 )
 from edge_agent.devices.registry import Device
 from edge_agent.gate.lanes import SCANNING_ROLES
+from edge_agent.gate.request_ids import RequestReused
 from edge_agent.gate.verdict_json import answer_json
 from edge_agent.runtime import AgentRuntime
 
@@ -46,7 +50,7 @@ log = logging.getLogger(__name__)
 
 routes = web.RouteTableDef()
 
-LaneAnswer = Callable[[str, str], Awaitable[Mapping[str, object]]]
+LaneAnswer = Callable[[str, str, str | None], Awaitable[Mapping[str, object]]]
 
 #: WebSocket close code for a lane with no room (4000-4999: application); an unknown or
 #: revoked device is closed with ``socket_auth.CLOSE_UNAUTHORIZED``.
@@ -77,15 +81,16 @@ async def scans_ws(request: web.Request) -> web.StreamResponse:
     rt = runtime_of(request)
     lane_id = read_query(request, ScanSocketQuery).lane or None  # before the upgrade
     device = header_device(request, rt, _AUTH)  # a bad header is refused before the upgrade
-    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=rt.config.api.max_body_bytes)
+    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=rt.config.api.ws_max_message_bytes)
     await ws.prepare(request)
     with open_socket(request, ws):  # closed at once when the agent shuts down
         language = language_of(request, lane_id or rt.config.gate.default_lane)
-        await _session(rt, ws, device, lane_id, scanned_code_fields(request), language)
+        await _session(request, rt, ws, device, lane_id, scanned_code_fields(request), language)
     return ws
 
 
 async def _session(
+    request: web.Request,
     rt: AgentRuntime,
     ws: web.WebSocketResponse,
     device: Device | None,
@@ -93,7 +98,7 @@ async def _session(
     exempt: frozenset[str],
     language: str,
 ) -> None:
-    device = await authenticate(rt, ws, device, _AUTH)
+    device = await authenticate(request, rt, ws, device, _AUTH)
     if device is None:
         return
     lane = rt.lanes.lane(lane_id or rt.config.gate.default_lane)
@@ -118,13 +123,21 @@ async def _serve(
     exempt: frozenset[str],
     language: str,
 ) -> None:
+    per_s = rt.config.api.ws_messages_per_s
+    rate = TokenBucket(per_s, 2 * per_s, time.monotonic())
     async for msg in ws:
         if not still_allowed(rt, device):  # revoked while connected
             await close_revoked(ws)
             return
-        if msg.type is not WSMsgType.TEXT:
-            if msg.type is WSMsgType.BINARY:
-                await ws.send_json(ws_error("invalid_request", "send text frames of JSON"))
+        if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+            continue
+        if not rate.take(time.monotonic()):
+            await ws.send_json(
+                ws_error("too_many_messages", f"at most {per_s:g} messages a second; not judged")
+            )
+            continue
+        if msg.type is WSMsgType.BINARY:
+            await ws.send_json(ws_error("invalid_request", "send text frames of JSON"))
             continue
         try:
             answer = await _answer(rt, msg.data, device, lane_id, through_lane, exempt, language)
@@ -155,13 +168,19 @@ async def _answer(
         not_object="each message must be a JSON object",
     )
     if through_lane is not None:
-        answer: Mapping[str, object] = await through_lane(body.code, device.device_id)
+        answer: Mapping[str, object] = await through_lane(
+            body.code, device.device_id, body.request_id
+        )
         return answer
-    result = await rt.pipeline.scan(
-        body.code,
-        lane=lane_id or body.lane or rt.config.gate.default_lane,
-        device_id=device.device_id,
-        device_kind=body.device_kind or "websocket",
-        direction=body.direction,
-    )
+    try:
+        result = await rt.pipeline.scan(
+            body.code,
+            lane=lane_id or body.lane or rt.config.gate.default_lane,
+            device_id=device.device_id,
+            device_kind=body.device_kind or "websocket",
+            direction=body.direction,
+            request_id=body.request_id,
+        )
+    except RequestReused as exc:
+        raise request_reused(exc) from None
     return answer_json(result, language)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from edge_agent.api.auth import requires
+from edge_agent.api.connections.middleware import CONNECTIONS_KEY
 from edge_agent.api.keys import runtime_of
 from edge_agent.api.language import language_of
 from edge_agent.api.schema.responses import Status
@@ -20,4 +21,6 @@ routes = web.RouteTableDef()
 @spec(response=Status)
 async def get_status(request: web.Request) -> web.Response:
     """The agent at a glance: ledger, verdict counts, manifest, sync, lanes, printer."""
-    return web.json_response(status_json(runtime_of(request), language_of(request)))
+    guard = request.app.get(CONNECTIONS_KEY)
+    snapshot = guard.snapshot() if guard is not None else None
+    return web.json_response(status_json(runtime_of(request), language_of(request), snapshot))

@@ -17,6 +17,7 @@ from edge_agent.api.auth import requires
 from edge_agent.api.errors import ApiError
 from edge_agent.api.keys import device_of, runtime_of
 from edge_agent.api.language import language_of
+from edge_agent.api.routes.scans import request_reused
 from edge_agent.api.schema.decoding import read_body, read_query
 from edge_agent.api.schema.requests import OverrideRequest, TicketQuery
 from edge_agent.api.schema.responses import (
@@ -36,6 +37,7 @@ from edge_agent.domain.text_rules import has_non_text
 from edge_agent.evidence.core.render_html import conclusion_lines, render_html
 from edge_agent.evidence.export import export_pack
 from edge_agent.gate.pipeline import OverrideRefused
+from edge_agent.gate.request_ids import RequestReused
 from edge_agent.ledger.queries import scans_for_ticket
 from edge_agent.ledger.records import StoredScan
 from edge_agent.ledger.rows import ManifestTicketRow
@@ -177,12 +179,16 @@ async def get_ticket(request: web.Request) -> web.Response:
         (404, "unknown_ticket"),
         (409, "not_inside"),
         (409, "wrong_event"),
+        (409, "request_reused"),
         (503, "not_recorded"),
     ],
+    also=[200],
 )
 async def post_override(request: web.Request) -> web.Response:
     """Check a ticket in or out by hand; recorded as a ``manual_override`` ledger row
-    naming the operator (the paired device's name) and the reason."""
+    naming the operator (the paired device's name) and the reason.
+
+    With a request_id, a retry gets the first answer back (200, "replayed": true)."""
     rt = runtime_of(request)
     device = device_of(request)
     ticket_id = _ticket_id(request)
@@ -209,9 +215,12 @@ async def post_override(request: web.Request) -> web.Response:
             device_id=device.device_id,
             operator=device.name,
             reason=body.reason,
+            request_id=body.request_id,
         )
     except OverrideRefused as refused:
         raise ApiError(409, refused.decision.reason.value, refused.decision.message) from None
+    except RequestReused as exc:
+        raise request_reused(exc) from None
     verdict = verdict_json(result, language_of(request))
     if not result.recorded:
         raise ApiError(
@@ -222,7 +231,7 @@ async def post_override(request: web.Request) -> web.Response:
         "override_operator": device.name,
         "override_reason": body.reason,
     }
-    return web.json_response(answer, status=201)
+    return web.json_response(answer, status=200 if result.replayed else 201)
 
 
 @routes.get("/api/v1/tickets/{ticket_id}/evidence")

@@ -5,6 +5,12 @@ answer everywhere: 415 ``unsupported_media_type``; 400 ``invalid_json`` (not UTF
 JSON, nested absurdly deep); 422 ``unknown_field`` / ``invalid_request`` naming the field
 (``validation_errors``).
 
+Only ``application/json`` bodies are read. A page on any web site can make a visitor's
+browser post ``text/plain`` (or a form) to the agent without a CORS preflight; it cannot
+send ``application/json`` cross-origin without one, which the agent never grants. So a
+body of any other type is refused before a byte of it is parsed — on the public pairing
+route above all, where such posts would be guesses from every guest phone on the Wi-Fi.
+
 Fast path: msgspec decodes and validates the bytes in one pass (one typed decoder per
 class, made once). Only a refusal takes the slow path, which keeps the API's precedence —
 a body that is not JSON is a 400 even where msgspec stopped earlier at a type error — and
@@ -32,17 +38,25 @@ from edge_agent.api.schema.validation_errors import NotFinite, api_error
 
 B = TypeVar("B", bound=Body)
 
-_JSON_TYPES = ("application/json", "text/plain", "application/octet-stream", "")
+_JSON_TYPE = "application/json"
 _DECIMAL = re.compile(r"-?[0-9]{1,18}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _DECODERS: dict[type, msgspec.json.Decoder[Any]] = {}
 
 
 async def read_body(request: web.Request, cls: type[B]) -> B:
-    """The request's JSON body checked against ``cls``."""
-    if request.content_type not in _JSON_TYPES:
-        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+    """The request's JSON body checked against ``cls``; only ``application/json``."""
+    refuse_non_json(request)
     return decode_json(await request.read(), cls)
+
+
+def refuse_non_json(request: web.Request) -> None:
+    """415 unless the body is ``application/json`` (a request with no body at all needs
+    no type: it is read as empty, which the body's own rules then judge)."""
+    if request.content_type != _JSON_TYPE and (
+        request.body_exists or "Content-Type" in request.headers
+    ):
+        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
 
 
 def read_query(request: web.Request, cls: type[B]) -> B:

@@ -21,10 +21,25 @@ MAX_CODE_CHARS = 4096
 MAX_NAME_CHARS = 64
 #: Longest free-text override reason (it is stored in the ledger row and uploaded).
 MAX_REASON_CHARS = 200
+#: Longest client request id (``gate/request_ids.py``; docs/api.md, "Retries").
+MAX_REQUEST_ID_CHARS = 64
 
 
 def _name(description: str) -> msgspec.Meta:
     return text(max_len=MAX_NAME_CHARS, printable=True, description=description)
+
+
+#: A client's id for one scan or override: a retry with the same id gets the first answer.
+RequestId = Annotated[
+    str,
+    text(
+        min_len=1,
+        max_len=MAX_REQUEST_ID_CHARS,
+        printable=True,
+        description="the client's id for this request; a retry with the same id and body "
+        "gets the first verdict back (kept ledger.request_ids_kept_s)",
+    ),
+]
 
 
 class ScanRequest(Body, frozen=True):
@@ -40,6 +55,7 @@ class ScanRequest(Body, frozen=True):
     lane: Annotated[str, _name("lane id; default [gate] default_lane")] | None = None
     direction: Direction = Direction.IN
     device_kind: Annotated[str, _name("e.g. wifi, phone")] = "network"
+    request_id: RequestId | None = None
 
 
 class ScanMessage(ScanRequest, frozen=True):
@@ -67,6 +83,7 @@ class OverrideRequest(Body, frozen=True):
 
     direction: Direction
     reason: Annotated[str, text(min_len=1, max_len=MAX_REASON_CHARS, printable=True, strip=True)]
+    request_id: RequestId | None = None
 
 
 class ScanSocketQuery(Body, frozen=True):

@@ -46,6 +46,32 @@ class PairingCode(TypedDict):
     expires_at: str
 
 
+class BlockedAddressView(TypedDict):
+    address: str
+    failures: int
+    until: str
+
+
+class PairingLockout(TypedDict):
+    """``GET /api/v1/pairing/lockout``: is pairing locked, and which addresses wait."""
+
+    locked: bool
+    locked_at: str | None
+    locked_until: str | None
+    failures_last_minute: int
+    lockouts: int
+    blocked_addresses: list[BlockedAddressView]
+
+
+class PairingSummary(TypedDict):
+    """Status's ``pairing``: the lockout at a glance (the route has the addresses)."""
+
+    locked: bool
+    locked_until: str | None
+    failures_last_minute: int
+    blocked_addresses: int
+
+
 class DeviceView(TypedDict):
     device_id: str
     name: str
@@ -308,6 +334,39 @@ class PairedCount(TypedDict):
     paired: int
 
 
+class OpenFiles(TypedDict):
+    used: int | None
+    limit: int | None
+
+
+class ConnectionsView(TypedDict):
+    """Status's ``connections``: the LAN API's connections and their bounds."""
+
+    open: int
+    paired: int
+    unauthenticated: int
+    addresses: int
+    max: int
+    max_per_address: int
+    paired_reserve: int
+    header_timeout_s: float
+    accepted: int
+    refused: int
+    evicted: int
+    header_timeouts: int
+    out_of_files: int
+    open_files: OpenFiles
+
+
+class TlsView(TypedDict):
+    """Status's ``tls``: what the API's HTTPS presents and what devices trust."""
+
+    source: str
+    ca_fingerprint_sha256: str | None
+    names: list[str]
+    not_after: str
+
+
 class Status(TypedDict):
     """``GET /api/v1/status``: the whole agent at a glance (``docs/api.md``)."""
 
@@ -321,6 +380,9 @@ class Status(TypedDict):
     manifest: ManifestView
     keyring: KeyringView
     devices: PairedCount
+    pairing: PairingSummary
+    connections: ConnectionsView | None
+    tls: TlsView
     disk: DiskView
     sync: SyncView
     lanes: list[dict[str, Any]]

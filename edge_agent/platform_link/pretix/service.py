@@ -22,6 +22,7 @@ from edge_agent.gate.live_manifest import LiveManifest
 from edge_agent.gate.state import GateState
 from edge_agent.ledger.writer import LedgerWriter
 from edge_agent.platform_link.pretix.store import PretixLedgerStore
+from edge_agent.platform_link.service import platform_tls
 from sync.backoff import Backoff
 from sync.client import redact_url
 from sync.clock import ClockEstimator
@@ -76,7 +77,9 @@ class PretixLink:
             clock_ms=clock_ms,
         )
         session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=max(4, px.upload_concurrency)),
+            connector=aiohttp.TCPConnector(
+                limit=max(4, px.upload_concurrency), ssl=platform_tls(sc.platform_url, sc.ca_file)
+            ),
             headers={"User-Agent": f"gatehouse-edge-agent/{__version__}"},
         )
         try:

@@ -40,6 +40,9 @@ PUBLIC = {
     ("GET", "/boxoffice"): "the iPad page: static files, no data",
     ("GET", "/boxoffice/{name}"): "the iPad page: static files, no data",
     ("POST", "/api/v1/mesh/join"): "a box joining the venue: the body proves the join code",
+    ("GET", "/trust/"): "how to trust the venue CA: read before anything can be trusted",
+    ("GET", "/trust/venue-ca.crt"): "the venue CA's public certificate",
+    ("GET", "/trust/venue-ca.mobileconfig"): "the same, as an Apple profile",
 }
 
 

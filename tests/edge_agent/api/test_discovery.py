@@ -49,6 +49,19 @@ async def test_agent_is_found_by_its_announcement_and_gone_after_stop(event: Dem
     assert after == []
 
 
+async def test_an_https_agent_is_announced_as_https(event: DemoEvent) -> None:
+    name = f"box-{uuid.uuid4().hex[:8]}"
+    config = announcing(event.config, name)
+    config = dataclasses.replace(config, tls=dataclasses.replace(config.tls, loopback=True))
+    agent = await start_agent(config)
+    try:
+        found = [a for a in await browse(LOOPBACK, seconds=1.0) if a.instance == name]
+        assert [a.url for a in found] == [agent.urls[0]]
+        assert agent.urls[0].startswith("https://")
+    finally:
+        await agent.stop()
+
+
 async def test_an_agent_without_announce_is_not_found(event: DemoEvent) -> None:
     config = announcing(event.config, f"quiet-{uuid.uuid4().hex[:8]}")
     config = dataclasses.replace(

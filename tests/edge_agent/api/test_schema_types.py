@@ -135,7 +135,7 @@ def test_a_lone_surrogate_where_msgspec_matches_text_is_named() -> None:
     assert refusal(ScanRequest, b'"\\ud800"') == ("invalid_request", "body must be a JSON object")
     code, message = refusal(ScanRequest, b'{"code": "x", "\\ud800": 1}')
     assert code == "unknown_field" and message.endswith(
-        "(known: code, device_kind, direction, lane)"
+        "(known: code, device_kind, direction, lane, request_id)"
     )
     bad_enum = b'{"code": "x", "direction": "\\udfff"}'
     assert refusal(ScanRequest, bad_enum)[1] == "field 'direction' must be one of: 'in', 'out'"

@@ -67,7 +67,11 @@ async def test_restore_on_a_new_box_then_upload_continues_at_the_next_seq(
     new_config = load_config(box / "config.toml")
     restored = restore_backup(new_config, done.path, wall_clock_ms(), passphrase=PASSPHRASE)
     assert new_config.sync_token_path.is_file()  # the token came back from the sealed secrets
-    assert len(restored.secrets_written) == 2
+    # the agent's key, the platform token, and the venue CA the venue's devices trust
+    # (with the API certificate it issued)
+    assert sorted(Path(p).name for p in restored.secrets_written) == [
+        "agent.key", "agent.token", "server.crt", "server.key", "venue-ca.crt", "venue-ca.key"
+    ]
 
     new = await aiohttp_client(create_app(new_config))
     boss2, scanner2 = await pair(new, Role.SUPERVISOR), await pair(new, Role.SCANNER)

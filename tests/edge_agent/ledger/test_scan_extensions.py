@@ -146,6 +146,7 @@ async def test_a_version_4_ledger_migrates_and_its_rows_still_verify(tmp_path: P
         raw.execute(f"ALTER TABLE {table} DROP COLUMN note")
     for table in ("mesh_applied", "mesh_resolved", "mesh_conflicts"):  # and migration 8's
         raw.execute(f"DROP TABLE {table}")
+    raw.execute("DROP TABLE scan_requests")  # and migration 9's
     raw.execute(f"PRAGMA user_version = {MIGRATIONS.index(v5_scan_extensions)}")
     raw.commit()
     raw.close()

@@ -204,6 +204,8 @@ async function refresh() {
   } catch (e) {
     if (!(e instanceof Unreachable)) throw e;
     setLink(false, "agent unreachable");
+    // loaded from the service worker's copy: the unsold sale must be in sight
+    if (state.screen === null && loadPending()) show("sell");
   }
 }
 
@@ -682,7 +684,16 @@ function wire() {
   $("term-id").value = localStorage.getItem(TERMINAL_KEY) || "";
 }
 
+/** Over HTTPS (a secure context), keep the page loadable while the agent is away. */
+function registerWorker() {
+  if (!("serviceWorker" in navigator) || !window.isSecureContext) return;
+  navigator.serviceWorker.register("sw.js", { scope: "./" }).catch(() => {
+    /* no worker: the page works as before, it just cannot load without the agent */
+  });
+}
+
 function start() {
+  registerWorker();
   wire();
   setMethod("cash");
   setDelivery("screen");

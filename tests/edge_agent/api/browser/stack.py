@@ -9,11 +9,15 @@ never downloads a browser of its own here.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
+import random
 import shutil
 import signal
 import socket
 import sqlite3
+import ssl
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,12 +27,17 @@ from typing import Any
 
 import aiohttp
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from playwright.async_api import Browser, Page, async_playwright
 
 from edge_agent.cli.control_client import control_request
 from edge_agent.config.key_files import write_key_file
+from edge_agent.config.loading import load_config
 from edge_agent.config.sections import Config
+from edge_agent.tls.server_cert import SERVER_CERT_FILE
+from edge_agent.tls.venue_ca import CA_CERT_FILE
 from tests.agent_process import AgentProcess
 from tests.edge_agent.platform_link.agent_setup import config_text, write_agent_files
 from tests.paths import REPO_ROOT
@@ -54,10 +63,26 @@ def chromium_path() -> str:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    """A free port *below* the kernel's ephemeral range: the agent restarts on it, and
+    while it is stopped no client connection of another test may take that port (one
+    from the ephemeral range could: "Address already in use" on restart)."""
+    low = _ephemeral_low()
+    for _ in range(200):
+        port = random.randrange(max(1024, low - 12_000), low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port below the ephemeral range")
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 @dataclass
@@ -72,6 +97,19 @@ class BoxOfficeStack:
     @property
     def url(self) -> str:
         return self.agent.url
+
+    @property
+    def server_spki(self) -> str:
+        """The agent certificate's public-key hash, as chromium's
+        ``--ignore-certificate-errors-spki-list`` takes it: that flag is how a test
+        browser trusts what an iPad trusts after installing the venue CA."""
+        cert = x509.load_pem_x509_certificate(
+            (self.agent_config.tls_dir / SERVER_CERT_FILE).read_bytes()
+        )
+        spki = cert.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return base64.b64encode(hashlib.sha256(spki).digest()).decode()
 
     async def pairing_code(self, role: str = "box_office") -> str:
         """A one-time code, as ``edge-agent pair`` gets it (the control socket)."""
@@ -135,16 +173,25 @@ async def enrolled_agent(root: Path, platform: PlatformFixture) -> Config:
 
 
 @asynccontextmanager
-async def box_office(tmp_path: Path) -> AsyncIterator[BoxOfficeStack]:
-    """Platform + agent process + a supervisor's lease of ``LEASED`` type-0 seats."""
+async def box_office(tmp_path: Path, *, https: bool = False) -> AsyncIterator[BoxOfficeStack]:
+    """Platform + agent process + a supervisor's lease of ``LEASED`` type-0 seats; with
+    ``https`` the agent serves HTTPS on loopback too (``[tls] loopback``), as on a LAN."""
     async with running_platform(tmp_path, gh1=0, plain=0) as platform:
         config = await enrolled_agent(tmp_path / "agent", platform)
         path = config.source
-        path.write_text(path.read_text().replace("port = 0", f"port = {free_port()}", 1))
+        text = path.read_text().replace("port = 0", f"port = {free_port()}", 1)
+        if https:
+            text = text.replace("[log]", "[tls]\nloopback = true\n\n[log]", 1)
+        path.write_text(text)
         agent = await asyncio.to_thread(AgentProcess, path)
+        config = load_config(path)
         stack: BoxOfficeStack | None = None
+        trust = ssl.create_default_context(cafile=str(config.tls_dir / CA_CERT_FILE))
         try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as http:
+            async with aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=20),
+                connector=aiohttp.TCPConnector(ssl=trust),
+            ) as http:
                 stack = BoxOfficeStack(platform, path, config, agent, {}, http)
                 stack.supervisor = await stack.pair("supervisor")
                 await stack.wait_for_manifest()
@@ -162,11 +209,13 @@ async def box_office(tmp_path: Path) -> AsyncIterator[BoxOfficeStack]:
 
 
 @asynccontextmanager
-async def ipad() -> AsyncIterator[Page]:
-    """A fresh iPad-sized touch page in Debian's chromium."""
+async def ipad(*, trust_spki: str | None = None) -> AsyncIterator[Page]:
+    """A fresh iPad-sized touch page in Debian's chromium; ``trust_spki``: the agent's
+    certificate is trusted (as the venue CA is on a real iPad), no warning, no bypass."""
     executable = chromium_path()
+    args = [f"--ignore-certificate-errors-spki-list={trust_spki}"] if trust_spki else []
     async with async_playwright() as pw:
-        browser: Browser = await pw.chromium.launch(executable_path=executable)
+        browser: Browser = await pw.chromium.launch(executable_path=executable, args=args)
         try:
             context = await browser.new_context(
                 viewport=IPAD, has_touch=True, is_mobile=True, locale="en-IE"

@@ -3,6 +3,7 @@ and a sale tried while the agent is down is never half-recorded, never sold twic
 
 from __future__ import annotations
 
+import asyncio
 import io
 from pathlib import Path
 from typing import Any
@@ -163,3 +164,49 @@ async def test_agent_down_means_not_sold_and_the_retry_sells_exactly_once(
         assert figures["session"]["sales"] == 1
         assert sold_here(figures) == 1
         assert stack.ledger_sales() == 1
+
+
+async def test_over_https_a_reload_while_the_agent_is_away_still_shows_the_unsold_sale(
+    tmp_path: Path,
+) -> None:
+    """The page over the agent's HTTPS (trusted as an iPad trusts the venue CA) gets a
+    service worker; reloaded with the agent stopped it loads from the worker's copy and
+    shows the sale that was not sold, which the retry then sells once."""
+    async with (
+        box_office(tmp_path, https=True) as stack,
+        ipad(trust_spki=stack.server_spki) as page,
+    ):
+        assert stack.url.startswith("https://127.0.0.1:")
+        till = await pair_and_open(stack, page, shots=False)
+        assert await page.evaluate("window.isSecureContext")
+        # the worker is active (it kept the page's files while installing) before the
+        # agent goes; it controls the next load. (Polled from here: the page's CSP
+        # forbids the eval wait_for_function uses.)
+        active = (
+            "navigator.serviceWorker.getRegistration()"
+            ".then(r => Boolean(r && r.active && r.active.state === 'activated'))"
+        )
+        for _ in range(150):
+            if await page.evaluate(active):
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("no service worker is active for the page")
+        await page.get_by_test_id("plus-0").tap()
+        await page.locator("#cash-tendered").fill("50")
+        await stack.stop_agent()
+        await page.locator("#sell").tap()
+        await expect(page.locator("#pending")).to_be_visible()
+
+        await page.reload()  # nobody answers on the agent's address now
+        await expect(page.locator("#screen-sell")).to_be_visible()
+        await expect(page.locator("#pending")).to_be_visible()
+        await expect(page.locator("#pending-text")).to_contain_text("1 ticket(s), cash")
+        await expect(page.locator("#link")).to_contain_text("agent unreachable")
+        await screenshot(page, "7-offline-reload")
+
+        await stack.start_agent()
+        await page.locator("#pending-retry").tap()
+        await expect(page.locator("#screen-receipt")).to_be_visible()
+        sales = (await stack.get("/api/v1/boxoffice/sales", till))["sales"]
+        assert len(sales) == 1 and stack.ledger_sales() == 1
