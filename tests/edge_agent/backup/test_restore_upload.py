@@ -70,7 +70,12 @@ async def test_restore_on_a_new_box_then_upload_continues_at_the_next_seq(
     # the agent's key, the platform token, and the venue CA the venue's devices trust
     # (with the API certificate it issued)
     assert sorted(Path(p).name for p in restored.secrets_written) == [
-        "agent.key", "agent.token", "server.crt", "server.key", "venue-ca.crt", "venue-ca.key"
+        "agent.key",
+        "agent.token",
+        "server.crt",
+        "server.key",
+        "venue-ca.crt",
+        "venue-ca.key",
     ]
 
     new = await aiohttp_client(create_app(new_config))
