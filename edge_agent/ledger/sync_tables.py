@@ -4,8 +4,11 @@ Write functions take the writer's connection and are meant for ``LedgerWriter.ex
 (they run inside a group-commit transaction under their own SAVEPOINT); read functions
 take a connection from ``open_read_connection``.
 
-A manifest page is applied by ``apply_manifest_page`` in one call, so its changes and
-its cursor commit together or not at all.
+A manifest page is applied in parts (``page_parts``), each a writer transaction of its
+own, so a scan never waits behind a whole 20,000-ticket page; only the last part moves
+the cursor. Every change is an upsert to what the platform says now, so a part applied
+twice (a crash between parts: the next start asks for the same page again) changes
+nothing the second time (``docs/sync.md``, "Agent rules for the manifest").
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import repeat
 from operator import add
 from typing import Any
@@ -65,13 +68,45 @@ class PageChanges:
     tickets: Sequence[TicketValues]
     #: (ticket_id, kind or None to lift, at_ms)
     revocations: Sequence[tuple[str, str | None, int]]
+    #: False for every part of a page but its last (``page_parts``): such a part
+    #: leaves the cursor and the event's state alone.
+    last_part: bool = True
+
+
+#: Most tickets plus revocations in one part of a page: a few milliseconds of writing
+#: on the dev VM, so a scan queued behind a part waits about that long.
+PART_ROWS = 500
+
+
+def page_parts(page: PageChanges, rows: int = PART_ROWS) -> list[PageChanges]:
+    """``page`` cut into parts of at most ``rows`` tickets and revocations, in order
+    (tickets first); only the last part carries the types, the cursor and the state."""
+    n_tickets = len(page.tickets)
+    total = n_tickets + len(page.revocations)
+    if total <= rows:
+        return [page]
+    parts: list[PageChanges] = []
+    for start in range(0, total, rows):
+        end = min(start + rows, total)
+        last = end == total
+        parts.append(
+            replace(
+                page,
+                tickets=page.tickets[start:end] if start < n_tickets else (),
+                revocations=page.revocations[max(0, start - n_tickets) : max(0, end - n_tickets)],
+                ticket_types=page.ticket_types if last else (),
+                last_part=last,
+            )
+        )
+    return parts
 
 
 # ----------------------------------------------------------------------- writes
 
 
 def apply_manifest_page(conn: sqlite3.Connection, page: PageChanges) -> None:
-    """Apply one page (types, tickets + plain codes, revocations, state, cursor).
+    """Apply one page or part of one (types, tickets + plain codes, revocations; the
+    state and cursor with the last part).
 
     **Bulk load**: the first page into an empty ``manifest_tickets`` drops its secondary
     indexes and sets ``sync_state.bulk_load``; until ``finish_bulk_load`` the tickets go
@@ -110,6 +145,8 @@ def apply_manifest_page(conn: sqlite3.Connection, page: PageChanges) -> None:
         " ON CONFLICT(ticket_id) DO UPDATE SET kind = excluded.kind",
         ((tid, kind, at_ms) for tid, kind, at_ms in page.revocations if kind is not None),
     )
+    if not page.last_part:
+        return
     conn.execute(
         "UPDATE sync_state SET event_id = ?, manifest_cursor = ?,"
         " manifest_at_ms = coalesce(?, manifest_at_ms), event_status = ?, event_name = ?,"
@@ -195,25 +232,6 @@ def missing_manifest_indexes(conn: sqlite3.Connection) -> list[str]:
 
 def bulk_load_pending(conn: sqlite3.Connection) -> bool:
     return bool(conn.execute("SELECT bulk_load FROM sync_state WHERE id = 1").fetchone()[0])
-
-
-def fill_plain_codes(conn: sqlite3.Connection) -> int:
-    """End of a bulk load, step 1: ``plain_codes`` from ``manifest_tickets`` in code
-    order (sequential B-tree inserts). Codes of these tickets stored before (a resumed
-    load) are replaced, so a code that changed mid-load cannot linger."""
-    conn.execute(
-        "DELETE FROM plain_codes WHERE ticket_id IN (SELECT ticket_id FROM manifest_tickets)"
-    )
-    cursor = conn.execute(
-        "INSERT INTO plain_codes(code_sha256, event_id, ticket_id, ticket_type, valid_from,"
-        " valid_until) SELECT plain_code_sha256, event_id, ticket_id, ticket_type,"
-        " valid_from, valid_until FROM manifest_tickets"
-        " WHERE plain_code_sha256 IS NOT NULL ORDER BY plain_code_sha256"
-        " ON CONFLICT(code_sha256) DO UPDATE SET event_id = excluded.event_id,"
-        " ticket_id = excluded.ticket_id, ticket_type = excluded.ticket_type,"
-        " valid_from = excluded.valid_from, valid_until = excluded.valid_until"
-    )
-    return max(cursor.rowcount, 0)
 
 
 def end_bulk_load(conn: sqlite3.Connection) -> None:

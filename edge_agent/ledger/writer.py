@@ -30,6 +30,7 @@ from edge_agent.ledger.connection import ledger_error
 from edge_agent.ledger.opening import open_for_writing
 from edge_agent.ledger.records import ScanRow, StoredScan
 from edge_agent.ledger.wal_checkpointer import WalCheckpointer
+from edge_agent.ledger.writer_waits import ScanWaits
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -113,6 +114,11 @@ class LedgerWriter:
         self._head_chain = head_chain
         self._scans: list[_ScanItem] = []
         self._ops: list[_OpItem] = []
+        #: Ops that run in a transaction of their own, only when no scan is queued
+        #: (``execute(..., alone=True)``): slices of long work such as a manifest load.
+        self._alone: list[_OpItem] = []
+        #: How long scans waited for their commit (status, docs/hardening.md).
+        self.scan_waits = ScanWaits()
         self._wakeup = asyncio.Event()
         self._closing = False
         self._closed = False
@@ -164,12 +170,17 @@ class LedgerWriter:
         if self._closing:
             raise self._not_accepting()
         fut: asyncio.Future[StoredScan] = self._loop.create_future()
+        self.scan_waits.note_queued()
         self._scans.append((row, fut))
         self._wakeup.set()
         return fut
 
-    async def execute(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def execute(self, fn: Callable[[sqlite3.Connection], T], *, alone: bool = False) -> T:
         """Run ``fn(conn)`` in the writer thread inside the next group-commit transaction.
+
+        ``alone=True``: in a transaction of its own, and only when no scan or other write
+        is queued — for one slice of long work (a manifest page in parts, the plain-code
+        fill), so a scan waits at most for one slice, never for the whole job.
 
         ``fn`` runs under its own SAVEPOINT: if it raises, only its own changes are
         rolled back and the exception is raised here, unchanged; the rest of the batch
@@ -180,7 +191,7 @@ class LedgerWriter:
         if self._closing:
             raise self._not_accepting()
         fut: asyncio.Future[T] = self._loop.create_future()
-        self._ops.append((fn, fut))
+        (self._alone if alone else self._ops).append((fn, fut))
         self._wakeup.set()
         return await fut
 
@@ -196,6 +207,9 @@ class LedgerWriter:
         try:
             while True:
                 if not self._scans and not self._ops:
+                    if self._alone:  # nothing else waits: one slice of long work
+                        await self._commit([], [self._alone.pop(0)])
+                        continue
                     if self._closing:
                         return
                     self._wakeup.clear()
@@ -206,7 +220,9 @@ class LedgerWriter:
                 del self._scans[:n]
                 ops = self._ops[:n]
                 del self._ops[:n]
+                since = self.scan_waits.take(bool(self._scans)) if scans else None
                 await self._commit(scans, ops)
+                self.scan_waits.note_committed(since)
         except BaseException as exc:
             # Cancelled or a bug: nothing queued may wait forever for a verdict.
             self._closing = True
@@ -252,7 +268,8 @@ class LedgerWriter:
     def _fail_queued(self, message: str) -> None:
         """Fail everything still queued (the writer stopped or closed)."""
         scans, self._scans = self._scans, []
-        ops, self._ops = self._ops, []
+        ops, self._ops = self._ops + self._alone, []
+        self._alone = []
         _fail_all(scans, ops, LedgerError, message)
 
     # ------------------------------------------------------------ the writer thread
@@ -408,4 +425,4 @@ class LedgerWriter:
     @property
     def queued(self) -> int:
         """Scans and writes waiting for the next batch (not counting one in flight)."""
-        return len(self._scans) + len(self._ops)
+        return len(self._scans) + len(self._ops) + len(self._alone)

@@ -1,7 +1,8 @@
 """The ledger behind sync's ``SyncStore`` protocol (``sync/store.py``).
 
-Writes go through the single ``LedgerWriter`` (each manifest page, with its cursor, is
-one ``execute`` and so one transaction); reads for upload use a read-only connection of
+Writes go through the single ``LedgerWriter`` (a manifest page in parts of a few hundred
+rows, each a transaction that queued scans go before; the cursor with the last part:
+``sync_tables.page_parts``); reads for upload use a read-only connection of
 their own in a one-thread executor, so reading a 1,000-row batch never blocks the event
 loop or the writer.
 """
@@ -22,6 +23,13 @@ from edge_agent.domain.keyring import load_keyring
 from edge_agent.ledger.box_office_tables import sales_for_upload, sales_head
 from edge_agent.ledger.chain_checkpoints import checkpoints_for_upload
 from edge_agent.ledger.connection import open_read_connection
+from edge_agent.ledger.plain_code_fill import (
+    delete_stale_part,
+    drop_sorted,
+    insert_codes,
+    sort_codes,
+    sorted_part,
+)
 from edge_agent.ledger.rows import SyncStateRow, TicketTypeRow
 from edge_agent.ledger.sync_tables import (
     PageChanges,
@@ -29,9 +37,9 @@ from edge_agent.ledger.sync_tables import (
     build_manifest_index,
     bulk_load_pending,
     end_bulk_load,
-    fill_plain_codes,
     forget_other_event,
     missing_manifest_indexes,
+    page_parts,
     read_sync_state,
     restart_manifest,
     save_clock,
@@ -92,21 +100,39 @@ class LedgerSyncStore:
                 load_keyring(json.loads(page.keyring_json))
             except KeyringError as exc:
                 raise ProtocolError(f"platform keyring refused: {exc}") from None
-        changes = page_changes(page)
-        await self._writer.execute(lambda c: apply_manifest_page(c, changes))
+        for part in page_parts(page_changes(page)):
+            apply = functools.partial(apply_manifest_page, page=part)
+            await self._writer.execute(apply, alone=True)
         self._keyring_json = page.keyring_json
         if not page.more:
             await self._finish_bulk_load()
 
     async def _finish_bulk_load(self) -> None:
-        """After a first load (also one resumed after a crash): plain codes, then each
-        lookup index, then the flag — one writer op each, so scans get turns in
-        between (each about 1–3 s per million tickets on the dev VM)."""
+        """After a first load (also one resumed after a crash): stale codes out, the
+        plain codes in code order (``ledger/plain_code_fill.py``), then each lookup
+        index, then the flag. Every step is a writer op of its own that queued scans go
+        before; the codes go in parts of a few milliseconds each."""
         if not await self._writer.execute(bulk_load_pending):
             return
-        await self._writer.execute(fill_plain_codes)
+        after: str | None = ""
+        while after is not None:
+            after = await self._writer.execute(
+                functools.partial(delete_stale_part, after=after), alone=True
+            )
+        await self._read(sort_codes)
+        part = await self._read(functools.partial(sorted_part, after=0))
+        while part:  # the next part is read while this one is written
+            ahead = asyncio.ensure_future(
+                self._read(functools.partial(sorted_part, after=part[-1][0]))
+            )
+            ahead.add_done_callback(_retrieved)
+            await self._writer.execute(functools.partial(insert_codes, part=part), alone=True)
+            part = await ahead
+        await self._read(drop_sorted)
         for name in await self._writer.execute(missing_manifest_indexes):
-            await self._writer.execute(functools.partial(build_manifest_index, name=name))
+            await self._writer.execute(
+                functools.partial(build_manifest_index, name=name), alone=True
+            )
         await self._writer.execute(end_bulk_load)
 
     async def restart_manifest(self) -> None:

@@ -75,7 +75,10 @@ async def test_new_rows_go_up_by_themselves_and_failures_back_off(
             snap = worker.snapshot()
             assert snap.last_error is not None and "down for maintenance" in snap.last_error
             assert snap.pending == {"scans": 1}
-            assert stack.sql("SELECT last_error IS NOT NULL FROM sync_state") == [(1,)]
+            # the round counts the failure, then persists it (a writer op of its own)
+            await wait_for(
+                lambda: stack.sql("SELECT last_error IS NOT NULL FROM sync_state") == [(1,)]
+            )
             # sync now skips the backoff wait and, with the platform back, succeeds
             scripted.answers.clear()
             scripted.queue(200, page("c:2", False))
