@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from edge_agent import __version__
+from edge_agent.alarms import LEDGER_NOT_RECORDING, AlarmBoard
 from edge_agent.backup.schedule import BackupSchedule
 from edge_agent.boxoffice.desk import Hooks
 from edge_agent.boxoffice.service import BoxOffice
@@ -54,6 +55,7 @@ from edge_agent.ledger.sync_tables import read_sync_state
 from edge_agent.ledger.writer import LedgerWriter
 from edge_agent.metrics.scan_counts import ScanMetrics
 from edge_agent.platform_link.service import AgentSync
+from edge_agent.runtime_limits import OpenFilesWatch
 from hardware.printer import ReceiptPrinter
 from hardware.registry import build_printer
 from scanner.inputs.evdev_source import EvdevSource
@@ -117,6 +119,9 @@ class AgentRuntime:
     metrics: ScanMetrics = field(default_factory=ScanMetrics)
     #: Scheduled backups to a USB stick, when ``[backup] dir`` is set.
     backups: BackupSchedule | None = None
+    #: What the agent knows is wrong now (status ``alarms``, docs/hardening.md).
+    alarms: AlarmBoard = field(default_factory=lambda: AlarmBoard(wall_clock_ms))
+    open_files: OpenFilesWatch | None = None
     started_ms: int = field(default_factory=wall_clock_ms)
     version: str = __version__
     _gc_task: asyncio.Task[None] | None = None
@@ -289,6 +294,7 @@ class AgentRuntime:
         live.on_keyring(runtime._keyring_replaced)
         pipeline.subscribe(runtime.metrics.note_scan)
         writer.commit_listeners.append(runtime.metrics.note_commit)
+        runtime._watch()
         signer = ChainSigner(
             writer,
             agent_key.private_key,
@@ -316,6 +322,17 @@ class AgentRuntime:
             freeze_survivors_forever(), name="gc-freezer"
         )
         return runtime
+
+    def _watch(self) -> None:
+        """Alarms for what the agent can see going wrong: the ledger refusing writes
+        (raised by a failed batch, cleared by the next commit) and open files."""
+        board = self.alarms
+        self.writer.commit_listeners.append(lambda _ms: board.clear(LEDGER_NOT_RECORDING))
+        self.writer.failure_listeners.append(
+            lambda why: board.raise_alarm(LEDGER_NOT_RECORDING, "error", why)
+        )
+        self.open_files = OpenFilesWatch(board)
+        self.open_files.start()
 
     def _keyring_replaced(self, keyring: Keyring) -> None:
         self.keyring = keyring
@@ -355,6 +372,8 @@ class AgentRuntime:
         """Inputs stop and outputs are released first, then sync; then the writer drains."""
         if self._gc_task is not None:
             self._gc_task.cancel()
+        if self.open_files is not None:
+            await self.open_files.stop()
         try:
             await self.lanes.stop()
             if self.printer is not None:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import shutil
 
-from edge_agent.api.schema.responses import DiskView, ManifestView, Status, SyncView
+from edge_agent.api.schema.responses import (
+    AlarmView,
+    DiskView,
+    LimitsView,
+    ManifestView,
+    Status,
+    SyncView,
+)
 from edge_agent.gate.verdict_json import iso_ms, verdict_json
 from edge_agent.runtime import AgentRuntime, wall_clock_ms
+from edge_agent.runtime_limits import WARN_RATIO, file_limit, open_files
 
 __all__ = ["iso_ms", "status_json", "verdict_json"]
 
@@ -41,6 +49,8 @@ def status_json(rt: AgentRuntime) -> Status:
             "batches_committed": w.batches_committed,
             "last_commit_ms": w.last_commit_ms,
             "start_check": rt.start_report.summary(),
+            "scan_wait_max_ms": round(w.scan_waits.max_ms, 2),
+            "scan_waits_over_20ms": w.scan_waits.blocked,
         },
         "scans": {
             "total": stats.total,
@@ -69,7 +79,28 @@ def status_json(rt: AgentRuntime) -> Status:
         "sync": sync_json(rt, now),
         "lanes": rt.lanes.status(),
         "printer": rt.printer.health.snapshot() if rt.printer is not None else None,
+        "alarms": alarms_json(rt),
+        "limits": limits_json(rt),
     }
+
+
+def alarms_json(rt: AgentRuntime) -> list[AlarmView]:
+    return [
+        {"code": a.code, "level": a.level, "message": a.message, "since": iso_ms(a.since_ms)}
+        for a in rt.alarms.active()
+    ]
+
+
+def limits_json(rt: AgentRuntime) -> LimitsView:
+    """Open files now against the soft limit; counting here also raises or clears the
+    alarm at once, so a status read never shows a stale margin."""
+    watch = rt.open_files
+    if watch is not None:
+        watch.check()
+        used, limit = watch.used, watch.limit
+    else:
+        used, limit = open_files(), file_limit()
+    return {"open_files": {"used": used, "limit": limit, "warn_at": int(limit * WARN_RATIO)}}
 
 
 def _device_name(rt: AgentRuntime, device_id: str) -> str:

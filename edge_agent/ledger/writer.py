@@ -130,6 +130,9 @@ class LedgerWriter:
         #: Called on the event loop with each committed batch's duration in ms (the
         #: metrics' commit-latency histogram); must be quick and must not raise.
         self.commit_listeners: list[Callable[[float], None]] = []
+        #: Called on the event loop with the message of each batch that failed (disk
+        #: full, I/O error): the agent's ``ledger_not_recording`` alarm. Must not raise.
+        self.failure_listeners: list[Callable[[str], None]] = []
 
     @classmethod
     async def open(cls, path: Path, agent_id: str, *, max_batch: int = 1000) -> LedgerWriter:
@@ -236,6 +239,8 @@ class LedgerWriter:
         except LedgerWriteFailed as exc:
             log.error("ledger batch failed: %s", exc)
             _fail_all(scans, ops, LedgerWriteFailed, str(exc))
+            for failed in self.failure_listeners:
+                failed(str(exc))
             return
         except BaseException:
             _fail_all(scans, ops, LedgerError, "ledger writer stopped mid-batch")

@@ -162,6 +162,19 @@ class Printer(Document):
 
 
 @dataclass(frozen=True, slots=True)
+class AgentAlarm(Document):
+    """One of the agent's own alarms (``status.alarms``: disk full, clock, halt, …)."""
+
+    code: str
+    level: str
+    message: str
+
+    @classmethod
+    def read(cls, f: Fields) -> Self:
+        return cls(f.text("code"), f.text("level", "warning"), f.text("message"))
+
+
+@dataclass(frozen=True, slots=True)
 class Status(Document):
     """``GET /api/v1/status``: what the app polls every few seconds."""
 
@@ -178,6 +191,7 @@ class Status(Document):
     sync: SyncStatus
     lanes: list[LaneStatus]
     printer: Printer | None
+    alarms: list[AgentAlarm]
 
     @classmethod
     def read(cls, f: Fields) -> Self:
@@ -197,6 +211,7 @@ class Status(Document):
             sync=SyncStatus.read(f.obj("sync")),
             lanes=[LaneStatus.read(lane) for lane in f.objs("lanes")],
             printer=None if printer is None else Printer.read(printer),
+            alarms=[AgentAlarm.read(a) for a in f.objs("alarms")],
         )
 
 

@@ -241,6 +241,10 @@ class LedgerView(TypedDict):
     batches_committed: int
     last_commit_ms: float | None
     start_check: str
+    #: The longest any scan waited for its commit since start, and how many commits
+    #: made a scan wait more than 20 ms (``docs/hardening.md``).
+    scan_wait_max_ms: float
+    scan_waits_over_20ms: int
 
 
 class DeviceCounts(TypedDict):
@@ -278,6 +282,25 @@ class PairedCount(TypedDict):
     paired: int
 
 
+class AlarmView(TypedDict):
+    """One thing the agent knows is wrong now (``edge_agent/alarms.py``)."""
+
+    code: str
+    level: str
+    message: str
+    since: str
+
+
+class OpenFilesView(TypedDict):
+    used: int | None
+    limit: int
+    warn_at: int
+
+
+class LimitsView(TypedDict):
+    open_files: OpenFilesView
+
+
 class Status(TypedDict):
     """``GET /api/v1/status``: the whole agent at a glance (``docs/api.md``)."""
 
@@ -295,3 +318,5 @@ class Status(TypedDict):
     sync: SyncView
     lanes: list[dict[str, Any]]
     printer: dict[str, object] | None
+    alarms: list[AlarmView]
+    limits: LimitsView
