@@ -35,6 +35,7 @@ from edge_agent.domain.reasons import RevocationKind
 from edge_agent.domain.trusted_key import Keyring
 from edge_agent.errors import ConfigError, LedgerCorrupt
 from edge_agent.gate.claims import AdmissionClaimer, LocalClaimer
+from edge_agent.gate.halts import AdmissionHalts
 from edge_agent.gate.lanes import GateLanes
 from edge_agent.gate.live_manifest import LiveManifest, effective_keyring
 from edge_agent.gate.pipeline import ScanPipeline
@@ -42,6 +43,7 @@ from edge_agent.gate.state import GateState
 from edge_agent.gc_tuning import freeze_after_start, freeze_survivors_forever
 from edge_agent.ledger.chain_signer import ChainSigner
 from edge_agent.ledger.connection import open_read_connection
+from edge_agent.ledger.halt_store import halt_in_force
 from edge_agent.ledger.health import LedgerReport, check_ledger
 from edge_agent.ledger.lock import DataDirLock
 from edge_agent.ledger.queries import (
@@ -115,6 +117,8 @@ class AgentRuntime:
     printer: ReceiptPrinter | None = None
     #: Door sales (``edge_agent/boxoffice``); set while the runtime starts.
     boxoffice: BoxOffice = field(init=False)
+    #: A supervisor's stop of admissions, read back from the ledger at start.
+    halts: AdmissionHalts = field(init=False)
     #: What ``GET /metrics`` counts as it happens (a stats and a commit listener).
     metrics: ScanMetrics = field(default_factory=ScanMetrics)
     #: Scheduled backups to a USB stick, when ``[backup] dir`` is set.
@@ -295,6 +299,9 @@ class AgentRuntime:
         pipeline.subscribe(runtime.metrics.note_scan)
         writer.commit_listeners.append(runtime.metrics.note_commit)
         runtime._watch()
+        runtime.halts = AdmissionHalts(
+            writer, state, runtime.alarms, wall_clock_ms, halt_in_force(reader)
+        )
         signer = ChainSigner(
             writer,
             agent_key.private_key,

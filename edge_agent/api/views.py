@@ -7,6 +7,7 @@ import shutil
 from edge_agent.api.schema.responses import (
     AlarmView,
     DiskView,
+    HaltState,
     LimitsView,
     ManifestView,
     Status,
@@ -37,6 +38,7 @@ def status_json(rt: AgentRuntime) -> Status:
             "id": cfg.gate.id,
             "name": cfg.gate.name,
             "allowed_ticket_types": list(cfg.gate.allowed_ticket_types),
+            "halt": halt_json(rt)["halt"],
         },
         "policy": {
             "reentry": cfg.policy.reentry,
@@ -182,3 +184,18 @@ def sync_json(rt: AgentRuntime, now: int) -> SyncView:
         }
     )
     return doc
+
+
+def halt_json(rt: AgentRuntime) -> HaltState:
+    row = rt.halts.current
+    if row is None:
+        return {"halted": False, "halt": None}
+    return {
+        "halted": True,
+        "halt": {
+            "number": row.number,
+            "at": iso_ms(row.at_ms),
+            "operator": row.operator,
+            "reason": row.reason,
+        },
+    }

@@ -14,6 +14,7 @@ from edge_agent.cli import (
     discover_cmd,
     doctor_cmd,
     evidence_cmd,
+    gate_cmd,
     keys_cmds,
     manifest_cmd,
     pair_cmd,
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         ticket_cmds,
         keys_cmds,
         sync_cmd,
+        gate_cmd,
         evidence_cmd,
         report_cmd,
     ):

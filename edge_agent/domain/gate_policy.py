@@ -98,3 +98,7 @@ class StateView(Protocol):
     def event_cancelled(self) -> bool:
         """True once the platform cancelled the event: every entry is refused."""
         ...
+
+    def admissions_halted(self) -> bool:
+        """True while a supervisor has stopped admissions here: entries are refused."""
+        ...

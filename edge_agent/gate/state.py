@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from edge_agent.domain.gate_policy import AdmissionRecord, PlainTicket
 from edge_agent.domain.reasons import Outcome, RevocationKind
+from edge_agent.ledger.halt_store import HaltRow
 
 PlainLookup = Callable[[str], PlainTicket | None]
 
@@ -34,6 +35,8 @@ class GateState:
         self.event_status = event_status
         #: Platform time of the manifest in force; recorded with every scan row.
         self.manifest_at_ms = manifest_at_ms
+        #: A supervisor's halt in force (``gate/halts.py``): entries are refused.
+        self.halt: HaltRow | None = None
 
     # -- StateView -------------------------------------------------------------------
     def admission(self, ticket_id: str) -> AdmissionRecord | None:
@@ -50,6 +53,9 @@ class GateState:
 
     def event_cancelled(self) -> bool:
         return self._cancelled
+
+    def admissions_halted(self) -> bool:
+        return self.halt is not None
 
     # -- changes ---------------------------------------------------------------------
     def set_admission(self, ticket_id: str, record: AdmissionRecord | None) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from edge_agent.errors import LedgerError
+from edge_agent.ledger.migrations.admission_halts import v6_admission_halts
 from edge_agent.ledger.migrations.box_office import v3_box_office
 from edge_agent.ledger.migrations.checkpoints import v4_chain_checkpoints
 from edge_agent.ledger.migrations.gate import v1_initial
@@ -38,6 +39,7 @@ MIGRATIONS: Sequence[Migration] = (
     v3_box_office,
     v4_chain_checkpoints,
     v5_scan_extensions,
+    v6_admission_halts,
 )
 
 #: The schema version this code writes and understands.

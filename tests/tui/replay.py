@@ -89,7 +89,7 @@ STATUS: JsonDoc = {
     "agent": {"agent_id": "gate-3", "venue": "Riverside Hall", "version": "0.1.0",
               "started_at": _iso(T0 - 3_600_000), "uptime_s": 3600.0},
     "event": {"event_id": 1001},
-    "gate": {"id": "gate-3", "name": "Gate 3", "allowed_ticket_types": []},
+    "gate": {"id": "gate-3", "name": "Gate 3", "allowed_ticket_types": [], "halt": None},
     "policy": {"reentry": True, "exit_scans": True, "clock_skew_grace_s": 300},
     "ledger": {"head_seq": 1042, "head_chain": "ab" * 32, "batches_committed": 900,
                "last_commit_ms": T0, "start_check": "ledger OK: 1,000 rows, head seq 1000",
@@ -315,6 +315,9 @@ class ReplayAgent:
 
     async def sync_now(self) -> SyncNowAnswer:
         return SyncNowAnswer.from_json({"completed": True, "sync": STATUS["sync"]})
+
+    async def set_halt(self, halt: bool, reason: str) -> bool:
+        raise NotImplementedError("snapshots do not halt the gate")
 
     async def conflicts(self) -> Conflicts:
         return Conflicts.from_json(CONFLICTS)

@@ -192,11 +192,15 @@ class Status(Document):
     lanes: list[LaneStatus]
     printer: Printer | None
     alarms: list[AgentAlarm]
+    #: Who stopped admissions and why, while a supervisor's halt is in force.
+    halted_by: str | None = None
+    halt_reason: str | None = None
 
     @classmethod
     def read(cls, f: Fields) -> Self:
         admissions, disk = f.obj("admissions"), f.obj("disk")
         printer = f.opt_obj("printer")
+        halt = f.obj("gate").opt_obj("halt")
         return cls(
             event_id=f.obj("event").opt_integer("event_id"),
             gate_name=f.obj("gate").text("name", "?"),
@@ -212,6 +216,8 @@ class Status(Document):
             lanes=[LaneStatus.read(lane) for lane in f.objs("lanes")],
             printer=None if printer is None else Printer.read(printer),
             alarms=[AgentAlarm.read(a) for a in f.objs("alarms")],
+            halted_by=None if halt is None else halt.text("operator"),
+            halt_reason=None if halt is None else halt.text("reason"),
         )
 
 

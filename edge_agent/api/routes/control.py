@@ -1,5 +1,5 @@
 """Control-socket routes: issue pairing codes, list and revoke devices, status, sync now,
-and the addresses the LAN API is bound to."""
+halt and resume admissions, and the addresses the LAN API is bound to."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from edge_agent.api.keys import LAN_URLS_KEY, RUNTIME_APP_KEY, RUNTIME_KEY
 from edge_agent.api.routes.devices import devices_json, issue_pairing_code, revoke
 from edge_agent.api.routes.sync import sync_now_response
 from edge_agent.api.schema.decoding import read_body
-from edge_agent.api.schema.requests import PairingCodeRequest
-from edge_agent.api.views import status_json
+from edge_agent.api.schema.requests import HaltRequest, PairingCodeRequest
+from edge_agent.api.views import halt_json, status_json
 from edge_agent.runtime import AgentRuntime
 
 routes = web.RouteTableDef()
@@ -52,3 +52,18 @@ async def get_addresses(request: web.Request) -> web.Response:
     """``{"urls": [...]}``: where the LAN API listens, as bound (with port 0 in the
     config, only the running agent knows its port)."""
     return web.json_response({"urls": request.app[LAN_URLS_KEY]})
+
+
+#: Who a halt from the control socket is recorded as (root or the service user on the box).
+CONTROL_OPERATOR = "edge-agent CLI (on the box)"
+
+
+@routes.post("/control/gate/{action:halt|resume}")
+async def post_halt(request: web.Request) -> web.Response:
+    rt = _runtime(request)
+    body = await read_body(request, HaltRequest)
+    if request.match_info["action"] == "halt":
+        await rt.halts.halt(CONTROL_OPERATOR, body.reason)
+    elif rt.halts.current is not None:
+        await rt.halts.resume(CONTROL_OPERATOR, body.reason)
+    return web.json_response(halt_json(rt))

@@ -223,10 +223,28 @@ class AgentView(TypedDict):
     uptime_s: float
 
 
+class HaltView(TypedDict):
+    """A supervisor's stop of admissions (``docs/hardening.md``, "Halts")."""
+
+    number: int
+    at: str
+    operator: str
+    reason: str
+
+
+class HaltState(TypedDict):
+    """``GET/POST /api/v1/gate/halt`` and ``/resume``: is entry stopped, and by whom."""
+
+    halted: bool
+    halt: HaltView | None
+
+
 class GateView(TypedDict):
     id: str
     name: str
     allowed_ticket_types: list[int]
+    #: The halt in force, or ``None`` while admissions run.
+    halt: HaltView | None
 
 
 class PolicyView(TypedDict):

@@ -47,6 +47,9 @@ class State:
     def event_cancelled(self) -> bool:
         return self.cancelled
 
+    def admissions_halted(self) -> bool:
+        return False
+
 
 def policy(**overrides: object) -> GatePolicy:
     base: dict[str, object] = dict(

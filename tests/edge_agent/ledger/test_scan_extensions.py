@@ -136,6 +136,7 @@ async def test_a_version_4_ledger_migrates_and_its_rows_still_verify(tmp_path: P
     raw = sqlite3.connect(path)
     raw.execute("PRAGMA foreign_keys = OFF")
     raw.execute("ALTER TABLE scans DROP COLUMN ext")
+    raw.execute("DROP TABLE admission_halts")  # migration 6's
     raw.execute(f"PRAGMA user_version = {MIGRATIONS.index(v5_scan_extensions)}")
     raw.commit()
     raw.close()
