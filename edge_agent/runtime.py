@@ -54,6 +54,7 @@ from edge_agent.ledger.queries import (
     ticket_type_names,
 )
 from edge_agent.ledger.sync_tables import read_sync_state
+from edge_agent.ledger.wal_guard import check_wal_not_lost
 from edge_agent.ledger.writer import LedgerWriter
 from edge_agent.metrics.scan_counts import ScanMetrics
 from edge_agent.platform_link.service import AgentSync
@@ -181,6 +182,7 @@ class AgentRuntime:
         agent_id = config.agent.agent_id
         report = None
         if path.exists():  # integrity always; the whole chain unless switched off
+            check_wal_not_lost(path)
             report = check_ledger(
                 path,
                 agent_id,

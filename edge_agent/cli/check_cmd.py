@@ -10,9 +10,10 @@ from typing import Any
 from edge_agent.config.key_files import read_keyring_file, read_token_file
 from edge_agent.config.loading import load_config
 from edge_agent.config.sections import Config
-from edge_agent.errors import GatehouseError
+from edge_agent.errors import GatehouseError, LedgerCorrupt
 from edge_agent.ledger.health import check_ledger
 from edge_agent.ledger.lock import DataDirLock
+from edge_agent.ledger.wal_guard import check_wal_not_lost
 from edge_agent.runtime import policy_from_config
 from sync.client import redact_url
 
@@ -103,6 +104,11 @@ def _check_data_dir(config: Config, line: Any) -> None:
     else:
         lock.release()
     if config.ledger_path.exists():
+        try:
+            check_wal_not_lost(config.ledger_path)
+        except LedgerCorrupt as exc:
+            line(False, f"ledger WAL LOST: {exc}")
+            return
         report = check_ledger(config.ledger_path, config.agent.agent_id)
         line(report.ok, report.summary())
     else:

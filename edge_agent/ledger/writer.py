@@ -30,6 +30,7 @@ from edge_agent.ledger.connection import ledger_error
 from edge_agent.ledger.opening import open_for_writing
 from edge_agent.ledger.records import ScanRow, StoredScan
 from edge_agent.ledger.wal_checkpointer import WalCheckpointer
+from edge_agent.ledger.wal_guard import CLOSED, mark
 from edge_agent.ledger.writer_waits import ScanWaits
 
 T = TypeVar("T")
@@ -345,6 +346,7 @@ class LedgerWriter:
         """Fold the WAL into the database before closing, so a stopped agent leaves one
         compact file (and the next start reads no long WAL)."""
         try:
+            mark(self._conn, CLOSED)  # a clean stop: no WAL is missing at the next start
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:
             log.warning("final ledger checkpoint failed: %s", exc)
