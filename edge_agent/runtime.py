@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from edge_agent import __version__
-from edge_agent.alarms import LEDGER_NOT_RECORDING, AlarmBoard
+from edge_agent.alarms import CLOCK_UNTRUSTED, LEDGER_NOT_RECORDING, AlarmBoard
 from edge_agent.backup.schedule import BackupSchedule
 from edge_agent.boxoffice.desk import Hooks
 from edge_agent.boxoffice.service import BoxOffice
@@ -50,6 +50,7 @@ from edge_agent.ledger.queries import (
     admission_history,
     all_revocations,
     list_devices,
+    latest_known_ms,
     lookup_plain_code,
     ticket_type_names,
 )
@@ -59,6 +60,8 @@ from edge_agent.ledger.writer import LedgerWriter
 from edge_agent.metrics.scan_counts import ScanMetrics
 from edge_agent.platform_link.service import AgentSync
 from edge_agent.runtime_limits import OpenFilesWatch
+from edge_agent.timekeeping.trusted_clock import ClockState, TrustedClock
+from edge_agent.timekeeping.wall import wall_source
 from hardware.printer import ReceiptPrinter
 from hardware.registry import build_printer
 from scanner.inputs.evdev_source import EvdevSource
@@ -69,6 +72,13 @@ log = logging.getLogger(__name__)
 
 def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+def _clock_alarm(alarms: AlarmBoard, state: ClockState, why: str) -> None:
+    if state is ClockState.OK:
+        alarms.clear(CLOCK_UNTRUSTED)
+    else:
+        alarms.raise_alarm(CLOCK_UNTRUSTED, "warning", f"clock {state}: {why}")
 
 
 def policy_from_config(config: Config) -> GatePolicy:
@@ -108,6 +118,8 @@ class AgentRuntime:
     #: The agent's identity key (``agent.key_file``): signs door-sold tickets and
     #: the ledger's checkpoints.
     agent_key: KeyFile
+    #: The time decisions, leases and checkpoints use (``timekeeping``).
+    clock: TrustedClock
     #: The platform sync service; ``None`` when ``sync.platform_url`` is "".
     sync: AgentSync | None = None
     #: Signs the ledger's chain head now and then and at stop (docs/evidence.md).
@@ -243,6 +255,12 @@ class AgentRuntime:
             manifest_at_ms=synced.manifest_at_ms,
         )
         replayed = state.rebuild_admissions(admission_history(reader))
+        alarms = AlarmBoard(wall_clock_ms)
+        clock = TrustedClock(
+            wall_source(),
+            known_after_ms=latest_known_ms(reader),
+            on_change=lambda state, why: _clock_alarm(alarms, state, why),
+        )
         registry = DeviceRegistry()
         for row in list_devices(reader):
             registry.add(
@@ -257,7 +275,8 @@ class AgentRuntime:
             state=state,
             writer=writer,
             claimer=claimer or LocalClaimer(),
-            clock_ms=wall_clock_ms,
+            clock_ms=clock.ms,
+            clock=clock.read,
         )
         event = None
         if synced.event_status:
@@ -296,18 +315,20 @@ class AgentRuntime:
             start_report=report,
             live_manifest=live,
             agent_key=agent_key,
+            clock=clock,
+            alarms=alarms,
         )
         live.on_keyring(runtime._keyring_replaced)
         pipeline.subscribe(runtime.metrics.note_scan)
         writer.commit_listeners.append(runtime.metrics.note_commit)
         runtime._watch()
         runtime.halts = AdmissionHalts(
-            writer, state, runtime.alarms, wall_clock_ms, halt_in_force(reader)
+            writer, state, runtime.alarms, clock.ms, halt_in_force(reader)
         )
         signer = ChainSigner(
             writer,
             agent_key.private_key,
-            clock_ms=wall_clock_ms,
+            clock_ms=clock.ms,
             every_rows=config.ledger.checkpoint_every_rows,
             interval_s=config.ledger.checkpoint_interval_s,
         )
@@ -316,7 +337,12 @@ class AgentRuntime:
             runtime.chain_signer = signer
             if config.sync.enabled:
                 runtime.sync = await AgentSync.start(
-                    config, writer, live, wall_clock_ms, checkpoint_head=lambda: signer.last_number
+                    config,
+                    writer,
+                    live,
+                    clock.wall_ms,
+                    checkpoint_head=lambda: signer.last_number,
+                    on_clock_sample=lambda s: clock.note_platform(s.offset_ms, s.rtt_ms),
                 )
         except BaseException:
             signer.cancel()
@@ -370,9 +396,10 @@ class AgentRuntime:
             online=online,
             sales_head=None if sync is None else sync.note_sales_head,
             leases=None if sync is None else sync.lease_client(),
+            clock_known=lambda: self.clock.state is not ClockState.ESTIMATED,
         )
         office = BoxOffice(
-            self.config, self.writer, self.reader, self.state, self.agent_key, hooks, wall_clock_ms
+            self.config, self.writer, self.reader, self.state, self.agent_key, hooks, self.clock.ms
         )
         self.pipeline.subscribe(office.note_scan)
         return office

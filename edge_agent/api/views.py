@@ -83,6 +83,7 @@ def status_json(rt: AgentRuntime) -> Status:
         "printer": rt.printer.health.snapshot() if rt.printer is not None else None,
         "alarms": alarms_json(rt),
         "limits": limits_json(rt),
+        "clock": {"state": rt.clock.state, "offset_ms": rt.clock.offset_ms, "why": rt.clock.why},
     }
 
 

@@ -28,8 +28,9 @@ from edge_agent.gate.scan_listeners import ScanListener, ScanListeners
 from edge_agent.gate.state import GateState
 from edge_agent.gate.stats import GateStats
 from edge_agent.ids import uuid7
-from edge_agent.ledger.records import ScanRow
+from edge_agent.ledger.records import ScanRow, encode_ext
 from edge_agent.ledger.writer import LedgerWriter
+from edge_agent.timekeeping.trusted_clock import ClockState, Reading
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ class ScanPipeline:
         claimer: AdmissionClaimer,
         clock_ms: Callable[[], int],
         stats: GateStats | None = None,
+        clock: Callable[[], Reading] | None = None,
     ) -> None:
         self.policy = policy
         self.state = state
@@ -112,6 +114,9 @@ class ScanPipeline:
         self._writer = writer
         self._claimer = claimer
         self._clock_ms = clock_ms
+        #: The agent's trusted clock (``timekeeping``): when set, the time of every
+        #: decision, and rows judged with a clock known to be wrong say so.
+        self._clock = clock
         self._listeners = ScanListeners()
 
     def subscribe(self, listener: ScanListener) -> Callable[[], None]:
@@ -140,7 +145,7 @@ class ScanPipeline:
         direction: Direction = Direction.IN,
     ) -> ScanResult:
         started = perf_counter()
-        at_ms = self._clock_ms()
+        at_ms, ext = self._now()
         credential, code_hash = self._cache.read(text)
         decision = decide(credential, direction, self.state, self.policy, at_ms)
         confirmed = True
@@ -157,8 +162,9 @@ class ScanPipeline:
                 self.state.set_admission(ticket_id, winner)
                 decision = already_admitted(decision, winner, self.policy)
         result = await self._record(
-            decision, previous, at_ms, lane, device_id, device_kind, code_hash, confirmed, started
-        )
+            decision, previous, at_ms, lane, device_id, device_kind, code_hash, confirmed, started,
+            ext=ext,
+        )  # fmt: skip
         if result.seq is not None and log.isEnabledFor(logging.DEBUG):
             # never the code itself: only its hash prefix
             log.debug(
@@ -173,6 +179,16 @@ class ScanPipeline:
                 },
             )
         return result
+
+    def _now(self) -> tuple[int, str | None]:
+        """The decision's time and, when the clock is known to be wrong, the row's
+        ``clock`` extension: how the time was found and what the wall clock read."""
+        if self._clock is None:
+            return self._clock_ms(), None
+        reading = self._clock()
+        if reading.state is ClockState.OK:
+            return reading.ms, None
+        return reading.ms, encode_ext({"clock": reading.state, "clock_wall_ms": reading.wall_ms})
 
     async def record_override(
         self,
@@ -197,7 +213,7 @@ class ScanPipeline:
         ``not_recorded`` (``seq`` ``None``), as for a scan.
         """
         started = perf_counter()
-        at_ms = self._clock_ms()
+        at_ms, ext = self._now()
         previous = self.state.admission(ticket_id)
         decision = override_decision(ticket_id, event_id, ticket_type, direction, previous)
         if not decision.lets_through:
@@ -209,7 +225,7 @@ class ScanPipeline:
         # no code was scanned: no key id, an empty code hash
         result = await self._record(
             decision, previous, at_ms, lane, device_id, "manual", "", claim.confirmed, started,
-            override=(operator, reason),
+            override=(operator, reason), ext=ext,
         )  # fmt: skip
         if result.seq is not None:
             log.info(
@@ -230,6 +246,7 @@ class ScanPipeline:
         confirmed: bool,
         started: float,
         override: tuple[str, str] | None = None,
+        ext: str | None = None,
     ) -> ScanResult:
         """Build the ledger row of ``decision``, hand it to the writer and wait until it
         is durable: the one path from a verdict to a result, so a scan and a manual
@@ -261,6 +278,7 @@ class ScanPipeline:
             override_operator=operator,
             override_reason=why,
             manifest_at_ms=self.state.manifest_at_ms,
+            ext=ext,
         )
         try:
             stored = await self._writer.submit_scan(row)

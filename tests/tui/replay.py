@@ -135,6 +135,7 @@ STATUS: JsonDoc = {
     "printer": None,
     "alarms": [],
     "limits": {"open_files": {"used": 41, "limit": 8192, "warn_at": 6144}},
+    "clock": {"state": "ok", "offset_ms": 0, "why": ""},
 }  # fmt: skip
 
 

@@ -315,6 +315,15 @@ class OpenFilesView(TypedDict):
     warn_at: int
 
 
+class AgentClockView(TypedDict):
+    """How the agent knows the time (``timekeeping``): ``ok``, ``corrected``, ``held``
+    or ``estimated``, what it adds to the wall clock and why."""
+
+    state: str
+    offset_ms: int
+    why: str
+
+
 class LimitsView(TypedDict):
     open_files: OpenFilesView
 
@@ -338,3 +347,4 @@ class Status(TypedDict):
     printer: dict[str, object] | None
     alarms: list[AlarmView]
     limits: LimitsView
+    clock: AgentClockView
