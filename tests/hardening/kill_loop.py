@@ -15,7 +15,7 @@ from tests.hardening.common import Agent, Load, Outcome, demo_event, ledger_verd
 
 
 async def run(work: Path, heavy: bool) -> Outcome:
-    kills, rate, devices = (50, 200.0, 4) if heavy else (3, 100.0, 3)
+    kills, rate, devices = (50, 200.0, 4) if heavy else (2, 100.0, 3)
     rng = random.Random(1717)
     ev = await demo_event(work / "event", tickets=3000 if heavy else 300)
     codes = ev.valid

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hardening import kill_loop
+from tests.hardening import corruption, halts, kill_loop, systemd_security
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -14,3 +14,18 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 async def test_sigkill_loop_keeps_every_answered_scan(tmp_path: Path) -> None:
     outcome = await kill_loop.run(tmp_path, heavy=False)
     assert outcome.ok, outcome.figures
+
+
+async def test_a_halt_survives_a_kill(tmp_path: Path) -> None:
+    outcome = await halts.run(tmp_path, heavy=False)
+    assert outcome.ok, (outcome.figures, outcome.notes)
+
+
+async def test_damaged_ledgers_are_refused_by_name_and_left_alone(tmp_path: Path) -> None:
+    outcome = await corruption.run(tmp_path, heavy=False)
+    assert outcome.ok, (outcome.figures, outcome.notes)
+
+
+async def test_the_unit_keeps_a_low_exposure(tmp_path: Path) -> None:
+    outcome = await systemd_security.run(tmp_path, heavy=False)
+    assert outcome.ok, (outcome.figures, outcome.notes)
