@@ -151,6 +151,8 @@ class Load:
     rate: float
     answered: list[dict[str, Any]] = field(default_factory=list)
     failed: int = 0
+    #: answers by HTTP status (0: no answer at all)
+    statuses: dict[int, int] = field(default_factory=dict)
     latencies_ms: list[float] = field(default_factory=list)
 
     async def run(self, stop: asyncio.Event, rng: random.Random) -> None:
@@ -175,7 +177,9 @@ class Load:
             status, doc = await scan(http, self.url, self.devices[n % len(self.devices)], code)
         except (aiohttp.ClientError, TimeoutError, OSError, ValueError):
             self.failed += 1  # the process went away mid-request: nothing was shown
+            self.statuses[0] = self.statuses.get(0, 0) + 1
             return
+        self.statuses[status] = self.statuses.get(status, 0) + 1
         if status == 200:
             self.answered.append(doc)
             self.latencies_ms.append((time.perf_counter() - t0) * 1000)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hardening import corruption, halts, kill_loop, systemd_security
+from tests.hardening import corruption, disk_full, halts, kill_loop, systemd_security
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -28,4 +28,9 @@ async def test_damaged_ledgers_are_refused_by_name_and_left_alone(tmp_path: Path
 
 async def test_the_unit_keeps_a_low_exposure(tmp_path: Path) -> None:
     outcome = await systemd_security.run(tmp_path, heavy=False)
+    assert outcome.ok, (outcome.figures, outcome.notes)
+
+
+async def test_a_full_disk_refuses_loudly_and_recovers(tmp_path: Path) -> None:
+    outcome = await disk_full.run(tmp_path, heavy=False)
     assert outcome.ok, (outcome.figures, outcome.notes)
