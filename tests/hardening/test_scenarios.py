@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.hardening import corruption, disk_full, halts, kill_loop, systemd_security
+from tests.hardening import (
+    clock_faults,
+    corruption,
+    disk_full,
+    halts,
+    kill_loop,
+    systemd_security,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -33,4 +40,9 @@ async def test_the_unit_keeps_a_low_exposure(tmp_path: Path) -> None:
 
 async def test_a_full_disk_refuses_loudly_and_recovers(tmp_path: Path) -> None:
     outcome = await disk_full.run(tmp_path, heavy=False)
+    assert outcome.ok, (outcome.figures, outcome.notes)
+
+
+async def test_a_wrong_clock_judges_no_ticket_wrongly_and_is_flagged(tmp_path: Path) -> None:
+    outcome = await clock_faults.run(tmp_path, heavy=False)
     assert outcome.ok, (outcome.figures, outcome.notes)
