@@ -16,7 +16,15 @@ from tests.hardening.common import Outcome
 from tests.hardening.report import markdown, write
 
 #: In report order; the secrets scan goes last: it reads what the others left behind.
-SCENARIOS = ("kill_loop", "disk_full", "clock_faults", "halts", "corruption", "systemd_security")
+SCENARIOS = (
+    "kill_loop",
+    "disk_full",
+    "clock_faults",
+    "power_loss",
+    "halts",
+    "corruption",
+    "systemd_security",
+)
 
 
 async def main_async(names: list[str], out: Path, heavy: bool) -> int:

@@ -12,6 +12,7 @@ from tests.hardening import (
     disk_full,
     halts,
     kill_loop,
+    power_loss,
     systemd_security,
 )
 
@@ -45,4 +46,9 @@ async def test_a_full_disk_refuses_loudly_and_recovers(tmp_path: Path) -> None:
 
 async def test_a_wrong_clock_judges_no_ticket_wrongly_and_is_flagged(tmp_path: Path) -> None:
     outcome = await clock_faults.run(tmp_path, heavy=False)
+    assert outcome.ok, (outcome.figures, outcome.notes)
+
+
+async def test_power_loss_in_a_migration_or_a_page_commit_recovers(tmp_path: Path) -> None:
+    outcome = await power_loss.run(tmp_path, heavy=False)
     assert outcome.ok, (outcome.figures, outcome.notes)
