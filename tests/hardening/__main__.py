@@ -21,6 +21,7 @@ SCENARIOS = (
     "disk_full",
     "clock_faults",
     "power_loss",
+    "open_files",
     "halts",
     "corruption",
     "systemd_security",

@@ -12,6 +12,7 @@ from tests.hardening import (
     disk_full,
     halts,
     kill_loop,
+    open_files,
     power_loss,
     systemd_security,
 )
@@ -51,4 +52,9 @@ async def test_a_wrong_clock_judges_no_ticket_wrongly_and_is_flagged(tmp_path: P
 
 async def test_power_loss_in_a_migration_or_a_page_commit_recovers(tmp_path: Path) -> None:
     outcome = await power_loss.run(tmp_path, heavy=False)
+    assert outcome.ok, (outcome.figures, outcome.notes)
+
+
+async def test_open_files_warn_before_the_limit_and_scans_go_on(tmp_path: Path) -> None:
+    outcome = await open_files.run(tmp_path, heavy=False)
     assert outcome.ok, (outcome.figures, outcome.notes)
