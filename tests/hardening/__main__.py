@@ -22,6 +22,7 @@ SCENARIOS = (
     "clock_faults",
     "power_loss",
     "open_files",
+    "fuzz",
     "halts",
     "corruption",
     "systemd_security",

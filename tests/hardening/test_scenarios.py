@@ -10,6 +10,7 @@ from tests.hardening import (
     clock_faults,
     corruption,
     disk_full,
+    fuzz,
     halts,
     kill_loop,
     open_files,
@@ -57,4 +58,9 @@ async def test_power_loss_in_a_migration_or_a_page_commit_recovers(tmp_path: Pat
 
 async def test_open_files_warn_before_the_limit_and_scans_go_on(tmp_path: Path) -> None:
     outcome = await open_files.run(tmp_path, heavy=False)
+    assert outcome.ok, (outcome.figures, outcome.notes)
+
+
+async def test_a_fuzz_of_every_route_finds_no_500(tmp_path: Path) -> None:
+    outcome = await fuzz.run(tmp_path, heavy=False)
     assert outcome.ok, (outcome.figures, outcome.notes)
