@@ -5,6 +5,7 @@ log, and every 422 names the field it refuses."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import warnings
 from pathlib import Path
 from typing import Any
@@ -40,12 +41,46 @@ def field_names(op: Any) -> set[str]:
     return names
 
 
+class Tally:
+    def __init__(self) -> None:
+        self.statuses: dict[int, int] = {}
+        self.server_errors: list[str] = []
+        self.unnamed_422: list[str] = []
+
+
+def fuzz_operation(op: Any, url: str, session: requests.Session, headers: dict[str, str],
+                   examples: int, tally: Tally) -> None:  # fmt: skip
+    """``examples`` valid and ``examples`` invalid requests of one route."""
+    fields = field_names(op)
+    where = f"{op.method.upper()} {op.path}"
+
+    def check(case: Any) -> None:
+        response = case.call(base_url=url, session=session, headers=headers, timeout=10)
+        code = response.status_code
+        tally.statuses[code] = tally.statuses.get(code, 0) + 1
+        if code >= 500 and code != 503:  # 503: not_recorded/clock_unknown, by design
+            tally.server_errors.append(f"{where}: {code} {response.text[:200]}")
+        if code == 422:
+            try:
+                doc = response.json()
+            except ValueError:
+                doc = None
+            if not named(doc, fields):
+                tally.unnamed_422.append(f"{where}: {response.text[:200]}")
+
+    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        test = given(case=op.as_strategy(generation_mode=mode))(check)
+        test = settings(max_examples=examples, deadline=None, database=None,
+                        suppress_health_check=list(HealthCheck))(test)  # fmt: skip
+        with warnings.catch_warnings(), contextlib.suppress(Unsatisfiable):
+            warnings.simplefilter("ignore")
+            test()  # Unsatisfiable: nothing invalid to send (a GET without parameters)
+
+
 def fuzz(url: str, schema_doc: dict[str, Any], tokens: dict[str, dict[str, str]],
          examples: int) -> dict[str, Any]:  # fmt: skip
     schema = schemathesis.openapi.from_dict(schema_doc)
-    statuses: dict[int, int] = {}
-    errors_500: list[str] = []
-    unnamed_422: list[str] = []
+    tally = Tally()
     operations = 0
     session = requests.Session()
     for result in schema.get_all_operations():
@@ -54,35 +89,14 @@ def fuzz(url: str, schema_doc: dict[str, Any], tokens: dict[str, dict[str, str]]
             continue
         operations += 1
         headers = tokens["box_office" if "/boxoffice" in op.path else "supervisor"]
-        fields = field_names(op)
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-
-            @given(case=op.as_strategy(generation_mode=mode))
-            @settings(max_examples=examples, deadline=None, database=None,
-                      suppress_health_check=list(HealthCheck))  # fmt: skip
-            def one(case: Any) -> None:
-                response = case.call(base_url=url, session=session, headers=headers, timeout=10)
-                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-                where = f"{op.method.upper()} {op.path}"
-                if response.status_code >= 500 and response.status_code != 503:
-                    errors_500.append(f"{where}: {response.status_code} {response.text[:200]}")
-                if response.status_code == 422:
-                    try:
-                        doc = response.json()
-                    except ValueError:
-                        doc = None
-                    if not named(doc, fields):
-                        unnamed_422.append(f"{where}: {response.text[:200]}")
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                try:
-                    one()
-                except Unsatisfiable:
-                    pass  # nothing invalid to send (a GET without parameters)
-    return {"operations": operations, "requests": sum(statuses.values()),
-            "statuses": dict(sorted(statuses.items())), "server_errors": errors_500,
-            "unnamed_422": unnamed_422[:10]}  # fmt: skip
+        fuzz_operation(op, url, session, headers, examples, tally)
+    return {
+        "operations": operations,
+        "requests": sum(tally.statuses.values()),
+        "statuses": dict(sorted(tally.statuses.items())),
+        "server_errors": tally.server_errors,
+        "unnamed_422": tally.unnamed_422[:10],
+    }
 
 
 async def run(work: Path, heavy: bool) -> Outcome:
