@@ -26,6 +26,7 @@ SCENARIOS = (
     "halts",
     "corruption",
     "systemd_security",
+    "secrets_scan",
 )
 
 

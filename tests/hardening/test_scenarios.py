@@ -15,6 +15,7 @@ from tests.hardening import (
     kill_loop,
     open_files,
     power_loss,
+    secrets_scan,
     systemd_security,
 )
 
@@ -63,4 +64,9 @@ async def test_open_files_warn_before_the_limit_and_scans_go_on(tmp_path: Path) 
 
 async def test_a_fuzz_of_every_route_finds_no_500(tmp_path: Path) -> None:
     outcome = await fuzz.run(tmp_path, heavy=False)
+    assert outcome.ok, (outcome.figures, outcome.notes)
+
+
+async def test_no_secret_is_left_in_logs_ledger_or_platform(tmp_path: Path) -> None:
+    outcome = await secrets_scan.run(tmp_path, heavy=False)
     assert outcome.ok, (outcome.figures, outcome.notes)
