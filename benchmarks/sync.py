@@ -24,8 +24,9 @@ Figures:
 
 While the first load runs, a paired scanner scans at ``PROBE_PER_S`` (issue 17: the
 writer never blocks a scan longer than 20 ms): ``load_scan_*`` are those verdicts'
-latencies (client side, loopback HTTP included) and ``load_writer_wait_max_ms`` the
-longest any scan waited for its commit inside the agent (status ``ledger``).
+latencies (client side, loopback HTTP included); ``load_writer_blocked_max_ms`` the
+longest any scan was held back before the writer took it, ``load_writer_wait_max_ms``
+the longest until its durable commit (status ``ledger``, ``docs/hardening.md``).
 
 Baselines measured in the same run: ``baseline_fetch_only_s`` fetches every manifest
 page from the platform and decodes it, and nothing else (the floor the agent's load
@@ -233,7 +234,8 @@ async def measure_manifest(
         "load_scan_p99_ms": round(sorted(probe_ms)[int(len(probe_ms) * 0.99)], 2),
         "load_scan_max_ms": round(max(probe_ms), 2),
         "load_writer_wait_max_ms": ledger_status.get("scan_wait_max_ms"),
-        "load_writer_waits_over_20ms": ledger_status.get("scan_waits_over_20ms"),
+        "load_writer_blocked_max_ms": ledger_status.get("scan_blocked_max_ms"),
+        "load_writer_blocked_over_20ms": ledger_status.get("scans_blocked_over_20ms"),
         "manifest_tickets": stored,
         "manifest_s": round(manifest_s, 2),
         "manifest_peak_rss_mb": mb(peak_kb),

@@ -49,8 +49,8 @@ from edge_agent.ledger.lock import DataDirLock
 from edge_agent.ledger.queries import (
     admission_history,
     all_revocations,
-    list_devices,
     latest_known_ms,
+    list_devices,
     lookup_plain_code,
     ticket_type_names,
 )

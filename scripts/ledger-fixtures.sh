@@ -13,6 +13,7 @@ versions=(
   "3 8b303d1"   # box office: sales chain (shipped as v3 by the issue-6 merge, 306d54f)
   "4 306d54f"   # chain checkpoints (renumbered from v3 by that merge)
   "5 67b6918"   # scan-row extensions (scans.ext)
+  "6 008129e"   # admission halts (issue 17, branch i17-faults; renumber at its merge)
 )
 for entry in "${versions[@]}"; do
   set -- $entry

@@ -52,7 +52,8 @@ def status_json(rt: AgentRuntime) -> Status:
             "last_commit_ms": w.last_commit_ms,
             "start_check": rt.start_report.summary(),
             "scan_wait_max_ms": round(w.scan_waits.max_ms, 2),
-            "scan_waits_over_20ms": w.scan_waits.blocked,
+            "scan_blocked_max_ms": round(w.scan_waits.blocked_max_ms, 2),
+            "scans_blocked_over_20ms": w.scan_waits.blocked,
         },
         "scans": {
             "total": stats.total,

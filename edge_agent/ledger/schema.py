@@ -20,6 +20,7 @@ from edge_agent.ledger.migrations.admission_halts import v6_admission_halts
 from edge_agent.ledger.migrations.box_office import v3_box_office
 from edge_agent.ledger.migrations.checkpoints import v4_chain_checkpoints
 from edge_agent.ledger.migrations.gate import v1_initial
+from edge_agent.ledger.migrations.manifest_lookup import v7_manifest_lookup
 from edge_agent.ledger.migrations.platform_sync import (
     MANIFEST_TICKET_INDEXES as MANIFEST_TICKET_INDEXES,
 )
@@ -40,6 +41,7 @@ MIGRATIONS: Sequence[Migration] = (
     v4_chain_checkpoints,
     v5_scan_extensions,
     v6_admission_halts,
+    v7_manifest_lookup,
 )
 
 #: The schema version this code writes and understands.

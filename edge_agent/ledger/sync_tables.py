@@ -21,9 +21,9 @@ from itertools import repeat
 from operator import add
 from typing import Any
 
+from edge_agent.ledger.migrations.manifest_lookup import LOOKUP_TRIGGERS
 from edge_agent.ledger.records import SCAN_FIELDS
 from edge_agent.ledger.rows import ManifestTicketRow, SyncStateRow, TicketTypeRow
-from edge_agent.ledger.schema import MANIFEST_TICKET_INDEXES
 
 _STATE_COLUMNS = (
     "event_id, manifest_cursor, manifest_at_ms, event_status, event_name, event_venue,"
@@ -121,8 +121,8 @@ def apply_manifest_page(conn: sqlite3.Connection, page: PageChanges) -> None:
         and not bulk
         and conn.execute("SELECT 1 FROM manifest_tickets LIMIT 1").fetchone() is None
     ):
-        for name in MANIFEST_TICKET_INDEXES:
-            conn.execute(f"DROP INDEX IF EXISTS {name}")
+        drop_lookup_triggers(conn)
+        conn.execute("DELETE FROM manifest_lookup")  # (empty with an empty manifest)
         conn.execute("UPDATE sync_state SET bulk_load = 1 WHERE id = 1")
         bulk = True
     # Each row gets the page's event_id appended (bound as ?9 by the SQL below).
@@ -220,14 +220,17 @@ def _upsert_ticket_rows(conn: sqlite3.Connection, rows: Sequence[_Params]) -> No
     )
 
 
-def missing_manifest_indexes(conn: sqlite3.Connection) -> list[str]:
-    present = {
-        r[0]
-        for r in conn.execute(
-            "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'manifest_tickets'"
-        )
-    }
-    return [name for name in MANIFEST_TICKET_INDEXES if name not in present]
+def drop_lookup_triggers(conn: sqlite3.Connection) -> None:
+    """While a first load streams in (and ``manifest_lookup`` is filled in parts at its
+    end) nothing keeps the lookup table in step row by row."""
+    for name in LOOKUP_TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def create_lookup_triggers(conn: sqlite3.Connection) -> None:
+    """End of a bulk load, after the lookup fill: row-by-row upkeep again."""
+    for sql in LOOKUP_TRIGGERS.values():
+        conn.execute(sql)
 
 
 def bulk_load_pending(conn: sqlite3.Connection) -> bool:
@@ -237,11 +240,6 @@ def bulk_load_pending(conn: sqlite3.Connection) -> bool:
 def end_bulk_load(conn: sqlite3.Connection) -> None:
     """End of a bulk load, last step (after the indexes are built)."""
     conn.execute("UPDATE sync_state SET bulk_load = 0 WHERE id = 1")
-
-
-def build_manifest_index(conn: sqlite3.Connection, name: str) -> None:
-    """(Re)create one secondary index of ``manifest_tickets`` (a no-op if present)."""
-    conn.execute(MANIFEST_TICKET_INDEXES[name])
 
 
 def restart_manifest(conn: sqlite3.Connection) -> None:
@@ -346,26 +344,30 @@ def find_manifest_tickets(
     limit: int = 50,
 ) -> list[ManifestTicketRow]:
     """Tickets by order id, by holder e-mail (any case) or by the start of the holder's
-    name (any case); each uses its own index."""
+    name (any case), through ``manifest_lookup`` (migration 7)."""
     columns = (
-        "ticket_id, event_id, ticket_type, order_id, holder_name, holder_email,"
-        " plain_code_sha256, valid_from, valid_until"
+        "m.ticket_id, m.event_id, m.ticket_type, m.order_id, m.holder_name, m.holder_email,"
+        " m.plain_code_sha256, m.valid_from, m.valid_until"
     )
     args: tuple[str, ...]
+    order = "m.holder_name COLLATE NOCASE, m.ticket_id"
     if order_id is not None:
-        where, args = "order_id = ?", (order_id,)
+        # the lookup's key compares without case; an order id is exact
+        where, args = "l.kind = 'o' AND l.key = ?1 AND m.order_id = ?1", (order_id,)
     elif email is not None:
-        where, args = "holder_email = ? COLLATE NOCASE", (email,)
+        where, args = "l.kind = 'e' AND l.key = ?1", (email,)
     elif name_prefix:
-        # A range on the NOCASE index; the upper bound is the prefix's last char + 1.
+        # A range on the NOCASE key; the upper bound is the prefix's last char + 1.
         upper = name_prefix[:-1] + chr(ord(name_prefix[-1]) + 1)
-        where = "holder_name >= ? COLLATE NOCASE AND holder_name < ? COLLATE NOCASE"
+        where = "l.kind = 'n' AND l.key >= ?1 AND l.key < ?2"
         args = (name_prefix, upper)
+        order = "l.key, l.ticket_id"  # the key is the name: the table's order, LIMIT early
     else:
         return []
     rows = conn.execute(
-        f"SELECT {columns} FROM manifest_tickets WHERE {where}"  # noqa: S608
-        " ORDER BY holder_name COLLATE NOCASE, ticket_id LIMIT ?",
+        f"SELECT {columns} FROM manifest_lookup l JOIN manifest_tickets m"  # noqa: S608
+        f" ON m.ticket_id = l.ticket_id WHERE {where}"
+        f" ORDER BY {order} LIMIT ?{len(args) + 1}",
         (*args, limit),
     )
     return [ManifestTicketRow(*r) for r in rows]

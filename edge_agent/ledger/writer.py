@@ -65,6 +65,18 @@ def _fail_all(
             fut.set_exception(kind(message))
 
 
+class _Outside:
+    """An op to run between transactions (``execute(..., outside=True)``)."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[[sqlite3.Connection], Any]) -> None:
+        self.fn = fn
+
+    def __call__(self, conn: sqlite3.Connection) -> Any:
+        return self.fn(conn)
+
+
 class _Batch:
     """What one committed transaction produced, handed from the thread back to the loop."""
 
@@ -179,12 +191,16 @@ class LedgerWriter:
         self._wakeup.set()
         return fut
 
-    async def execute(self, fn: Callable[[sqlite3.Connection], T], *, alone: bool = False) -> T:
+    async def execute(
+        self, fn: Callable[[sqlite3.Connection], T], *, alone: bool = False, outside: bool = False
+    ) -> T:
         """Run ``fn(conn)`` in the writer thread inside the next group-commit transaction.
 
         ``alone=True``: in a transaction of its own, and only when no scan or other write
         is queued — for one slice of long work (a manifest page in parts, the plain-code
         fill), so a scan waits at most for one slice, never for the whole job.
+        ``outside=True`` (implies alone): ``fn`` runs between transactions, not in one —
+        for what SQLite refuses inside a transaction (``ATTACH``/``DETACH``).
 
         ``fn`` runs under its own SAVEPOINT: if it raises, only its own changes are
         rolled back and the exception is raised here, unchanged; the rest of the batch
@@ -195,7 +211,10 @@ class LedgerWriter:
         if self._closing:
             raise self._not_accepting()
         fut: asyncio.Future[T] = self._loop.create_future()
-        (self._alone if alone else self._ops).append((fn, fut))
+        if outside:
+            self._alone.append((_Outside(fn), fut))
+        else:
+            (self._alone if alone else self._ops).append((fn, fut))
         self._wakeup.set()
         return await fut
 
@@ -212,7 +231,11 @@ class LedgerWriter:
             while True:
                 if not self._scans and not self._ops:
                     if self._alone:  # nothing else waits: one slice of long work
-                        await self._commit([], [self._alone.pop(0)])
+                        item = self._alone.pop(0)
+                        if isinstance(item[0], _Outside):
+                            await self._run_outside(item)
+                        else:
+                            await self._commit([], [item])
                         continue
                     if self._closing:
                         return
@@ -270,6 +293,17 @@ class LedgerWriter:
                 op_fut.set_result(value)
             else:
                 op_fut.set_exception(value)
+
+    async def _run_outside(self, item: _OpItem) -> None:
+        fn, fut = item
+        try:
+            value = await self._loop.run_in_executor(self._executor, fn, self._conn)
+        except Exception as exc:
+            if not fut.done():
+                fut.set_exception(exc)
+            return
+        if not fut.done():
+            fut.set_result(value)
 
     def _fail_queued(self, message: str) -> None:
         """Fail everything still queued (the writer stopped or closed)."""

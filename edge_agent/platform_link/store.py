@@ -23,22 +23,26 @@ from edge_agent.domain.keyring import load_keyring
 from edge_agent.ledger.box_office_tables import sales_for_upload, sales_head
 from edge_agent.ledger.chain_checkpoints import checkpoints_for_upload
 from edge_agent.ledger.connection import open_read_connection
-from edge_agent.ledger.plain_code_fill import (
-    delete_stale_part,
-    drop_sorted,
-    insert_codes,
-    sort_codes,
-    sorted_part,
-)
 from edge_agent.ledger.rows import SyncStateRow, TicketTypeRow
+from edge_agent.ledger.sorted_fill import (
+    FILLS,
+    PART_ROWS,
+    attach_scratch,
+    build_scratch,
+    clear_lookup_part,
+    delete_stale_part,
+    detach_scratch,
+    insert_part,
+    remove_scratch,
+)
 from edge_agent.ledger.sync_tables import (
     PageChanges,
     apply_manifest_page,
-    build_manifest_index,
     bulk_load_pending,
+    create_lookup_triggers,
+    drop_lookup_triggers,
     end_bulk_load,
     forget_other_event,
-    missing_manifest_indexes,
     page_parts,
     read_sync_state,
     restart_manifest,
@@ -108,31 +112,33 @@ class LedgerSyncStore:
             await self._finish_bulk_load()
 
     async def _finish_bulk_load(self) -> None:
-        """After a first load (also one resumed after a crash): stale codes out, the
-        plain codes in code order (``ledger/plain_code_fill.py``), then each lookup
-        index, then the flag. Every step is a writer op of its own that queued scans go
-        before; the codes go in parts of a few milliseconds each."""
+        """After a first load (also one resumed after a crash): what an earlier fill left
+        out, then the plain codes and the lookup rows in key order from a scratch file
+        sorted off the writer (``ledger/sorted_fill.py``), the lookup's triggers, then
+        the flag. Every step is a writer op of its own that queued scans go before, a
+        few milliseconds each."""
         if not await self._writer.execute(bulk_load_pending):
             return
+        await self._writer.execute(drop_lookup_triggers)
         after: str | None = ""
         while after is not None:
             after = await self._writer.execute(
                 functools.partial(delete_stale_part, after=after), alone=True
             )
-        await self._read(sort_codes)
-        part = await self._read(functools.partial(sorted_part, after=0))
-        while part:  # the next part is read while this one is written
-            ahead = asyncio.ensure_future(
-                self._read(functools.partial(sorted_part, after=part[-1][0]))
-            )
-            ahead.add_done_callback(_retrieved)
-            await self._writer.execute(functools.partial(insert_codes, part=part), alone=True)
-            part = await ahead
-        await self._read(drop_sorted)
-        for name in await self._writer.execute(missing_manifest_indexes):
-            await self._writer.execute(
-                functools.partial(build_manifest_index, name=name), alone=True
-            )
+        while await self._writer.execute(clear_lookup_part, alone=True):
+            pass
+        counts = await asyncio.to_thread(build_scratch, self._path)
+        try:
+            attach = functools.partial(attach_scratch, ledger=self._path)
+            await self._writer.execute(attach, outside=True)
+            for fill in FILLS:
+                for start in range(0, counts[fill.table], PART_ROWS):
+                    part = functools.partial(insert_part, fill=fill, after=start)
+                    await self._writer.execute(part, alone=True)
+        finally:
+            await self._writer.execute(detach_scratch, outside=True)
+            await asyncio.to_thread(remove_scratch, self._path)
+        await self._writer.execute(create_lookup_triggers)
         await self._writer.execute(end_bulk_load)
 
     async def restart_manifest(self) -> None:

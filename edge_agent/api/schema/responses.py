@@ -259,10 +259,12 @@ class LedgerView(TypedDict):
     batches_committed: int
     last_commit_ms: float | None
     start_check: str
-    #: The longest any scan waited for its commit since start, and how many commits
-    #: made a scan wait more than 20 ms (``docs/hardening.md``).
+    #: Since start: the longest any scan waited for its durable commit, the longest it
+    #: was held back before the writer took it, and how many batches were held back
+    #: more than 20 ms (``docs/hardening.md``).
     scan_wait_max_ms: float
-    scan_waits_over_20ms: int
+    scan_blocked_max_ms: float
+    scans_blocked_over_20ms: int
 
 
 class DeviceCounts(TypedDict):

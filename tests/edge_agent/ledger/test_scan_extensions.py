@@ -137,6 +137,7 @@ async def test_a_version_4_ledger_migrates_and_its_rows_still_verify(tmp_path: P
     raw.execute("PRAGMA foreign_keys = OFF")
     raw.execute("ALTER TABLE scans DROP COLUMN ext")
     raw.execute("DROP TABLE admission_halts")  # migration 6's
+    raw.execute("DROP TABLE manifest_lookup")  # migration 7's (its triggers say IF NOT EXISTS)
     raw.execute(f"PRAGMA user_version = {MIGRATIONS.index(v5_scan_extensions)}")
     raw.commit()
     raw.close()

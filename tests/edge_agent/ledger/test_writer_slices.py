@@ -13,12 +13,15 @@ from pathlib import Path
 import pytest
 
 from edge_agent.ledger.connection import open_read_connection
-from edge_agent.ledger.plain_code_fill import (
+from edge_agent.ledger.sorted_fill import (
+    PLAIN_CODES,
+    attach_scratch,
+    build_scratch,
     delete_stale_part,
-    drop_sorted,
-    insert_codes,
-    sort_codes,
-    sorted_part,
+    detach_scratch,
+    insert_part,
+    remove_scratch,
+    scratch_path,
 )
 from edge_agent.ledger.sync_tables import PageChanges, apply_manifest_page, page_parts
 from edge_agent.ledger.writer import LedgerWriter
@@ -112,16 +115,19 @@ async def test_the_fill_goes_in_code_order_and_drops_codes_that_changed(tmp_path
         after: str | None = ""
         while after is not None:
             after = await writer.execute(lambda c, a=after: delete_stale_part(c, a, rows=700))
+        counts = build_scratch(path)
+        assert counts == {"codes": 5000, "lookup": 15000}
+        await writer.execute(lambda c: attach_scratch(c, path), outside=True)
+        for start in range(0, counts["codes"], 1500):
+            await writer.execute(
+                lambda c, s=start: insert_part(c, PLAIN_CODES, s, 1500), alone=True
+            )
+        await writer.execute(detach_scratch, outside=True)
+        remove_scratch(path)
         read = open_read_connection(path)
-        assert sort_codes(read) == 5000
-        position = 0
-        while part := sorted_part(read, position, rows=1500):
-            position = part[-1][0]
-            await writer.execute(lambda c, p=part: insert_codes(c, p), alone=True)
-        drop_sorted(read)
         codes = [r[0] for r in read.execute("SELECT code_sha256 FROM plain_codes")]
         read.close()
     finally:
         await writer.close()
     assert len(codes) == 5001 and "f" * 64 not in codes and "e" * 64 in codes
-    assert sha("code-7") in codes
+    assert sha("code-7") in codes and not scratch_path(path).exists()
