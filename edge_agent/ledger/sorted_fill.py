@@ -27,7 +27,7 @@ from pathlib import Path
 from edge_agent.ledger.migrations.manifest_lookup import LOOKUP_ROWS
 
 #: Rows per part: a few milliseconds of writing on the dev VM.
-PART_ROWS = 2000
+PART_ROWS = 1000
 
 
 @dataclass(frozen=True)

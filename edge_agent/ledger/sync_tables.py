@@ -75,7 +75,7 @@ class PageChanges:
 
 #: Most tickets plus revocations in one part of a page: a few milliseconds of writing
 #: on the dev VM, so a scan queued behind a part waits about that long.
-PART_ROWS = 500
+PART_ROWS = 250
 
 
 def page_parts(page: PageChanges, rows: int = PART_ROWS) -> list[PageChanges]:

@@ -235,7 +235,7 @@ class LedgerWriter:
                         if isinstance(item[0], _Outside):
                             await self._run_outside(item)
                         else:
-                            await self._commit([], [item])
+                            await self._commit([], [item], fsync=False)
                         continue
                     if self._closing:
                         return
@@ -257,9 +257,13 @@ class LedgerWriter:
             self._fail_queued(f"ledger writer for {self._path} stopped ({why})")
             raise
 
-    async def _commit(self, scans: list[_ScanItem], ops: list[_OpItem]) -> None:
+    async def _commit(
+        self, scans: list[_ScanItem], ops: list[_OpItem], *, fsync: bool = True
+    ) -> None:
         try:
-            batch = await self._loop.run_in_executor(self._executor, self._write_batch, scans, ops)
+            batch = await self._loop.run_in_executor(
+                self._executor, self._write_batch, scans, ops, fsync
+            )
         except LedgerWriteFailed as exc:
             log.error("ledger batch failed: %s", exc)
             _fail_all(scans, ops, LedgerWriteFailed, str(exc))
@@ -314,7 +318,23 @@ class LedgerWriter:
 
     # ------------------------------------------------------------ the writer thread
 
-    def _write_batch(self, scans: Sequence[_ScanItem], ops: Sequence[_OpItem]) -> _Batch:
+    def _write_batch(
+        self, scans: Sequence[_ScanItem], ops: Sequence[_OpItem], fsync: bool = True
+    ) -> _Batch:
+        """``_write_one``; a slice of long work (``alone``, never a scan) commits without
+        its own fsync (``synchronous=NORMAL``): it is the platform's data, downloaded
+        again if a power cut takes it, and the next scan's fsync makes it durable anyway
+        (the WAL is written in order). An fsync per slice only made the next scan wait
+        behind the disk."""
+        if fsync:
+            return self._write_one(scans, ops)
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            return self._write_one(scans, ops)
+        finally:
+            self._conn.execute("PRAGMA synchronous=FULL")
+
+    def _write_one(self, scans: Sequence[_ScanItem], ops: Sequence[_OpItem]) -> _Batch:
         """One transaction: scans (seq + chain assigned in queue order), then each op
         under its own SAVEPOINT, then COMMIT. Runs in the writer thread only."""
         conn = self._conn
