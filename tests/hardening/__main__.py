@@ -21,6 +21,7 @@ SCENARIOS = (
     "disk_full",
     "clock_faults",
     "power_loss",
+    "writer_block",
     "open_files",
     "fuzz",
     "halts",

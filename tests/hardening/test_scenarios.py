@@ -17,6 +17,7 @@ from tests.hardening import (
     power_loss,
     secrets_scan,
     systemd_security,
+    writer_block,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -69,4 +70,9 @@ async def test_a_fuzz_of_every_route_finds_no_500(tmp_path: Path) -> None:
 
 async def test_no_secret_is_left_in_logs_ledger_or_platform(tmp_path: Path) -> None:
     outcome = await secrets_scan.run(tmp_path, heavy=False)
+    assert outcome.ok, (outcome.figures, outcome.notes)
+
+
+async def test_a_first_load_never_holds_the_writer_long(tmp_path: Path) -> None:
+    outcome = await writer_block.run(tmp_path, heavy=False)
     assert outcome.ok, (outcome.figures, outcome.notes)
