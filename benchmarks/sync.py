@@ -236,6 +236,8 @@ async def measure_manifest(
         "load_writer_wait_max_ms": ledger_status.get("scan_wait_max_ms"),
         "load_writer_blocked_max_ms": ledger_status.get("scan_blocked_max_ms"),
         "load_writer_blocked_over_20ms": ledger_status.get("scans_blocked_over_20ms"),
+        "load_writer_slice_max_ms": ledger_status.get("slice_max_ms"),
+        "load_writer_slices_over_20ms": ledger_status.get("slices_over_20ms"),
         "manifest_tickets": stored,
         "manifest_s": round(manifest_s, 2),
         "manifest_peak_rss_mb": mb(peak_kb),

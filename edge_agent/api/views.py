@@ -54,6 +54,8 @@ def status_json(rt: AgentRuntime) -> Status:
             "scan_wait_max_ms": round(w.scan_waits.max_ms, 2),
             "scan_blocked_max_ms": round(w.scan_waits.blocked_max_ms, 2),
             "scans_blocked_over_20ms": w.scan_waits.blocked,
+            "slice_max_ms": round(w.scan_waits.slice_max_ms, 2),
+            "slices_over_20ms": w.scan_waits.slices_over,
         },
         "scans": {
             "total": stats.total,

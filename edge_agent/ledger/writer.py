@@ -278,6 +278,8 @@ class LedgerWriter:
         self._committed_rows += len(scans)
         self._batches_committed += 1
         self._last_commit_ms = batch.duration_ms
+        if not fsync:  # a slice of long work
+            self.scan_waits.note_slice(batch.duration_ms)
         for listener in self.commit_listeners:
             listener(batch.duration_ms)
         # Rows changed, not items: one manifest page op writes thousands of rows, and the

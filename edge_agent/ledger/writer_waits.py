@@ -21,7 +21,16 @@ BLOCKED_MS = 20.0
 class ScanWaits:
     """The worst waits of every batch of scans, summed up."""
 
-    __slots__ = ("batches", "blocked", "blocked_max_ms", "max_ms", "queued_since")
+    __slots__ = (
+        "batches",
+        "blocked",
+        "blocked_max_ms",
+        "max_ms",
+        "queued_since",
+        "slice_max_ms",
+        "slices",
+        "slices_over",
+    )
 
     def __init__(self) -> None:
         #: When the oldest scan still queued arrived (``None``: no scan queued).
@@ -33,6 +42,13 @@ class ScanWaits:
         #: Batches whose oldest scan waited more than ``BLOCKED_MS`` to be taken.
         self.blocked = 0
         self.batches = 0
+        #: Slices of long work (``execute(..., alone=True)``): how many, the longest
+        #: (BEGIN to COMMIT), and how many took over ``BLOCKED_MS`` — the most any scan
+        #: can be held back by the writer's own work; waiting behind other scans'
+        #: fsyncs is the disk's floor.
+        self.slices = 0
+        self.slice_max_ms = 0.0
+        self.slices_over = 0
 
     def note_queued(self) -> None:
         """A scan was queued; call before appending it (cheap when one is waiting)."""
@@ -57,3 +73,9 @@ class ScanWaits:
             return
         self.batches += 1
         self.max_ms = max(self.max_ms, (perf_counter() - since) * 1000.0)
+
+    def note_slice(self, duration_ms: float) -> None:
+        self.slices += 1
+        self.slice_max_ms = max(self.slice_max_ms, duration_ms)
+        if duration_ms > BLOCKED_MS:
+            self.slices_over += 1

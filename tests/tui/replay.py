@@ -94,7 +94,7 @@ STATUS: JsonDoc = {
     "ledger": {"head_seq": 1042, "head_chain": "ab" * 32, "batches_committed": 900,
                "last_commit_ms": T0, "start_check": "ledger OK: 1,000 rows, head seq 1000",
                "scan_wait_max_ms": 4.2, "scan_blocked_max_ms": 1.1,
-               "scans_blocked_over_20ms": 0},
+               "scans_blocked_over_20ms": 0, "slice_max_ms": 6.1, "slices_over_20ms": 0},
     "scans": {
         "total": 1042, "by_outcome": {"admit": 880, "refuse": 140, "exit": 22},
         "by_reason": {"admitted": 870, "already_admitted": 90}, "not_recorded": 0,

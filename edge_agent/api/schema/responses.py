@@ -265,6 +265,10 @@ class LedgerView(TypedDict):
     scan_wait_max_ms: float
     scan_blocked_max_ms: float
     scans_blocked_over_20ms: int
+    #: The longest slice of long work (a manifest part, a fill part) and how many took
+    #: over 20 ms: what the writer's own work can hold a scan back by.
+    slice_max_ms: float
+    slices_over_20ms: int
 
 
 class DeviceCounts(TypedDict):
