@@ -102,6 +102,11 @@ async def run(work: Path, heavy: bool) -> Outcome:
     finally:
         for s in sockets:
             s.close()
+    # status may be unreachable at the limit (its socket needs a descriptor too): the
+    # alarm's first log line says how many were in use when it was raised
+    logged = re.search(r"ALARM open_files_near_limit: (\d+)\+ of", agent.log_text())
+    if logged is not None and first_warning_at is None:
+        first_warning_at = int(logged.group(1))
     log_bytes = len(agent.log_text().encode()) - log_before
     tracebacks = agent.log_text().count("Traceback")
     rc = agent.stop()
