@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from edge_agent import __version__
 from edge_agent.alarms import CLOCK_UNTRUSTED, LEDGER_NOT_RECORDING, AlarmBoard
 from edge_agent.backup.schedule import BackupSchedule
-from edge_agent.boxoffice.desk import Hooks
 from edge_agent.boxoffice.service import BoxOffice
+from edge_agent.boxoffice.wiring import make_box_office
 from edge_agent.config.key_files import KeyFile, load_or_create_agent_key, read_keyring_file
 from edge_agent.config.sections import Config
 from edge_agent.devices.pairing import AttemptLimiter, PairingCodes
@@ -348,7 +348,7 @@ class AgentRuntime:
             signer.cancel()
             reader.close()
             raise
-        runtime.boxoffice = runtime._make_box_office()
+        runtime.boxoffice = make_box_office(runtime)
         if config.backup.enabled:
             runtime.backups = BackupSchedule(config, wall_clock_ms)
             runtime.backups.start()
@@ -371,38 +371,6 @@ class AgentRuntime:
 
     def _keyring_replaced(self, keyring: Keyring) -> None:
         self.keyring = keyring
-
-    def _make_box_office(self) -> BoxOffice:
-        sync = self.sync
-
-        def event() -> dict[str, object]:
-            info = self.live_manifest.event
-            return {
-                "event_id": self.config.event.event_id,
-                "name": info.name if info else "",
-                "venue": info.venue if info else self.config.agent.venue,
-                "status": info.status if info else "",
-            }
-
-        def online() -> bool:
-            if sync is None:
-                return False
-            snap = sync.snapshot()
-            return snap.last_success_ms is not None and snap.last_error is None
-
-        hooks = Hooks(
-            printer=lambda: self.printer,
-            event=event,
-            online=online,
-            sales_head=None if sync is None else sync.note_sales_head,
-            leases=None if sync is None else sync.lease_client(),
-            clock_known=lambda: self.clock.state is not ClockState.ESTIMATED,
-        )
-        office = BoxOffice(
-            self.config, self.writer, self.reader, self.state, self.agent_key, hooks, self.clock.ms
-        )
-        self.pipeline.subscribe(office.note_scan)
-        return office
 
     async def stop(self) -> None:
         """Inputs stop and outputs are released first, then sync; then the writer drains."""

@@ -26,77 +26,27 @@ from typing import Any, TypeVar
 
 from edge_agent.errors import LedgerError, LedgerWriteFailed
 from edge_agent.ledger.canonical_fast import canonical_values
-from edge_agent.ledger.connection import ledger_error
 from edge_agent.ledger.opening import open_for_writing
 from edge_agent.ledger.records import ScanRow, StoredScan
 from edge_agent.ledger.wal_checkpointer import WalCheckpointer
 from edge_agent.ledger.wal_guard import CLOSED, mark
+from edge_agent.ledger.writer_batch import (
+    INSERT_SCAN,
+    Batch,
+    OpItem,
+    Outside,
+    ScanItem,
+    batch_failed,
+    fail_all,
+    rollback_quietly,
+    run_op,
+)
 from edge_agent.ledger.writer_waits import ScanWaits
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-_INSERT_SCAN = (
-    "INSERT INTO scans(seq, scan_id, agent_id, at_ms, gate, lane, device_id, device_kind,"
-    " direction, credential_kind, event_id, ticket_id, ticket_type, key_id, code_sha256,"
-    " outcome, reason, override_operator, override_reason, manifest_at_ms, ext, chain)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-)
-
 _sha256 = hashlib.sha256
-
-_ScanItem = tuple[ScanRow, "asyncio.Future[StoredScan]"]
-_OpItem = tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]"]
-
-
-def _fail_all(
-    scans: Sequence[_ScanItem],
-    ops: Sequence[_OpItem],
-    kind: type[LedgerError],
-    message: str,
-) -> None:
-    """Fail every future of ``scans`` and ``ops`` not yet done, each with its own
-    ``kind(message)`` (one exception object per future: a shared one would collect
-    every awaiter's traceback)."""
-    futures: list[asyncio.Future[Any]] = [fut for _, fut in scans]
-    futures.extend(fut for _, fut in ops)
-    for fut in futures:
-        if not fut.done():
-            fut.set_exception(kind(message))
-
-
-class _Outside:
-    """An op to run between transactions (``execute(..., outside=True)``)."""
-
-    __slots__ = ("fn",)
-
-    def __init__(self, fn: Callable[[sqlite3.Connection], Any]) -> None:
-        self.fn = fn
-
-    def __call__(self, conn: sqlite3.Connection) -> Any:
-        return self.fn(conn)
-
-
-class _Batch:
-    """What one committed transaction produced, handed from the thread back to the loop."""
-
-    __slots__ = ("changes", "duration_ms", "head_chain", "head_seq", "op_results", "stored")
-
-    def __init__(
-        self,
-        stored: list[StoredScan | LedgerWriteFailed],
-        op_results: list[tuple[bool, Any]],
-        head_seq: int,
-        head_chain: bytes,
-        duration_ms: float,
-        changes: int,
-    ) -> None:
-        self.changes = changes
-        self.stored = stored
-        self.op_results = op_results
-        self.head_seq = head_seq
-        self.head_chain = head_chain
-        self.duration_ms = duration_ms
 
 
 class LedgerWriter:
@@ -125,11 +75,11 @@ class LedgerWriter:
         self._loop = asyncio.get_running_loop()
         self._head_seq = head_seq
         self._head_chain = head_chain
-        self._scans: list[_ScanItem] = []
-        self._ops: list[_OpItem] = []
+        self._scans: list[ScanItem] = []
+        self._ops: list[OpItem] = []
         #: Ops that run in a transaction of their own, only when no scan is queued
         #: (``execute(..., alone=True)``): slices of long work such as a manifest load.
-        self._alone: list[_OpItem] = []
+        self._alone: list[OpItem] = []
         #: How long scans waited for their commit (status, docs/hardening.md).
         self.scan_waits = ScanWaits()
         self._wakeup = asyncio.Event()
@@ -212,7 +162,7 @@ class LedgerWriter:
             raise self._not_accepting()
         fut: asyncio.Future[T] = self._loop.create_future()
         if outside:
-            self._alone.append((_Outside(fn), fut))
+            self._alone.append((Outside(fn), fut))
         else:
             (self._alone if alone else self._ops).append((fn, fut))
         self._wakeup.set()
@@ -232,7 +182,7 @@ class LedgerWriter:
                 if not self._scans and not self._ops:
                     if self._alone:  # nothing else waits: one slice of long work
                         item = self._alone.pop(0)
-                        if isinstance(item[0], _Outside):
+                        if isinstance(item[0], Outside):
                             await self._run_outside(item)
                         else:
                             await self._commit([], [item], fsync=False)
@@ -258,7 +208,7 @@ class LedgerWriter:
             raise
 
     async def _commit(
-        self, scans: list[_ScanItem], ops: list[_OpItem], *, fsync: bool = True
+        self, scans: list[ScanItem], ops: list[OpItem], *, fsync: bool = True
     ) -> None:
         try:
             batch = await self._loop.run_in_executor(
@@ -266,12 +216,12 @@ class LedgerWriter:
             )
         except LedgerWriteFailed as exc:
             log.error("ledger batch failed: %s", exc)
-            _fail_all(scans, ops, LedgerWriteFailed, str(exc))
+            fail_all(scans, ops, LedgerWriteFailed, str(exc))
             for failed in self.failure_listeners:
                 failed(str(exc))
             return
         except BaseException:
-            _fail_all(scans, ops, LedgerError, "ledger writer stopped mid-batch")
+            fail_all(scans, ops, LedgerError, "ledger writer stopped mid-batch")
             raise
         self._head_seq = batch.head_seq
         self._head_chain = batch.head_chain
@@ -300,7 +250,7 @@ class LedgerWriter:
             else:
                 op_fut.set_exception(value)
 
-    async def _run_outside(self, item: _OpItem) -> None:
+    async def _run_outside(self, item: OpItem) -> None:
         fn, fut = item
         try:
             value = await self._loop.run_in_executor(self._executor, fn, self._conn)
@@ -316,13 +266,13 @@ class LedgerWriter:
         scans, self._scans = self._scans, []
         ops, self._ops = self._ops + self._alone, []
         self._alone = []
-        _fail_all(scans, ops, LedgerError, message)
+        fail_all(scans, ops, LedgerError, message)
 
     # ------------------------------------------------------------ the writer thread
 
     def _write_batch(
-        self, scans: Sequence[_ScanItem], ops: Sequence[_OpItem], fsync: bool = True
-    ) -> _Batch:
+        self, scans: Sequence[ScanItem], ops: Sequence[OpItem], fsync: bool = True
+    ) -> Batch:
         """``_write_one``; a slice of long work (``alone``, never a scan) commits without
         its own fsync (``synchronous=NORMAL``): it is the platform's data, downloaded
         again if a power cut takes it, and the next scan's fsync makes it durable anyway
@@ -336,7 +286,7 @@ class LedgerWriter:
         finally:
             self._conn.execute("PRAGMA synchronous=FULL")
 
-    def _write_one(self, scans: Sequence[_ScanItem], ops: Sequence[_OpItem]) -> _Batch:
+    def _write_one(self, scans: Sequence[ScanItem], ops: Sequence[OpItem]) -> Batch:
         """One transaction: scans (seq + chain assigned in queue order), then each op
         under its own SAVEPOINT, then COMMIT. Runs in the writer thread only."""
         conn = self._conn
@@ -367,36 +317,18 @@ class LedgerWriter:
                 params.append((*values, ext, chain_hex))
                 stored.append(StoredScan(seq, agent, chain_hex, row))
             if params:
-                conn.executemany(_INSERT_SCAN, params)
-            op_results = [self._run_op(conn, fn) for fn, _ in ops]
+                conn.executemany(INSERT_SCAN, params)
+            op_results = [run_op(conn, fn) for fn, _ in ops]
             conn.execute("COMMIT")
         except Exception as exc:
-            self._rollback_quietly()
-            raise self._batch_failed(len(scans), len(ops), exc) from exc
+            rollback_quietly(conn)
+            raise batch_failed(self._path, len(scans), len(ops), exc) from exc
         except BaseException:
-            self._rollback_quietly()
+            rollback_quietly(conn)
             raise
         duration_ms = (time.perf_counter() - started) * 1000.0
         changes = conn.total_changes - changes_before
-        return _Batch(stored, op_results, seq, chain, duration_ms, changes)
-
-    @staticmethod
-    def _run_op(
-        conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], Any]
-    ) -> tuple[bool, Any]:
-        conn.execute("SAVEPOINT ledger_op")
-        try:
-            value = fn(conn)
-        except Exception as exc:
-            if not conn.in_transaction:
-                # SQLite rolled back the whole transaction (e.g. disk full): the scans
-                # of this batch are gone too, so the batch must fail as a whole.
-                raise
-            conn.execute("ROLLBACK TO ledger_op")
-            conn.execute("RELEASE ledger_op")
-            return False, exc
-        conn.execute("RELEASE ledger_op")
-        return True, value
+        return Batch(stored, op_results, seq, chain, duration_ms, changes)
 
     def _close_connection(self) -> None:
         """Fold the WAL into the database before closing, so a stopped agent leaves one
@@ -407,21 +339,6 @@ class LedgerWriter:
         except sqlite3.Error as exc:
             log.warning("final ledger checkpoint failed: %s", exc)
         self._conn.close()
-
-    def _rollback_quietly(self) -> None:
-        try:
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
-        except sqlite3.Error as exc:  # the original error is what matters
-            log.warning("ledger rollback failed: %s", exc)
-
-    def _batch_failed(self, n_scans: int, n_ops: int, exc: Exception) -> LedgerWriteFailed:
-        what = f"{n_scans} scan(s)" + (f" and {n_ops} other write(s)" if n_ops else "")
-        if isinstance(exc, sqlite3.Error):
-            detail = str(ledger_error(self._path, exc, "committing a batch"))
-        else:
-            detail = f"ledger {self._path}: unexpected {exc!r} while committing a batch"
-        return LedgerWriteFailed(f"{what} NOT recorded — {detail}")
 
     # ----------------------------------------------------------------------- closing
 
