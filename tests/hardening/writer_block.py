@@ -97,13 +97,14 @@ def heavy_run() -> dict[str, Any]:
 async def run(work: Path, heavy: bool) -> Outcome:
     if heavy:
         figures = await asyncio.to_thread(heavy_run)
-        # the writer's own work is what it controls: every slice within 20 ms (a scan
-        # held back longer waited behind other scans' fsyncs: the disk's floor)
-        ok = (figures["load_writer_slice_max_ms"] or 1e9) <= 20.0 and \
+        # the promise, measured as it is said: no scan held back by the writer more
+        # than 20 ms (the slices' own longest is reported beside it)
+        ok = (figures["load_writer_blocked_max_ms"] or 1e9) <= 20.0 and \
             (figures["manifest_1m_s"] or 1e9) <= 30.0  # fmt: skip
         return Outcome("Writer vs a 1M-ticket first load (scans at 50/s)", 1, ok, figures)
     figures = await light(work, 100_000)
     # light runs inside make test on a loaded machine: the bound has room for that; the
     # index builds and the one-statement fill this replaced held the writer 60-250 ms
     # each at this size
-    return Outcome("Writer vs a first load", 1, figures["slice_max_ms"] <= 50.0, figures)
+    ok = figures["slice_max_ms"] <= 50.0 and figures["scan_blocked_max_ms"] <= 100.0
+    return Outcome("Writer vs a first load", 1, ok, figures)
