@@ -15,7 +15,8 @@ raw ``cryptography`` verify loop measured in the same run, because machines are 
                     a scan's scheduled arrival to its durable verdict
 - commit_*:         the same-run baseline of P3: a bare durable single-row SQLite commit
                     (WAL, synchronous=FULL, a file beside the ledger) paced at the same
-                    rate for the same time; the disk's fsync is the floor of any verdict.
+                    rate for the same time, half just before the scans and half just
+                    after; the disk's fsync is the floor of any verdict.
                     ``latency_p99_ratio`` = scan p99 / commit p99 (target ≤ 2.5) and
                     ``latency_max_excess_ms`` = scan max − commit max (target ≤ 10)
 - P2 (re-scans, ``rescan_ratio``) is retired as a target and still reported
@@ -143,7 +144,8 @@ def bare_commits(path: Path, rate: float, seconds: float) -> list[float]:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("CREATE TABLE t (seq INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+    conn.execute("CREATE TABLE IF NOT EXISTS t (seq INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+    first = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM t").fetchone()[0]
     times: list[float] = []
     start = time.perf_counter()
     for i in range(int(rate * seconds)):
@@ -153,7 +155,7 @@ def bare_commits(path: Path, rate: float, seconds: float) -> list[float]:
             time.sleep(pause)
         t0 = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO t(seq, v) VALUES (?, ?)", (i, "x" * 200))
+        conn.execute("INSERT INTO t(seq, v) VALUES (?, ?)", (first + i, "x" * 200))
         conn.execute("COMMIT")
         times.append((time.perf_counter() - t0) * 1000.0)
     conn.close()
@@ -178,15 +180,16 @@ async def main_async(args: argparse.Namespace) -> dict[str, object]:
             issue(ev.platform_key, EVENT_ID, 0) for _ in range(int(args.rate * args.seconds) // 2)
         ]
         mix = [c for pair in zip(lat_codes, codes, strict=False) for c in pair]
+        # the baseline half before and half after the scans: the disk's fsync drifts
+        # minute to minute, and one window alone was measured 4x apart between runs
+        bare = ev.config.ledger_path.with_name("bare-commit.sqlite3")
+        commits = await asyncio.to_thread(bare_commits, bare, args.rate, args.seconds / 2)
         latencies = await open_loop(rt, mix, args.rate, args.seconds)
+        commits += await asyncio.to_thread(bare_commits, bare, args.rate, args.seconds / 2)
         batches = rt.writer.batches_committed
         rows = rt.writer.head_seq
     finally:
         await rt.stop()
-    commits = await asyncio.to_thread(
-        bare_commits, ev.config.ledger_path.with_name("bare-commit.sqlite3"), args.rate,
-        args.seconds,
-    )  # fmt: skip
     scan_p99, scan_max = percentile(latencies, 0.99), max(latencies)
     commit_p99, commit_max = percentile(commits, 0.99), max(commits)
     return {
