@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo demo-mesh test test-pretix test-mesh lint bench clean system-deps deb bundle
+.PHONY: venv demo demo-mesh test test-pretix test-mesh lint bench hardening clean system-deps deb bundle
 
 venv: $(STAMP)
 
@@ -60,6 +60,11 @@ bench: venv
 	$(BIN)/python benchmarks/api_schema.py --json --short
 	$(BIN)/python benchmarks/mesh.py --json --short
 	$(BIN)/python benchmarks/slowloris.py --json --short --sustain
+
+# Issue 17's crash-and-fault report against real agent processes (a few minutes; not
+# part of `make test`, which runs each scenario light): test-artifacts/hardening.{json,md}
+hardening: venv
+	$(BIN)/python -m tests.hardening --out test-artifacts
 
 # The Debian package (docs/install.md): dist/gatehouse_<version>_all.deb
 deb: venv

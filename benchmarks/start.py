@@ -5,16 +5,25 @@ Fills a ledger with ``--rows`` scan rows (half admissions, half refusals, like a
 night) through the real writer, then times ``AgentRuntime.start`` and its parts.
 """
 
+# ruff: noqa: E402  (the path fix below must run before the project is imported)
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as ``python benchmarks/start.py``, this file's directory comes first on sys.path and
+# ``benchmarks/sync.py`` would shadow the ``sync`` package the agent imports (``make
+# bench`` failed with "'sync' is not a package"); the checkout goes on instead.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
 
 import argparse
 import asyncio
 import json
 import random
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 from demo.event import make_demo_event
 from edge_agent.cli.manifest_cmd import import_manifest

@@ -22,6 +22,12 @@ Figures:
   nothing new to download; the larger of the agent that did the first load and a
   restarted one.
 
+While the first load runs, a paired scanner scans at ``PROBE_PER_S`` (issue 17: the
+writer never blocks a scan longer than 20 ms): ``load_scan_*`` are those verdicts'
+latencies (client side, loopback HTTP included); ``load_writer_blocked_max_ms`` the
+longest any scan was held back before the writer took it, ``load_writer_wait_max_ms``
+the longest until its durable commit (status ``ledger``, ``docs/hardening.md``).
+
 Baselines measured in the same run: ``baseline_fetch_only_s`` fetches every manifest
 page from the platform and decodes it, and nothing else (the floor the agent's load
 stands on); ``baseline_python_import_s`` is a process that only imports the agent
@@ -156,6 +162,25 @@ async def steady(agent: Agent, codes: list[str]) -> tuple[int, list[str]]:
     return proc_status_kb(agent.proc.pid, "VmRSS"), outcomes
 
 
+#: Scans per second sent while the first manifest loads.
+PROBE_PER_S = 50
+
+
+async def probe_scans(agent: Agent, code: str, stop: asyncio.Event) -> list[float]:
+    """Scan ``code`` every 1/``PROBE_PER_S`` s until ``stop``; each verdict's ms."""
+    token = await agent.pair_scanner()
+    headers = {"Authorization": f"Bearer {token}"}
+    times: list[float] = []
+    async with aiohttp.ClientSession(headers=headers) as http:
+        while not stop.is_set():
+            t0 = time.perf_counter()
+            async with http.post(f"{agent.url}/api/v1/scans", json={"code": code}) as r:
+                await r.read()
+            times.append((time.perf_counter() - t0) * 1000)
+            await asyncio.sleep(max(0.0, 1 / PROBE_PER_S - (time.perf_counter() - t0)))
+    return times
+
+
 async def measure_manifest(
     platform: Platform, root: Path, tickets: int, scan_codes: list[str]
 ) -> dict[str, Any]:
@@ -164,7 +189,14 @@ async def measure_manifest(
     agent = Agent(config)
     try:
         first_listening_s = await agent.listening()
-        done = await agent.wait_for(lambda s: s["manifest"]["at"] is not None, timeout_s=900)
+        stop = asyncio.Event()
+        probe = asyncio.ensure_future(probe_scans(agent, scan_codes[0], stop))
+        try:
+            done = await agent.wait_for(lambda s: s["manifest"]["at"] is not None, timeout_s=900)
+        finally:
+            stop.set()
+        probe_ms = await probe
+        ledger_status = (await agent.control("GET", "/control/status"))["ledger"]
         manifest_s = done - agent.spawned
         agent_cpu = cpu_s(agent.proc.pid)
         platform_cpu = cpu_s(platform.proc.pid) - platform_cpu
@@ -197,6 +229,15 @@ async def measure_manifest(
         finally:
             await agent.stop()
     return {
+        "load_scans": len(probe_ms),
+        "load_scan_p50_ms": round(statistics.median(probe_ms), 2),
+        "load_scan_p99_ms": round(sorted(probe_ms)[int(len(probe_ms) * 0.99)], 2),
+        "load_scan_max_ms": round(max(probe_ms), 2),
+        "load_writer_wait_max_ms": ledger_status.get("scan_wait_max_ms"),
+        "load_writer_blocked_max_ms": ledger_status.get("scan_blocked_max_ms"),
+        "load_writer_blocked_over_20ms": ledger_status.get("scans_blocked_over_20ms"),
+        "load_writer_slice_max_ms": ledger_status.get("slice_max_ms"),
+        "load_writer_slices_over_20ms": ledger_status.get("slices_over_20ms"),
         "manifest_tickets": stored,
         "manifest_s": round(manifest_s, 2),
         "manifest_peak_rss_mb": mb(peak_kb),

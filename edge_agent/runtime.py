@@ -16,14 +16,16 @@ import asyncio
 import logging
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from edge_agent import __version__
+from edge_agent.alarms import CLOCK_UNTRUSTED, LEDGER_NOT_RECORDING, AlarmBoard
 from edge_agent.backup.schedule import BackupSchedule
-from edge_agent.boxoffice.desk import Hooks
 from edge_agent.boxoffice.service import BoxOffice
+from edge_agent.boxoffice.wiring import make_box_office
 from edge_agent.config.key_files import KeyFile, load_or_create_agent_key
 from edge_agent.config.rules import GateRules, gate_rules
 from edge_agent.config.rules_keyring import config_keyring
@@ -38,6 +40,7 @@ from edge_agent.domain.reasons import RevocationKind
 from edge_agent.domain.trusted_key import Keyring
 from edge_agent.errors import LedgerCorrupt
 from edge_agent.gate.claims import AdmissionClaimer, LocalClaimer
+from edge_agent.gate.halts import AdmissionHalts
 from edge_agent.gate.lanes import GateLanes
 from edge_agent.gate.live_manifest import LiveManifest, effective_keyring
 from edge_agent.gate.pipeline import ScanPipeline
@@ -48,21 +51,27 @@ from edge_agent.gc_tuning import freeze_after_start, freeze_survivors_forever
 from edge_agent.ledger.chain_signer import ChainSigner
 from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.flag_queries import flagged_tickets, holder_name, type_flags
+from edge_agent.ledger.halt_store import halt_in_force
 from edge_agent.ledger.health import LedgerReport, check_ledger
 from edge_agent.ledger.lock import DataDirLock
 from edge_agent.ledger.queries import (
     admission_history,
     all_revocations,
+    latest_known_ms,
     list_devices,
     lookup_plain_code,
     ticket_type_names,
 )
 from edge_agent.ledger.request_ids import find_request, prune_requests
 from edge_agent.ledger.sync_tables import read_sync_state
+from edge_agent.ledger.wal_guard import check_wal_not_lost
 from edge_agent.ledger.writer import LedgerWriter
 from edge_agent.metrics.scan_counts import ScanMetrics
 from edge_agent.platform_link.link import PlatformLink, start_link
 from edge_agent.platform_link.pretix.store import load_gate_state as load_pretix_state
+from edge_agent.runtime_limits import OpenFilesWatch
+from edge_agent.timekeeping.trusted_clock import ClockState, TrustedClock, monotonic_ms
+from edge_agent.timekeeping.wall import wall_source
 from edge_agent.tls.server_cert import TlsSetup, setup_tls
 from hardware.printer import ReceiptPrinter
 from hardware.registry import build_printer
@@ -77,6 +86,20 @@ log = logging.getLogger(__name__)
 
 def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+def clock_sources() -> tuple[Callable[[], int], Callable[[], int]]:
+    """The wall and monotonic clocks the trusted clock reads (``timekeeping``). A test
+    that lives through a whole evening swaps both for one fake: the venue's time moving
+    on, not a wall clock jumping against the monotonic one."""
+    return wall_source(), monotonic_ms
+
+
+def _clock_alarm(alarms: AlarmBoard, state: ClockState, why: str) -> None:
+    if state is ClockState.OK:
+        alarms.clear(CLOCK_UNTRUSTED)
+    else:
+        alarms.raise_alarm(CLOCK_UNTRUSTED, "warning", f"clock {state}: {why}")
 
 
 def policy_from_config(config: Config) -> GatePolicy:
@@ -103,6 +126,8 @@ class AgentRuntime:
     agent_key: KeyFile
     #: The LAN API's certificate and the venue CA staff devices trust (``edge_agent/tls``).
     tls: TlsSetup
+    #: The time decisions, leases and checkpoints use (``timekeeping``).
+    clock: TrustedClock
     #: The gate's rules as loaded (policies per lane, the venue's zones).
     rules: GateRules | None = None
     #: The platform link (``[sync] kind``); ``None`` when ``sync.platform_url`` is "".
@@ -115,12 +140,17 @@ class AgentRuntime:
     printer: ReceiptPrinter | None = None
     #: Door sales (``edge_agent/boxoffice``); set while the runtime starts.
     boxoffice: BoxOffice = field(init=False)
+    #: A supervisor's stop of admissions, read back from the ledger at start.
+    halts: AdmissionHalts = field(init=False)
     #: What ``GET /metrics`` counts as it happens (a stats and a commit listener).
     metrics: ScanMetrics = field(default_factory=ScanMetrics)
     #: Scheduled backups to a USB stick, when ``[backup] dir`` is set.
     backups: BackupSchedule | None = None
     #: The venue mesh (``[mesh] enabled``, docs/mesh.md); ``None`` for a venue of one.
     mesh: MeshService | None = None
+    #: What the agent knows is wrong now (status ``alarms``, docs/hardening.md).
+    alarms: AlarmBoard = field(default_factory=lambda: AlarmBoard(wall_clock_ms))
+    open_files: OpenFilesWatch | None = None
     started_ms: int = field(default_factory=wall_clock_ms)
     version: str = __version__
     _gc_task: asyncio.Task[None] | None = None
@@ -181,6 +211,7 @@ class AgentRuntime:
         agent_id = config.agent.agent_id
         report = None
         if path.exists():  # integrity always; the whole chain unless switched off
+            check_wal_not_lost(path)
             report = check_ledger(
                 path,
                 agent_id,
@@ -257,6 +288,14 @@ class AgentRuntime:
         )
         if config.sync.kind == "pretix":  # the list's rules and pretix's check-in state
             load_pretix_state(reader, state)
+        alarms = AlarmBoard(wall_clock_ms)
+        wall, mono = clock_sources()
+        clock = TrustedClock(
+            wall,
+            mono,
+            known_after_ms=latest_known_ms(reader),
+            on_change=lambda state, why: _clock_alarm(alarms, state, why),
+        )
         registry = DeviceRegistry()
         for row in list_devices(reader):
             registry.add(
@@ -274,7 +313,7 @@ class AgentRuntime:
                 writer=writer,
                 state=state,
                 devices=registry,
-                clock_ms=wall_clock_ms,
+                clock_ms=clock.ms,
                 gate_name=rules.policy.gate_name,
             )
             claimer = mesh.claimer
@@ -285,7 +324,8 @@ class AgentRuntime:
             state=state,
             writer=writer,
             claimer=claimer or LocalClaimer(),
-            clock_ms=wall_clock_ms,
+            clock_ms=clock.ms,
+            clock=clock.read,
             requests=RequestIds(lambda device, rid: find_request(reader, device, rid)),
         )
         event = None
@@ -344,14 +384,20 @@ class AgentRuntime:
             rules=rules,
             mesh=mesh,
             tls=tls,
+            clock=clock,
+            alarms=alarms,
         )
         live.on_keyring(runtime._keyring_replaced)
         pipeline.subscribe(runtime.metrics.note_scan)
         writer.commit_listeners.append(runtime.metrics.note_commit)
+        runtime._watch()
+        runtime.halts = AdmissionHalts(
+            writer, state, runtime.alarms, clock.ms, halt_in_force(reader)
+        )
         signer = ChainSigner(
             writer,
             agent_key.private_key,
-            clock_ms=wall_clock_ms,
+            clock_ms=clock.ms,
             every_rows=config.ledger.checkpoint_every_rows,
             interval_s=config.ledger.checkpoint_interval_s,
         )
@@ -364,14 +410,15 @@ class AgentRuntime:
                     writer,
                     live,
                     state,
-                    wall_clock_ms,
+                    clock.wall_ms,
                     checkpoint_head=lambda: signer.last_number,
+                    on_clock_sample=lambda s: clock.note_platform(s.offset_ms, s.rtt_ms),
                 )
         except BaseException:
             signer.cancel()
             reader.close()
             raise
-        runtime.boxoffice = runtime._make_box_office()
+        runtime.boxoffice = make_box_office(runtime)
         if mesh is not None:
             try:
                 await mesh.start()
@@ -395,53 +442,27 @@ class AgentRuntime:
         )
         return runtime
 
+    def _watch(self) -> None:
+        """Alarms for what the agent can see going wrong: the ledger refusing writes
+        (raised by a failed batch, cleared by the next commit) and open files."""
+        board = self.alarms
+        self.writer.commit_listeners.append(lambda _ms: board.clear(LEDGER_NOT_RECORDING))
+        self.writer.failure_listeners.append(
+            lambda why: board.raise_alarm(LEDGER_NOT_RECORDING, "error", why)
+        )
+        self.open_files = OpenFilesWatch(board)
+        self.open_files.start()
+
     def _keyring_replaced(self, keyring: Keyring) -> None:
         self.keyring = keyring
-
-    def _make_box_office(self) -> BoxOffice:
-        sync = self.sync
-
-        def event() -> dict[str, object]:
-            info = self.live_manifest.event
-            return {
-                "event_id": self.config.event.event_id,
-                "name": info.name if info else "",
-                "venue": info.venue if info else self.config.agent.venue,
-                "status": info.status if info else "",
-            }
-
-        def online() -> bool:
-            if sync is None:
-                return False
-            snap = sync.snapshot()
-            return snap.last_success_ms is not None and snap.last_error is None
-
-        mesh = self.mesh
-
-        def sales_head(seq: int) -> None:
-            if sync is not None:
-                sync.note_sales_head(seq)
-            if mesh is not None:
-                mesh.note_sales_head(seq)
-
-        hooks = Hooks(
-            printer=lambda: self.printer,
-            event=event,
-            online=online,
-            sales_head=sales_head if sync is not None or mesh is not None else None,
-            leases=None if sync is None else sync.lease_client(),
-        )
-        office = BoxOffice(
-            self.config, self.writer, self.reader, self.state, self.agent_key, hooks, wall_clock_ms
-        )
-        self.pipeline.subscribe(office.note_scan)
-        return office
 
     async def stop(self) -> None:
         """Inputs stop and outputs are released first, then sync; then the writer drains."""
         for task in (self._gc_task, self._prune_task):
             if task is not None:
                 task.cancel()
+        if self.open_files is not None:
+            await self.open_files.stop()
         try:
             await self.lanes.stop()
             if self.printer is not None:

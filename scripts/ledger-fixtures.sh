@@ -26,7 +26,7 @@ for entry in "${versions[@]}"; do
   if [ -n "$ONLY" ] && [[ " $ONLY " != *" $1 "* ]]; then continue; fi
   tree=$(mktemp -d)
   git archive "$2" edge_agent sync scanner hardware | tar -x -C "$tree"
-  PYTHONPATH="$tree" "$PY" "$OUT/make_ledger_fixture.py" "$OUT/ledger-v$1.sql"
+  PYTHONPATH="$tree" "$PY" "$OUT/make_ledger_fixture.py" "$OUT/ledger-v$1.sql" "$1"
   rm -rf "$tree"
   echo "ledger-v$1.sql from $2"
 done

@@ -40,6 +40,8 @@ class Alert:
 def alerts_from_status(status: Status) -> list[Alert]:
     """Every alert, errors first, in a stable order."""
     found = [
+        # the agent's own alarms first: it knows best what is wrong with it
+        *(Alert(a.level, a.message) for a in status.alarms if a.code != "ledger_not_recording"),
         *_lane_alerts(status.lanes),
         *_ledger_alerts(status),
         *_disk_alerts(status),
@@ -91,7 +93,10 @@ def _ledger_alerts(status: Status) -> list[Alert]:
     if check and not check.startswith("ledger OK"):
         out.append(Alert("error", f"Ledger check: {check.splitlines()[0]}"))
     missed = status.scans.not_recorded
-    if missed:
+    failing = next((a for a in status.alarms if a.code == "ledger_not_recording"), None)
+    if failing is not None:
+        out.append(Alert("error", f"LEDGER NOT RECORDING NOW: {failing.message}"))
+    elif missed:
         out.append(Alert("error", f"{missed} scans NOT RECORDED (ledger write failed)"))
     return out
 

@@ -26,7 +26,7 @@ from tui.documents.boxoffice import (
     Session,
     TillClosed,
 )
-from tui.documents.status import Conflicts, Pairing, Status, SyncNowAnswer
+from tui.documents.status import Conflicts, HaltAnswer, Pairing, Status, SyncNowAnswer
 from tui.documents.tickets import (
     Devices,
     EvidenceAnswer,
@@ -64,6 +64,7 @@ class AgentApi(Protocol):
     async def revoke_device(self, device_id: str) -> Revoked: ...
     async def lift_pairing_lockout(self) -> Pairing: ...
     async def sync_now(self) -> SyncNowAnswer: ...
+    async def set_halt(self, halt: bool, reason: str) -> bool: ...
     async def conflicts(self) -> Conflicts: ...
     async def boxoffice(self) -> Figures: ...
     async def open_session(self, operator: str, float_cents: int) -> Session: ...
@@ -212,6 +213,11 @@ class HttpAgentClient:
     async def sync_now(self) -> SyncNowAnswer:
         answer = await self._call("POST", "/api/v1/sync/now", timeout_s=SYNC_NOW_TIMEOUT_S)
         return SyncNowAnswer.from_json(answer)
+
+    async def set_halt(self, halt: bool, reason: str) -> bool:
+        """Stop (``halt``) or resume admissions on the agent; whether it is halted now."""
+        path = "/api/v1/gate/halt" if halt else "/api/v1/gate/resume"
+        return HaltAnswer.from_json(await self._call("POST", path, {"reason": reason})).halted
 
     async def conflicts(self) -> Conflicts:
         answer = await self._call("GET", "/api/v1/sync/conflicts", timeout_s=SYNC_NOW_TIMEOUT_S)

@@ -6,9 +6,12 @@ import shutil
 
 from edge_agent.api.schema.responses import (
     AdmittedEvent,
+    AlarmView,
     BlockedAddressView,
     ConnectionsView,
     DiskView,
+    HaltState,
+    LimitsView,
     ManifestView,
     PairingLockout,
     PairingSummary,
@@ -20,6 +23,7 @@ from edge_agent.gate.verdict_json import iso_ms, verdict_json
 from edge_agent.i18n.languages import DEFAULT_LANGUAGE
 from edge_agent.i18n.render import message_in
 from edge_agent.runtime import AgentRuntime, wall_clock_ms
+from edge_agent.runtime_limits import WARN_RATIO, file_limit, open_files
 
 __all__ = ["iso_ms", "status_json", "verdict_json"]
 
@@ -52,6 +56,7 @@ def status_json(
             "lists": list(cfg.gate.lists),
             "zone": cfg.gate.zone,
             "language": cfg.gate.language,
+            "halt": halt_json(rt)["halt"],
         },
         "policy": {
             "reentry": cfg.policy.reentry,
@@ -64,6 +69,11 @@ def status_json(
             "batches_committed": w.batches_committed,
             "last_commit_ms": w.last_commit_ms,
             "start_check": rt.start_report.summary(),
+            "scan_wait_max_ms": round(w.scan_waits.max_ms, 2),
+            "scan_blocked_max_ms": round(w.scan_waits.blocked_max_ms, 2),
+            "scans_blocked_over_20ms": w.scan_waits.blocked,
+            "slice_max_ms": round(w.scan_waits.slice_max_ms, 2),
+            "slices_over_20ms": w.scan_waits.slices_over,
         },
         "scans": {
             "total": stats.total,
@@ -102,6 +112,9 @@ def status_json(
         "lanes": rt.lanes.status(),
         "printer": rt.printer.health.snapshot() if rt.printer is not None else None,
         "mesh": rt.mesh.status() if rt.mesh is not None else None,  # type: ignore[typeddict-item]
+        "alarms": alarms_json(rt),
+        "limits": limits_json(rt),
+        "clock": {"state": rt.clock.state, "offset_ms": rt.clock.offset_ms, "why": rt.clock.why},
     }
 
 
@@ -131,6 +144,25 @@ def zones_json(rt: AgentRuntime) -> list[ZoneView]:
         }
         for z in zones
     ]
+
+
+def alarms_json(rt: AgentRuntime) -> list[AlarmView]:
+    return [
+        {"code": a.code, "level": a.level, "message": a.message, "since": iso_ms(a.since_ms)}
+        for a in rt.alarms.active()
+    ]
+
+
+def limits_json(rt: AgentRuntime) -> LimitsView:
+    """Open files now against the soft limit; counting here also raises or clears the
+    alarm at once, so a status read never shows a stale margin."""
+    watch = rt.open_files
+    if watch is not None:
+        watch.check()
+        used, limit = watch.used, watch.limit
+    else:
+        used, limit = open_files(), file_limit()
+    return {"open_files": {"used": used, "limit": limit, "warn_at": int(limit * WARN_RATIO)}}
 
 
 def _device_name(rt: AgentRuntime, device_id: str) -> str:
@@ -239,4 +271,19 @@ def pairing_summary(rt: AgentRuntime) -> PairingSummary:
         "locked_until": full["locked_until"],
         "failures_last_minute": full["failures_last_minute"],
         "blocked_addresses": len(full["blocked_addresses"]),
+    }
+
+
+def halt_json(rt: AgentRuntime) -> HaltState:
+    row = rt.halts.current
+    if row is None:
+        return {"halted": False, "halt": None}
+    return {
+        "halted": True,
+        "halt": {
+            "number": row.number,
+            "at": iso_ms(row.at_ms),
+            "operator": row.operator,
+            "reason": row.reason,
+        },
     }

@@ -25,6 +25,7 @@ from edge_agent.errors import GatehouseError
 from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.health import check_ledger
 from edge_agent.ledger.schema import SCHEMA_VERSION
+from edge_agent.ledger.wal_guard import mark_copy_closed
 
 KIND = "gatehouse-backup-v1"
 MANIFEST = "backup.json"
@@ -115,6 +116,7 @@ def _copy_ledger(source: Path, target: Path) -> None:
     finally:
         dst.close()
         src.close()
+    mark_copy_closed(target)
 
 
 def _sales_head(ledger: Path) -> tuple[int, str | None]:

@@ -40,6 +40,9 @@ class Hooks:
     sales_head: Callable[[int], None] | None = None
     #: The platform's lease calls (``None``: no sync).
     leases: LeaseClient | None = None
+    #: False while the agent's clock is not set (``timekeeping``): a lease's expiry is
+    #: platform time, and a lower bound of "now" cannot prove it has not passed.
+    clock_known: Callable[[], bool] = lambda: True
 
 
 class Desk:

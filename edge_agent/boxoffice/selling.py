@@ -75,6 +75,12 @@ class Selling:
                 field="delivery",
             )
         ctx = self._desk.ctx()
+        if not self._desk.hooks.clock_known():
+            raise BoxOfficeError(
+                SaleCode.CLOCK_UNKNOWN,
+                "the agent's clock is not set (no RTC, no NTP yet): a lease's expiry cannot"
+                " be checked, so nothing is sold until the time is known",
+            )
         sale = SaleInput(
             request=request,
             device_id=device_id,

@@ -13,12 +13,13 @@ from edge_agent.config.key_files import read_token_file
 from edge_agent.config.loading import load_config
 from edge_agent.config.rules_keyring import config_keyring
 from edge_agent.config.sections import Config
-from edge_agent.errors import GatehouseError
+from edge_agent.errors import GatehouseError, LedgerCorrupt
 from edge_agent.ledger.connection import open_read_connection
 from edge_agent.ledger.health import check_ledger
 from edge_agent.ledger.lock import DataDirLock
 from edge_agent.ledger.pretix_tables import product_map
 from edge_agent.ledger.queries import ticket_type_names
+from edge_agent.ledger.wal_guard import check_wal_not_lost
 from edge_agent.runtime import policy_from_config
 from edge_agent.tls.server_cert import setup_tls
 from edge_agent.tls.venue_ca import CA_CERT_FILE, load_venue_ca
@@ -152,6 +153,11 @@ def _check_data_dir(config: Config, line: Any) -> None:
     else:
         lock.release()
     if config.ledger_path.exists():
+        try:
+            check_wal_not_lost(config.ledger_path)
+        except LedgerCorrupt as exc:
+            line(False, f"ledger WAL LOST: {exc}")
+            return
         report = check_ledger(config.ledger_path, config.agent.agent_id)
         line(report.ok, report.summary())
         if report.ok and config.sync.kind == "pretix":

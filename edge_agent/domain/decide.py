@@ -186,6 +186,9 @@ def _judge_state(
     linked: PretixRules | None = None,
     subevent: int = 0,
 ) -> Decision:
+    if direction is Direction.IN and state.admissions_halted():
+        # A supervisor's stop (crowd control, an incident): exits still work.
+        return _refuse(ReasonCode.GATE_HALTED, direction, kind, ticket)
     if direction is Direction.IN and ticket.event_id == policy.event_id and state.event_cancelled():
         # Exits stay possible: people inside a cancelled event must be able to leave.
         # Its own reason: the ledger must tell a cancelled event from a cancelled ticket.

@@ -210,3 +210,7 @@ class StateView(Protocol):
         """What the pretix link says of its event's tickets (product → type, dates) and
         its check-in list (``None`` on a box without a pretix link)."""
         ...
+
+    def admissions_halted(self) -> bool:
+        """True while a supervisor has stopped admissions here: entries are refused."""
+        ...

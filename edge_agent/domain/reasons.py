@@ -49,6 +49,7 @@ class ReasonCode(StrEnum):
     EXIT_NOT_ALLOWED = "exit_not_allowed"  # exit scans switched off at this gate
     # the event's state
     EVENT_CANCELLED = "event_cancelled"  # the platform cancelled the whole event (entries)
+    GATE_HALTED = "gate_halted"  # a supervisor stopped admissions at this agent (entries)
     # the agent itself
     NOT_RECORDED = "not_recorded"  # the ledger could not make the row durable
     # the venue's other gates could not confirm the admission in time and policy
@@ -112,6 +113,7 @@ STAFF_MESSAGES: dict[ReasonCode, str] = {
     ReasonCode.NOT_INSIDE: "Not checked in — cannot exit",
     ReasonCode.EXIT_NOT_ALLOWED: "Exit scans are off at this gate",
     ReasonCode.EVENT_CANCELLED: "Event cancelled — no entry",
+    ReasonCode.GATE_HALTED: "Entry stopped by a supervisor — wait",
     ReasonCode.NOT_RECORDED: "NOT RECORDED — system problem, scan again",
     ReasonCode.UNCONFIRMED: "Other gates unreachable — cannot confirm, ask a supervisor",
     ReasonCode.MANUAL_OVERRIDE: "Manual override by a supervisor",

@@ -34,3 +34,4 @@ class SaleCode(StrEnum):
     PRINTER_UNAVAILABLE = "printer_unavailable"
     BOX_OFFICE_DISABLED = "box_office_disabled"
     NOT_RECORDED = "not_recorded"
+    CLOCK_UNKNOWN = "clock_unknown"

@@ -41,6 +41,7 @@ from edge_agent.ids import uuid7
 from edge_agent.ledger.records import ScanRow, decode_ext, encode_ext
 from edge_agent.ledger.request_ids import RequestRecord
 from edge_agent.ledger.writer import LedgerWriter
+from edge_agent.timekeeping.trusted_clock import ClockState, Reading
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,17 @@ def unconfirmed_ext(ext: str | None) -> str | None:
     if ext is None:
         return UNCONFIRMED_EXT
     return encode_ext({**decode_ext(ext), "claim": "unconfirmed"})
+
+
+def joined_ext(ext: str | None, more: str | None) -> str | None:
+    """Two canonical extensions (or ``None``) as one: a row's rule facts and the trusted
+    clock's ``clock`` mark side by side. Off the hot path when ``more`` is ``None``
+    (the clock is trusted on a usual night)."""
+    if more is None:
+        return ext
+    if ext is None:
+        return more
+    return encode_ext({**decode_ext(ext), **decode_ext(more)})
 
 
 class OverrideRefused(GatehouseError):
@@ -136,6 +148,7 @@ class ScanPipeline:
         stats: GateStats | None = None,
         lane_policies: Mapping[str, GatePolicy] | None = None,
         requests: RequestIds | None = None,
+        clock: Callable[[], Reading] | None = None,
     ) -> None:
         self.policy = policy
         #: Lanes with their own lists or zone (``[[lanes]] lists``/``zone``); any other
@@ -148,6 +161,9 @@ class ScanPipeline:
         self._writer = writer
         self._claimer = claimer
         self._clock_ms = clock_ms
+        #: The agent's trusted clock (``timekeeping``): when set, the time of every
+        #: decision, and rows judged with a clock known to be wrong say so.
+        self._clock = clock
         self._listeners = ScanListeners()
         #: Clients' request ids (``gate/request_ids.py``); None: a request_id is refused.
         self.requests = requests
@@ -209,7 +225,7 @@ class ScanPipeline:
         request: RequestRecord | None,
     ) -> ScanResult:
         started = perf_counter()
-        at_ms = self._clock_ms()
+        at_ms, clock_ext = self._now()
         credential, code_hash = self._cache.read(text)
         policy = self.lane_policies.get(lane, self.policy)
         decision = decide(credential, direction, self.state, policy, at_ms)
@@ -230,7 +246,7 @@ class ScanPipeline:
                 winner = claim.winner or proposed
                 self.state.set_admission(ticket_id, winner)
                 decision = already_admitted(decision, winner, policy)
-        ext = rule_facts(decision) if policy.records_rules else None
+        ext = joined_ext(rule_facts(decision) if policy.records_rules else None, clock_ext)
         result = await self._record(
             decision, previous, at_ms, lane, device_id, device_kind, code_hash, confirmed,
             started, ext=ext, scan_id=scan_id, request=request,
@@ -249,6 +265,16 @@ class ScanPipeline:
                 },
             )
         return result
+
+    def _now(self) -> tuple[int, str | None]:
+        """The decision's time and, when the clock is known to be wrong, the row's
+        ``clock`` extension: how the time was found and what the wall clock read."""
+        if self._clock is None:
+            return self._clock_ms(), None
+        reading = self._clock()
+        if reading.state is ClockState.OK:
+            return reading.ms, None
+        return reading.ms, encode_ext({"clock": reading.state, "clock_wall_ms": reading.wall_ms})
 
     async def record_override(
         self,
@@ -302,7 +328,7 @@ class ScanPipeline:
         request: RequestRecord | None = None,
     ) -> ScanResult:
         started = perf_counter()
-        at_ms = self._clock_ms()
+        at_ms, ext = self._now()
         previous = self.state.admission(ticket_id)
         decision = override_decision(ticket_id, event_id, ticket_type, direction, previous)
         if not decision.lets_through:
@@ -315,7 +341,7 @@ class ScanPipeline:
         # no code was scanned: no key id, an empty code hash
         result = await self._record(
             decision, previous, at_ms, lane, device_id, "manual", "", claim.confirmed, started,
-            override=(operator, reason), scan_id=scan_id, request=request,
+            override=(operator, reason), ext=ext, scan_id=scan_id, request=request,
         )  # fmt: skip
         if result.seq is not None:
             log.info(

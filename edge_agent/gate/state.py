@@ -26,9 +26,12 @@ from edge_agent.domain.gate_policy import AdmissionRecord, PlainTicket
 from edge_agent.domain.pretix_rules import PretixRules
 from edge_agent.domain.reasons import Direction, Outcome, ReasonCode, RevocationKind
 from edge_agent.domain.rules.model import TicketFlags
+from edge_agent.ledger.halt_store import HaltRow
 from edge_agent.ledger.records import decode_ext
 
 PlainLookup = Callable[[str], PlainTicket | None]
+#: Extension keys a row may carry that are not the rules' facts (docs/ledger.md).
+_NOT_RULE_FACTS = frozenset({"claim", "clock", "clock_wall_ms"})
 #: The holder's name of a ticket, from the manifest (asked only for flagged admits).
 NameLookup = Callable[[str], str]
 #: One ledger row as ``queries.admission_history`` yields it.
@@ -63,6 +66,8 @@ class GateState:
         self.event_status = event_status
         #: Platform time of the manifest in force; recorded with every scan row.
         self.manifest_at_ms = manifest_at_ms
+        #: A supervisor's halt in force (``gate/halts.py``): entries are refused.
+        self.halt: HaltRow | None = None
 
     # -- StateView -------------------------------------------------------------------
     def admission(self, ticket_id: str) -> AdmissionRecord | None:
@@ -105,6 +110,9 @@ class GateState:
             if name:
                 flags = TicketFlags(flags.flags, flags.note, name)
         return flags
+
+    def admissions_halted(self) -> bool:
+        return self.halt is not None
 
     # -- changes ---------------------------------------------------------------------
     def set_admission(self, ticket_id: str, record: AdmissionRecord | None) -> None:
@@ -207,8 +215,9 @@ class GateState:
                 continue
             facts = decode_ext(ext) if ext else {}
             zone, day = facts.get("zone", ""), facts.get("day", "")
-            # the mesh's claim mark ({"claim": "unconfirmed"}) is no rule fact
-            ruled = bool(facts) and facts.keys() != {"claim"}
+            # the mesh's claim mark ({"claim": "unconfirmed"}) and the trusted clock's
+            # ({"clock": ..., "clock_wall_ms": ...}) are no rule facts
+            ruled = not facts.keys() <= _NOT_RULE_FACTS
             if outcome == admit and not ruled and reason != ReasonCode.MANUAL_OVERRIDE:
                 day = day_of(at_ms)
             decision = Decision(

@@ -57,7 +57,7 @@ def _ext_column(conn: sqlite3.Connection) -> str:
 #: Copies of the platform's manifest, re-downloadable, left out of the start-up check
 #: (they can hold millions of rows; ``edge-agent check`` still covers them).
 MANIFEST_COPY_TABLES = frozenset(
-    {"manifest_tickets", "plain_codes", "pretix_positions", "pretix_checkins"}
+    {"manifest_tickets", "plain_codes", "manifest_lookup", "pretix_positions", "pretix_checkins"}
 )
 _PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 

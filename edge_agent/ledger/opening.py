@@ -14,15 +14,21 @@ from edge_agent.errors import LedgerCorrupt
 from edge_agent.ledger.connection import ledger_error, open_write_connection
 from edge_agent.ledger.records import genesis_chain
 from edge_agent.ledger.schema import bind_agent, migrate
+from edge_agent.ledger.wal_guard import OPEN, check_wal_not_lost, mark
 
 
 def open_for_writing(path: Path, agent_id: str) -> tuple[sqlite3.Connection, int, bytes]:
-    """Open, migrate, bind to the agent and read the chain head (runs in the writer thread)."""
+    """Open, migrate, bind to the agent and read the chain head (runs in the writer thread).
+
+    Refuses a ledger whose write-ahead log was lost after a crash (``wal_guard``) before
+    SQLite opens it (opening would make a new, empty WAL)."""
+    check_wal_not_lost(path)
     conn = open_write_connection(path)
     try:
         conn.execute("PRAGMA wal_autocheckpoint=0")  # WalCheckpointer does it off-path
         migrate(conn, path)
         bind_agent(conn, path, agent_id, time.time_ns() // 1_000_000)
+        mark(conn, OPEN)
         last = conn.execute("SELECT seq, chain FROM scans ORDER BY seq DESC LIMIT 1").fetchone()
     except sqlite3.Error as exc:
         conn.close()

@@ -90,3 +90,14 @@ def scan_ids_and_chain(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
         (r[0], r[1], r[2])
         for r in conn.execute("SELECT seq, scan_id, chain FROM scans ORDER BY seq")
     ]
+
+
+def latest_known_ms(conn: sqlite3.Connection) -> int:
+    """The newest time the ledger has seen: the last scan's and sale's ``at_ms`` and the
+    platform's manifest time — a lower bound of "now" for a clock that is not set."""
+    row = conn.execute(
+        "SELECT max(coalesce((SELECT at_ms FROM scans ORDER BY seq DESC LIMIT 1), 0),"
+        " coalesce((SELECT at_ms FROM sales ORDER BY seq DESC LIMIT 1), 0),"
+        " coalesce((SELECT manifest_at_ms FROM sync_state WHERE id = 1), 0))"
+    ).fetchone()
+    return int(row[0] or 0)

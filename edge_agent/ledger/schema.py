@@ -16,9 +16,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from edge_agent.errors import LedgerError
+from edge_agent.ledger.migrations.admission_halts import v10_admission_halts
 from edge_agent.ledger.migrations.box_office import v3_box_office
 from edge_agent.ledger.migrations.checkpoints import v4_chain_checkpoints
 from edge_agent.ledger.migrations.gate import v1_initial
+from edge_agent.ledger.migrations.manifest_lookup import v11_manifest_lookup
 from edge_agent.ledger.migrations.mesh import v8_mesh
 from edge_agent.ledger.migrations.platform_sync import (
     MANIFEST_TICKET_INDEXES as MANIFEST_TICKET_INDEXES,
@@ -46,6 +48,8 @@ MIGRATIONS: Sequence[Migration] = (
     v7_ticket_flags,
     v8_mesh,
     v9_scan_requests,
+    v10_admission_halts,
+    v11_manifest_lookup,
 )
 
 #: The schema version this code writes and understands.

@@ -4,8 +4,11 @@ Write functions take the writer's connection and are meant for ``LedgerWriter.ex
 (they run inside a group-commit transaction under their own SAVEPOINT); read functions
 take a connection from ``open_read_connection``.
 
-A manifest page is applied by ``apply_manifest_page`` in one call, so its changes and
-its cursor commit together or not at all.
+A manifest page is applied in parts (``page_parts``), each a writer transaction of its
+own, so a scan never waits behind a whole 20,000-ticket page; only the last part moves
+the cursor. Every change is an upsert to what the platform says now, so a part applied
+twice (a crash between parts: the next start asks for the same page again) changes
+nothing the second time (``docs/sync.md``, "Agent rules for the manifest").
 """
 
 from __future__ import annotations
@@ -13,14 +16,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import repeat
 from operator import add
 from typing import Any
 
+from edge_agent.ledger.migrations.manifest_lookup import LOOKUP_TRIGGERS
 from edge_agent.ledger.records import SCAN_FIELDS
 from edge_agent.ledger.rows import ManifestTicketRow, SyncStateRow, TicketTypeRow
-from edge_agent.ledger.schema import MANIFEST_TICKET_INDEXES
 
 _STATE_COLUMNS = (
     "event_id, manifest_cursor, manifest_at_ms, event_status, event_name, event_venue,"
@@ -68,13 +71,53 @@ class PageChanges:
     #: (ticket_id, ticket_type, flags "a,b", note) of the page's flagged tickets; every
     #: other ticket of the page has its flags cleared.
     flagged: Sequence[tuple[str, int, str, str]] = ()
+    #: False for every part of a page but its last (``page_parts``): such a part
+    #: leaves the cursor and the event's state alone.
+    last_part: bool = True
+
+
+#: Most tickets plus revocations in one part of a page: a few milliseconds of writing
+#: on the dev VM, so a scan queued behind a part waits about that long.
+PART_ROWS = 250
+
+
+def page_parts(page: PageChanges, rows: int = PART_ROWS) -> list[PageChanges]:
+    """``page`` cut into parts of at most ``rows`` tickets and revocations, in order
+    (tickets first); only the last part carries the types, the cursor and the state.
+    A flagged ticket goes with the part that carries the ticket (that part clears the
+    flags of its other tickets); one the page does not carry goes with the last part."""
+    n_tickets = len(page.tickets)
+    total = n_tickets + len(page.revocations)
+    if total <= rows:
+        return [page]
+    part_of = {t[0]: start // rows for start, t in enumerate(page.tickets)}
+    last_index = (total - 1) // rows
+    flagged_by_part: dict[int, list[tuple[str, int, str, str]]] = {}
+    for f in page.flagged:
+        flagged_by_part.setdefault(part_of.get(f[0], last_index), []).append(f)
+    parts: list[PageChanges] = []
+    for start in range(0, total, rows):
+        end = min(start + rows, total)
+        last = end == total
+        parts.append(
+            replace(
+                page,
+                tickets=page.tickets[start:end] if start < n_tickets else (),
+                revocations=page.revocations[max(0, start - n_tickets) : max(0, end - n_tickets)],
+                ticket_types=page.ticket_types if last else (),
+                flagged=flagged_by_part.get(start // rows, ()),
+                last_part=last,
+            )
+        )
+    return parts
 
 
 # ----------------------------------------------------------------------- writes
 
 
 def apply_manifest_page(conn: sqlite3.Connection, page: PageChanges) -> None:
-    """Apply one page (types, tickets + plain codes, revocations, state, cursor).
+    """Apply one page or part of one (types, tickets + plain codes, revocations; the
+    state and cursor with the last part).
 
     **Bulk load**: the first page into an empty ``manifest_tickets`` drops its secondary
     indexes and sets ``sync_state.bulk_load``; until ``finish_bulk_load`` the tickets go
@@ -89,8 +132,8 @@ def apply_manifest_page(conn: sqlite3.Connection, page: PageChanges) -> None:
         and not bulk
         and conn.execute("SELECT 1 FROM manifest_tickets LIMIT 1").fetchone() is None
     ):
-        for name in MANIFEST_TICKET_INDEXES:
-            conn.execute(f"DROP INDEX IF EXISTS {name}")
+        drop_lookup_triggers(conn)
+        conn.execute("DELETE FROM manifest_lookup")  # (empty with an empty manifest)
         conn.execute("UPDATE sync_state SET bulk_load = 1 WHERE id = 1")
         bulk = True
     # Each row gets the page's event_id appended (bound as ?9 by the SQL below).
@@ -117,6 +160,8 @@ def apply_manifest_page(conn: sqlite3.Connection, page: PageChanges) -> None:
         " ON CONFLICT(ticket_id) DO UPDATE SET kind = excluded.kind",
         ((tid, kind, at_ms) for tid, kind, at_ms in page.revocations if kind is not None),
     )
+    if not page.last_part:
+        return
     conn.execute(
         "UPDATE sync_state SET event_id = ?, manifest_cursor = ?,"
         " manifest_at_ms = coalesce(?, manifest_at_ms), event_status = ?, event_name = ?,"
@@ -209,47 +254,26 @@ def _upsert_ticket_rows(conn: sqlite3.Connection, rows: Sequence[_Params]) -> No
     )
 
 
-def missing_manifest_indexes(conn: sqlite3.Connection) -> list[str]:
-    present = {
-        r[0]
-        for r in conn.execute(
-            "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'manifest_tickets'"
-        )
-    }
-    return [name for name in MANIFEST_TICKET_INDEXES if name not in present]
+def drop_lookup_triggers(conn: sqlite3.Connection) -> None:
+    """While a first load streams in (and ``manifest_lookup`` is filled in parts at its
+    end) nothing keeps the lookup table in step row by row."""
+    for name in LOOKUP_TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def create_lookup_triggers(conn: sqlite3.Connection) -> None:
+    """End of a bulk load, after the lookup fill: row-by-row upkeep again."""
+    for sql in LOOKUP_TRIGGERS.values():
+        conn.execute(sql)
 
 
 def bulk_load_pending(conn: sqlite3.Connection) -> bool:
     return bool(conn.execute("SELECT bulk_load FROM sync_state WHERE id = 1").fetchone()[0])
 
 
-def fill_plain_codes(conn: sqlite3.Connection) -> int:
-    """End of a bulk load, step 1: ``plain_codes`` from ``manifest_tickets`` in code
-    order (sequential B-tree inserts). Codes of these tickets stored before (a resumed
-    load) are replaced, so a code that changed mid-load cannot linger."""
-    conn.execute(
-        "DELETE FROM plain_codes WHERE ticket_id IN (SELECT ticket_id FROM manifest_tickets)"
-    )
-    cursor = conn.execute(
-        "INSERT INTO plain_codes(code_sha256, event_id, ticket_id, ticket_type, valid_from,"
-        " valid_until) SELECT plain_code_sha256, event_id, ticket_id, ticket_type,"
-        " valid_from, valid_until FROM manifest_tickets"
-        " WHERE plain_code_sha256 IS NOT NULL ORDER BY plain_code_sha256"
-        " ON CONFLICT(code_sha256) DO UPDATE SET event_id = excluded.event_id,"
-        " ticket_id = excluded.ticket_id, ticket_type = excluded.ticket_type,"
-        " valid_from = excluded.valid_from, valid_until = excluded.valid_until"
-    )
-    return max(cursor.rowcount, 0)
-
-
 def end_bulk_load(conn: sqlite3.Connection) -> None:
     """End of a bulk load, last step (after the indexes are built)."""
     conn.execute("UPDATE sync_state SET bulk_load = 0 WHERE id = 1")
-
-
-def build_manifest_index(conn: sqlite3.Connection, name: str) -> None:
-    """(Re)create one secondary index of ``manifest_tickets`` (a no-op if present)."""
-    conn.execute(MANIFEST_TICKET_INDEXES[name])
 
 
 def restart_manifest(conn: sqlite3.Connection) -> None:
@@ -354,26 +378,30 @@ def find_manifest_tickets(
     limit: int = 50,
 ) -> list[ManifestTicketRow]:
     """Tickets by order id, by holder e-mail (any case) or by the start of the holder's
-    name (any case); each uses its own index."""
+    name (any case), through ``manifest_lookup`` (migration 11)."""
     columns = (
-        "ticket_id, event_id, ticket_type, order_id, holder_name, holder_email,"
-        " plain_code_sha256, valid_from, valid_until"
+        "m.ticket_id, m.event_id, m.ticket_type, m.order_id, m.holder_name, m.holder_email,"
+        " m.plain_code_sha256, m.valid_from, m.valid_until"
     )
     args: tuple[str, ...]
+    order = "m.holder_name COLLATE NOCASE, m.ticket_id"
     if order_id is not None:
-        where, args = "order_id = ?", (order_id,)
+        # the lookup's key compares without case; an order id is exact
+        where, args = "l.kind = 'o' AND l.key = ?1 AND m.order_id = ?1", (order_id,)
     elif email is not None:
-        where, args = "holder_email = ? COLLATE NOCASE", (email,)
+        where, args = "l.kind = 'e' AND l.key = ?1", (email,)
     elif name_prefix:
-        # A range on the NOCASE index; the upper bound is the prefix's last char + 1.
+        # A range on the NOCASE key; the upper bound is the prefix's last char + 1.
         upper = name_prefix[:-1] + chr(ord(name_prefix[-1]) + 1)
-        where = "holder_name >= ? COLLATE NOCASE AND holder_name < ? COLLATE NOCASE"
+        where = "l.kind = 'n' AND l.key >= ?1 AND l.key < ?2"
         args = (name_prefix, upper)
+        order = "l.key, l.ticket_id"  # the key is the name: the table's order, LIMIT early
     else:
         return []
     rows = conn.execute(
-        f"SELECT {columns} FROM manifest_tickets WHERE {where}"  # noqa: S608
-        " ORDER BY holder_name COLLATE NOCASE, ticket_id LIMIT ?",
+        f"SELECT {columns} FROM manifest_lookup l JOIN manifest_tickets m"  # noqa: S608
+        f" ON m.ticket_id = l.ticket_id WHERE {where}"
+        f" ORDER BY {order} LIMIT ?{len(args) + 1}",
         (*args, limit),
     )
     return [ManifestTicketRow(*r) for r in rows]

@@ -26,64 +26,28 @@ from typing import Any, TypeVar
 
 from edge_agent.errors import LedgerError, LedgerWriteFailed
 from edge_agent.ledger.canonical_fast import canonical_values
-from edge_agent.ledger.connection import ledger_error
 from edge_agent.ledger.opening import open_for_writing
 from edge_agent.ledger.records import ScanRow, StoredScan
 from edge_agent.ledger.request_ids import INSERT_REQUEST, RequestRecord
 from edge_agent.ledger.wal_checkpointer import WalCheckpointer
+from edge_agent.ledger.wal_guard import CLOSED, mark
+from edge_agent.ledger.writer_batch import (
+    INSERT_SCAN,
+    Batch,
+    OpItem,
+    Outside,
+    ScanItem,
+    batch_failed,
+    fail_all,
+    rollback_quietly,
+    run_op,
+)
+from edge_agent.ledger.writer_waits import ScanWaits
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-_INSERT_SCAN = (
-    "INSERT INTO scans(seq, scan_id, agent_id, at_ms, gate, lane, device_id, device_kind,"
-    " direction, credential_kind, event_id, ticket_id, ticket_type, key_id, code_sha256,"
-    " outcome, reason, override_operator, override_reason, manifest_at_ms, ext, chain)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-)
-
 _sha256 = hashlib.sha256
-
-_ScanItem = tuple[ScanRow, "asyncio.Future[StoredScan]", RequestRecord | None]
-_OpItem = tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]"]
-
-
-def _fail_all(
-    scans: Sequence[_ScanItem],
-    ops: Sequence[_OpItem],
-    kind: type[LedgerError],
-    message: str,
-) -> None:
-    """Fail every future of ``scans`` and ``ops`` not yet done, each with its own
-    ``kind(message)`` (one exception object per future: a shared one would collect
-    every awaiter's traceback)."""
-    futures: list[asyncio.Future[Any]] = [fut for _, fut, _ in scans]
-    futures.extend(fut for _, fut in ops)
-    for fut in futures:
-        if not fut.done():
-            fut.set_exception(kind(message))
-
-
-class _Batch:
-    """What one committed transaction produced, handed from the thread back to the loop."""
-
-    __slots__ = ("changes", "duration_ms", "head_chain", "head_seq", "op_results", "stored")
-
-    def __init__(
-        self,
-        stored: list[StoredScan | LedgerWriteFailed],
-        op_results: list[tuple[bool, Any]],
-        head_seq: int,
-        head_chain: bytes,
-        duration_ms: float,
-        changes: int,
-    ) -> None:
-        self.changes = changes
-        self.stored = stored
-        self.op_results = op_results
-        self.head_seq = head_seq
-        self.head_chain = head_chain
-        self.duration_ms = duration_ms
 
 
 class LedgerWriter:
@@ -112,8 +76,13 @@ class LedgerWriter:
         self._loop = asyncio.get_running_loop()
         self._head_seq = head_seq
         self._head_chain = head_chain
-        self._scans: list[_ScanItem] = []
-        self._ops: list[_OpItem] = []
+        self._scans: list[ScanItem] = []
+        self._ops: list[OpItem] = []
+        #: Ops that run in a transaction of their own, only when no scan is queued
+        #: (``execute(..., alone=True)``): slices of long work such as a manifest load.
+        self._alone: list[OpItem] = []
+        #: How long scans waited for their commit (status, docs/hardening.md).
+        self.scan_waits = ScanWaits()
         self._wakeup = asyncio.Event()
         self._closing = False
         self._closed = False
@@ -125,6 +94,9 @@ class LedgerWriter:
         #: Called on the event loop with each committed batch's duration in ms (the
         #: metrics' commit-latency histogram); must be quick and must not raise.
         self.commit_listeners: list[Callable[[float], None]] = []
+        #: Called on the event loop with the message of each batch that failed (disk
+        #: full, I/O error): the agent's ``ledger_not_recording`` alarm. Must not raise.
+        self.failure_listeners: list[Callable[[str], None]] = []
 
     @classmethod
     async def open(cls, path: Path, agent_id: str, *, max_batch: int = 1000) -> LedgerWriter:
@@ -168,12 +140,21 @@ class LedgerWriter:
         if self._closing:
             raise self._not_accepting()
         fut: asyncio.Future[StoredScan] = self._loop.create_future()
+        self.scan_waits.note_queued()
         self._scans.append((row, fut, request))
         self._wakeup.set()
         return fut
 
-    async def execute(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def execute(
+        self, fn: Callable[[sqlite3.Connection], T], *, alone: bool = False, outside: bool = False
+    ) -> T:
         """Run ``fn(conn)`` in the writer thread inside the next group-commit transaction.
+
+        ``alone=True``: in a transaction of its own, and only when no scan or other write
+        is queued — for one slice of long work (a manifest page in parts, the plain-code
+        fill), so a scan waits at most for one slice, never for the whole job.
+        ``outside=True`` (implies alone): ``fn`` runs between transactions, not in one —
+        for what SQLite refuses inside a transaction (``ATTACH``/``DETACH``).
 
         ``fn`` runs under its own SAVEPOINT: if it raises, only its own changes are
         rolled back and the exception is raised here, unchanged; the rest of the batch
@@ -184,7 +165,10 @@ class LedgerWriter:
         if self._closing:
             raise self._not_accepting()
         fut: asyncio.Future[T] = self._loop.create_future()
-        self._ops.append((fn, fut))
+        if outside:
+            self._alone.append((Outside(fn), fut))
+        else:
+            (self._alone if alone else self._ops).append((fn, fut))
         self._wakeup.set()
         return await fut
 
@@ -200,6 +184,13 @@ class LedgerWriter:
         try:
             while True:
                 if not self._scans and not self._ops:
+                    if self._alone:  # nothing else waits: one slice of long work
+                        item = self._alone.pop(0)
+                        if isinstance(item[0], Outside):
+                            await self._run_outside(item)
+                        else:
+                            await self._commit([], [item], fsync=False)
+                        continue
                     if self._closing:
                         return
                     self._wakeup.clear()
@@ -210,7 +201,9 @@ class LedgerWriter:
                 del self._scans[:n]
                 ops = self._ops[:n]
                 del self._ops[:n]
+                since = self.scan_waits.take(bool(self._scans)) if scans else None
                 await self._commit(scans, ops)
+                self.scan_waits.note_committed(since)
         except BaseException as exc:
             # Cancelled or a bug: nothing queued may wait forever for a verdict.
             self._closing = True
@@ -218,21 +211,29 @@ class LedgerWriter:
             self._fail_queued(f"ledger writer for {self._path} stopped ({why})")
             raise
 
-    async def _commit(self, scans: list[_ScanItem], ops: list[_OpItem]) -> None:
+    async def _commit(
+        self, scans: list[ScanItem], ops: list[OpItem], *, fsync: bool = True
+    ) -> None:
         try:
-            batch = await self._loop.run_in_executor(self._executor, self._write_batch, scans, ops)
+            batch = await self._loop.run_in_executor(
+                self._executor, self._write_batch, scans, ops, fsync
+            )
         except LedgerWriteFailed as exc:
             log.error("ledger batch failed: %s", exc)
-            _fail_all(scans, ops, LedgerWriteFailed, str(exc))
+            fail_all(scans, ops, LedgerWriteFailed, str(exc))
+            for failed in self.failure_listeners:
+                failed(str(exc))
             return
         except BaseException:
-            _fail_all(scans, ops, LedgerError, "ledger writer stopped mid-batch")
+            fail_all(scans, ops, LedgerError, "ledger writer stopped mid-batch")
             raise
         self._head_seq = batch.head_seq
         self._head_chain = batch.head_chain
         self._committed_rows += len(scans)
         self._batches_committed += 1
         self._last_commit_ms = batch.duration_ms
+        if not fsync:  # a slice of long work
+            self.scan_waits.note_slice(batch.duration_ms)
         for listener in self.commit_listeners:
             listener(batch.duration_ms)
         # Rows changed, not items: one manifest page op writes thousands of rows, and the
@@ -253,15 +254,43 @@ class LedgerWriter:
             else:
                 op_fut.set_exception(value)
 
+    async def _run_outside(self, item: OpItem) -> None:
+        fn, fut = item
+        try:
+            value = await self._loop.run_in_executor(self._executor, fn, self._conn)
+        except Exception as exc:
+            if not fut.done():
+                fut.set_exception(exc)
+            return
+        if not fut.done():
+            fut.set_result(value)
+
     def _fail_queued(self, message: str) -> None:
         """Fail everything still queued (the writer stopped or closed)."""
         scans, self._scans = self._scans, []
-        ops, self._ops = self._ops, []
-        _fail_all(scans, ops, LedgerError, message)
+        ops, self._ops = self._ops + self._alone, []
+        self._alone = []
+        fail_all(scans, ops, LedgerError, message)
 
     # ------------------------------------------------------------ the writer thread
 
-    def _write_batch(self, scans: Sequence[_ScanItem], ops: Sequence[_OpItem]) -> _Batch:
+    def _write_batch(
+        self, scans: Sequence[ScanItem], ops: Sequence[OpItem], fsync: bool = True
+    ) -> Batch:
+        """``_write_one``; a slice of long work (``alone``, never a scan) commits without
+        its own fsync (``synchronous=NORMAL``): it is the platform's data, downloaded
+        again if a power cut takes it, and the next scan's fsync makes it durable anyway
+        (the WAL is written in order). An fsync per slice only made the next scan wait
+        behind the disk."""
+        if fsync:
+            return self._write_one(scans, ops)
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            return self._write_one(scans, ops)
+        finally:
+            self._conn.execute("PRAGMA synchronous=FULL")
+
+    def _write_one(self, scans: Sequence[ScanItem], ops: Sequence[OpItem]) -> Batch:
         """One transaction: scans (seq + chain assigned in queue order), then each op
         under its own SAVEPOINT, then COMMIT. Runs in the writer thread only."""
         conn = self._conn
@@ -295,62 +324,30 @@ class LedgerWriter:
                 if request is not None:
                     requests.append((*request[:3], seq, row[1], request[3]))
             if params:
-                conn.executemany(_INSERT_SCAN, params)
+                conn.executemany(INSERT_SCAN, params)
             if requests:
                 conn.executemany(INSERT_REQUEST, requests)
-            op_results = [self._run_op(conn, fn) for fn, _ in ops]
+            op_results = [run_op(conn, fn) for fn, _ in ops]
             conn.execute("COMMIT")
         except Exception as exc:
-            self._rollback_quietly()
-            raise self._batch_failed(len(scans), len(ops), exc) from exc
+            rollback_quietly(conn)
+            raise batch_failed(self._path, len(scans), len(ops), exc) from exc
         except BaseException:
-            self._rollback_quietly()
+            rollback_quietly(conn)
             raise
         duration_ms = (time.perf_counter() - started) * 1000.0
         changes = conn.total_changes - changes_before
-        return _Batch(stored, op_results, seq, chain, duration_ms, changes)
-
-    @staticmethod
-    def _run_op(
-        conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], Any]
-    ) -> tuple[bool, Any]:
-        conn.execute("SAVEPOINT ledger_op")
-        try:
-            value = fn(conn)
-        except Exception as exc:
-            if not conn.in_transaction:
-                # SQLite rolled back the whole transaction (e.g. disk full): the scans
-                # of this batch are gone too, so the batch must fail as a whole.
-                raise
-            conn.execute("ROLLBACK TO ledger_op")
-            conn.execute("RELEASE ledger_op")
-            return False, exc
-        conn.execute("RELEASE ledger_op")
-        return True, value
+        return Batch(stored, op_results, seq, chain, duration_ms, changes)
 
     def _close_connection(self) -> None:
         """Fold the WAL into the database before closing, so a stopped agent leaves one
         compact file (and the next start reads no long WAL)."""
         try:
+            mark(self._conn, CLOSED)  # a clean stop: no WAL is missing at the next start
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:
             log.warning("final ledger checkpoint failed: %s", exc)
         self._conn.close()
-
-    def _rollback_quietly(self) -> None:
-        try:
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
-        except sqlite3.Error as exc:  # the original error is what matters
-            log.warning("ledger rollback failed: %s", exc)
-
-    def _batch_failed(self, n_scans: int, n_ops: int, exc: Exception) -> LedgerWriteFailed:
-        what = f"{n_scans} scan(s)" + (f" and {n_ops} other write(s)" if n_ops else "")
-        if isinstance(exc, sqlite3.Error):
-            detail = str(ledger_error(self._path, exc, "committing a batch"))
-        else:
-            detail = f"ledger {self._path}: unexpected {exc!r} while committing a batch"
-        return LedgerWriteFailed(f"{what} NOT recorded — {detail}")
 
     # ----------------------------------------------------------------------- closing
 
@@ -417,4 +414,4 @@ class LedgerWriter:
     @property
     def queued(self) -> int:
         """Scans and writes waiting for the next batch (not counting one in flight)."""
-        return len(self._scans) + len(self._ops)
+        return len(self._scans) + len(self._ops) + len(self._alone)

@@ -14,6 +14,7 @@ from edge_agent.config.sections import Config
 from edge_agent.gate.live_manifest import LiveManifest
 from edge_agent.gate.state import GateState
 from edge_agent.ledger.writer import LedgerWriter
+from sync.clock import ClockSample
 from sync.leases import LeaseClient
 from sync.worker import SyncSnapshot, SyncWorker
 
@@ -41,12 +42,23 @@ async def start_link(
     state: GateState,
     clock_ms: Callable[[], int],
     checkpoint_head: Callable[[], int],
+    on_clock_sample: Callable[[ClockSample], object] | None = None,
 ) -> PlatformLink:
-    """Start the link ``[sync]`` names (the caller checked ``sync.enabled``)."""
+    """Start the link ``[sync]`` names (the caller checked ``sync.enabled``).
+    ``on_clock_sample``: each measurement of the platform's clock (the trusted clock's)."""
     if config.sync.kind == "pretix":
         from edge_agent.platform_link.pretix.service import PretixLink
 
-        return await PretixLink.start(config, writer, live, state, clock_ms)
+        return await PretixLink.start(
+            config, writer, live, state, clock_ms, on_clock_sample=on_clock_sample
+        )
     from edge_agent.platform_link.service import AgentSync
 
-    return await AgentSync.start(config, writer, live, clock_ms, checkpoint_head=checkpoint_head)
+    return await AgentSync.start(
+        config,
+        writer,
+        live,
+        clock_ms,
+        checkpoint_head=checkpoint_head,
+        on_clock_sample=on_clock_sample,
+    )

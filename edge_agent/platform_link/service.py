@@ -27,7 +27,7 @@ from edge_agent.ledger.writer import LedgerWriter
 from edge_agent.platform_link.store import STREAMS, LedgerSyncStore
 from sync.backoff import Backoff
 from sync.client import PlatformClient, redact_url
-from sync.clock import ClockEstimator
+from sync.clock import ClockEstimator, ClockSample
 from sync.errors import ProtocolError
 from sync.leases import LeaseClient
 from sync.manifest import ManifestSync
@@ -87,6 +87,7 @@ class AgentSync:
         gate: LiveManifest,
         clock_ms: Callable[[], int],
         checkpoint_head: Callable[[], int] = lambda: 0,
+        on_clock_sample: Callable[[ClockSample], object] | None = None,
     ) -> AgentSync:
         """Read the token (a bad token file is a config error: it stops the start),
         resume from the stored cursors and start the worker."""
@@ -110,7 +111,9 @@ class AgentSync:
                 session,
                 timeout_s=sc.timeout_s,
                 clock_ms=clock_ms,
-                on_clock=estimator.add,
+                on_clock=estimator.add
+                if on_clock_sample is None
+                else lambda sample: (estimator.add(sample), on_clock_sample(sample)),
             )
             manifest = ManifestSync(
                 client,

@@ -1,7 +1,8 @@
 """The ledger behind sync's ``SyncStore`` protocol (``sync/store.py``).
 
-Writes go through the single ``LedgerWriter`` (each manifest page, with its cursor, is
-one ``execute`` and so one transaction); reads for upload use a read-only connection of
+Writes go through the single ``LedgerWriter`` (a manifest page in parts of a few hundred
+rows, each a transaction that queued scans go before; the cursor with the last part:
+``sync_tables.page_parts``); reads for upload use a read-only connection of
 their own in a one-thread executor, so reading a 1,000-row batch never blocks the event
 loop or the writer.
 """
@@ -20,15 +21,26 @@ from edge_agent.domain.keyring import load_keyring
 from edge_agent.ledger.box_office_tables import sales_for_upload, sales_head
 from edge_agent.ledger.chain_checkpoints import checkpoints_for_upload
 from edge_agent.ledger.rows import SyncStateRow, TicketTypeRow
+from edge_agent.ledger.sorted_fill import (
+    FILLS,
+    PART_ROWS,
+    attach_scratch,
+    build_scratch,
+    clear_lookup_part,
+    delete_stale_part,
+    detach_scratch,
+    insert_part,
+    remove_scratch,
+)
 from edge_agent.ledger.sync_tables import (
     PageChanges,
     apply_manifest_page,
-    build_manifest_index,
     bulk_load_pending,
+    create_lookup_triggers,
+    drop_lookup_triggers,
     end_bulk_load,
-    fill_plain_codes,
     forget_other_event,
-    missing_manifest_indexes,
+    page_parts,
     read_sync_state,
     restart_manifest,
     save_clock,
@@ -61,6 +73,7 @@ class LedgerSyncStore:
     ) -> None:
         self._writer = writer
         self._checkpoint_head = checkpoint_head
+        self._path = path
         self._event_id = event_id
         self._reader = LedgerReader(path)
         self._read = self._reader.read
@@ -87,21 +100,41 @@ class LedgerSyncStore:
                 load_keyring(json.loads(page.keyring_json))
             except KeyringError as exc:
                 raise ProtocolError(f"platform keyring refused: {exc}") from None
-        changes = page_changes(page)
-        await self._writer.execute(lambda c: apply_manifest_page(c, changes))
+        for part in page_parts(page_changes(page)):
+            apply = functools.partial(apply_manifest_page, page=part)
+            await self._writer.execute(apply, alone=True)
         self._keyring_json = page.keyring_json
         if not page.more:
             await self._finish_bulk_load()
 
     async def _finish_bulk_load(self) -> None:
-        """After a first load (also one resumed after a crash): plain codes, then each
-        lookup index, then the flag — one writer op each, so scans get turns in
-        between (each about 1–3 s per million tickets on the dev VM)."""
+        """After a first load (also one resumed after a crash): what an earlier fill left
+        out, then the plain codes and the lookup rows in key order from a scratch file
+        sorted off the writer (``ledger/sorted_fill.py``), the lookup's triggers, then
+        the flag. Every step is a writer op of its own that queued scans go before, a
+        few milliseconds each."""
         if not await self._writer.execute(bulk_load_pending):
             return
-        await self._writer.execute(fill_plain_codes)
-        for name in await self._writer.execute(missing_manifest_indexes):
-            await self._writer.execute(functools.partial(build_manifest_index, name=name))
+        await self._writer.execute(drop_lookup_triggers)
+        after: str | None = ""
+        while after is not None:
+            after = await self._writer.execute(
+                functools.partial(delete_stale_part, after=after), alone=True
+            )
+        while await self._writer.execute(clear_lookup_part, alone=True):
+            pass
+        counts = await asyncio.to_thread(build_scratch, self._path)
+        try:
+            attach = functools.partial(attach_scratch, ledger=self._path)
+            await self._writer.execute(attach, outside=True)
+            for fill in FILLS:
+                for start in range(0, counts[fill.table], PART_ROWS):
+                    part = functools.partial(insert_part, fill=fill, after=start)
+                    await self._writer.execute(part, alone=True)
+        finally:
+            await self._writer.execute(detach_scratch, outside=True)
+            await asyncio.to_thread(remove_scratch, self._path)
+        await self._writer.execute(create_lookup_triggers)
         await self._writer.execute(end_bulk_load)
 
     async def restart_manifest(self) -> None:

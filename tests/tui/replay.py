@@ -93,10 +93,12 @@ STATUS: JsonDoc = {
               "started_at": _iso(T0 - 3_600_000), "uptime_s": 3600.0},
     "event": {"event_id": 1001, "events": [{"event_id": 1001, "name": "New Year Gala"}]},
     "gate": {"id": "gate-3", "name": "Gate 3", "allowed_ticket_types": [], "lists": [],
-             "zone": "", "language": "en"},
+             "zone": "", "language": "en", "halt": None},
     "policy": {"reentry": True, "exit_scans": True, "clock_skew_grace_s": 300},
     "ledger": {"head_seq": 1042, "head_chain": "ab" * 32, "batches_committed": 900,
-               "last_commit_ms": T0, "start_check": "ledger OK: 1,000 rows, head seq 1000"},
+               "last_commit_ms": T0, "start_check": "ledger OK: 1,000 rows, head seq 1000",
+               "scan_wait_max_ms": 4.2, "scan_blocked_max_ms": 1.1,
+               "scans_blocked_over_20ms": 0, "slice_max_ms": 6.1, "slices_over_20ms": 0},
     "scans": {
         "total": 1042, "by_outcome": {"admit": 880, "refuse": 140, "exit": 22},
         "by_reason": {"admitted": 870, "already_admitted": 90}, "not_recorded": 0,
@@ -147,6 +149,9 @@ STATUS: JsonDoc = {
     ],
     "printer": None,
     "mesh": None,  # a venue of one (docs/mesh.md)
+    "alarms": [],
+    "limits": {"open_files": {"used": 41, "limit": 8192, "warn_at": 6144}},
+    "clock": {"state": "ok", "offset_ms": 0, "why": ""},
 }  # fmt: skip
 
 
@@ -331,6 +336,9 @@ class ReplayAgent:
 
     async def sync_now(self) -> SyncNowAnswer:
         return SyncNowAnswer.from_json({"completed": True, "sync": STATUS["sync"]})
+
+    async def set_halt(self, halt: bool, reason: str) -> bool:
+        raise NotImplementedError("snapshots do not halt the gate")
 
     async def conflicts(self) -> Conflicts:
         return Conflicts.from_json(CONFLICTS)

@@ -59,6 +59,13 @@ def test_a_healthy_agent_has_no_alerts() -> None:
          " ! Manifest 2.0 h old"),
         (lambda d: d["sync"]["manifest"].update(age_s=None),
          " ! No manifest from the platform yet"),
+        # the agent's own alarms (issue 17): its words, a failing ledger as NOW
+        (lambda d: d["alarms"].append({"code": "admissions_halted", "level": "warning",
+                                       "message": "admissions stopped by Sam: crush"}),
+         " ! admissions stopped by Sam: crush"),
+        (lambda d: d.update(alarms=[{"code": "ledger_not_recording", "level": "error",
+                                     "message": "1 scan(s) NOT recorded — disk full"}]),
+         "!! LEDGER NOT RECORDING NOW: 1 scan(s) NOT recorded — disk full"),
     ],
 )  # fmt: skip
 def test_each_alert(change: Any, expected: str) -> None:

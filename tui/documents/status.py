@@ -256,6 +256,19 @@ class MeshStatus(Document):
 
 
 @dataclass(frozen=True, slots=True)
+class AgentAlarm(Document):
+    """One of the agent's own alarms (``status.alarms``: disk full, clock, halt, …)."""
+
+    code: str
+    level: str
+    message: str
+
+    @classmethod
+    def read(cls, f: Fields) -> Self:
+        return cls(f.text("code"), f.text("level", "warning"), f.text("message"))
+
+
+@dataclass(frozen=True, slots=True)
 class Status(Document):
     """``GET /api/v1/status``: what the app polls every few seconds."""
 
@@ -276,15 +289,21 @@ class Status(Document):
     zones: list[ZoneFigures]
     #: Every event the box admits (older agents: none listed).
     events: list[AdmittedEvent]
+    #: The agent's own alarms (``status.alarms``; older agents: none).
+    alarms: list[AgentAlarm]
     #: ``None`` for a box without ``[mesh]`` (a venue of one).
     mesh: MeshStatus | None = None
     pairing: Pairing = PAIRING_OPEN
+    #: Who stopped admissions and why, while a supervisor's halt is in force.
+    halted_by: str | None = None
+    halt_reason: str | None = None
 
     @classmethod
     def read(cls, f: Fields) -> Self:
         admissions, disk = f.obj("admissions"), f.obj("disk")
         printer = f.opt_obj("printer")
         mesh, pairing = f.opt_obj("mesh"), f.opt_obj("pairing")
+        halt = f.obj("gate").opt_obj("halt")
         return cls(
             event_id=f.obj("event").opt_integer("event_id"),
             gate_name=f.obj("gate").text("name", "?"),
@@ -303,7 +322,27 @@ class Status(Document):
             events=[AdmittedEvent.read(e) for e in f.obj("event").objs("events")],
             mesh=None if mesh is None else MeshStatus.read(mesh),
             pairing=PAIRING_OPEN if pairing is None else Pairing.read(pairing),
+            alarms=[AgentAlarm.read(a) for a in f.objs("alarms")],
+            halted_by=None if halt is None else halt.text("operator"),
+            halt_reason=None if halt is None else halt.text("reason"),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class HaltAnswer(Document):
+    """``GET|POST /api/v1/gate/halt`` (and ``/resume``): whether admissions are stopped
+    here, and by whom and why while they are."""
+
+    halted: bool
+    operator: str | None = None
+    reason: str | None = None
+
+    @classmethod
+    def read(cls, f: Fields) -> Self:
+        halt = f.opt_obj("halt")
+        if halt is None:
+            return cls(f.flag("halted"))
+        return cls(f.flag("halted"), halt.text("operator"), halt.text("reason"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import tzinfo
+from typing import ClassVar
 
 from rich.text import Text
+from textual import work
+from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
@@ -24,7 +27,9 @@ from tui.formatting import (
     verdict_style,
     zone_text,
 )
+from tui.messages import StatusWanted
 from tui.screens.base import AgentScreen
+from tui.screens.modals import HaltScreen
 
 
 def summary_lines(status: Status, now_s: float, tz: tzinfo) -> list[str]:
@@ -104,6 +109,25 @@ def lane_state(lane: LaneStatus) -> str:
 
 
 class DashboardScreen(AgentScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("h", "halt", "Halt/resume entry")]
+
+    def action_halt(self) -> None:
+        """A supervisor stops admissions here, or resumes them (with a reason)."""
+        halting = self.status is None or self.status.halted_by is None
+
+        def done(reason: str | None) -> None:
+            if reason:
+                self.send_halt(halting, reason)
+
+        self.app.push_screen(HaltScreen(halting), done)
+
+    @work(exclusive=True, group="halt")
+    async def send_halt(self, halting: bool, reason: str) -> None:
+        halted = await self.ask("Halt", self.api.set_halt(halting, reason))
+        if halted is not None:
+            self.notify("Admissions STOPPED" if halted else "Admissions resumed", title="Gate")
+            self.post_message(StatusWanted())
+
     def compose_body(self) -> Iterable[Widget]:
         yield Static(id="summary")
         yield Static("No alerts", id="alerts")

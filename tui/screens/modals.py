@@ -67,6 +67,44 @@ class OverrideScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class HaltScreen(ModalScreen[str | None]):
+    """ "Stop admissions?" (or resume them) with a required reason; returns the reason."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, halting: bool) -> None:
+        super().__init__()
+        self.halting = halting
+
+    def compose(self) -> ComposeResult:
+        verb = "STOP ADMISSIONS" if self.halting else "RESUME ADMISSIONS"
+        with Vertical(classes="dialog"):
+            yield Label(f"{verb} at this agent — recorded with your device name and the reason")
+            if self.halting:
+                yield Label("Every entry is refused until resumed, also after a restart.")
+            yield Input(placeholder="Reason (required)", id="reason")
+            with Horizontal(classes="buttons"):
+                yield Button(f"{verb} (enter)", id="ok", variant="error")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        steady_inputs(self)
+        self.query_one("#reason", Input).focus()
+
+    @on(Input.Submitted, "#reason")
+    @on(Button.Pressed, "#ok")
+    def confirm(self) -> None:
+        reason = self.query_one("#reason", Input).value.strip()
+        if not reason:
+            self.notify("Say why: the reason is recorded in the ledger.", severity="warning")
+            return
+        self.dismiss(reason)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class ConfirmScreen(ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "answer(False)", "No"),

@@ -74,6 +74,7 @@ STATUS: dict[SaleCode, int] = {
     SaleCode.PLATFORM_UNREACHABLE: 503,
     SaleCode.PRINTER_UNAVAILABLE: 503,
     SaleCode.NOT_RECORDED: 503,
+    SaleCode.CLOCK_UNKNOWN: 503,
 }
 
 _TILL = (Role.BOX_OFFICE, Role.SUPERVISOR)
@@ -156,6 +157,7 @@ def _payment(body: SaleBody) -> Payment:
         (422, "insufficient_tender"),
         (422, "card_number_refused"),
         (503, "not_recorded"),
+        (503, "clock_unknown"),
     ],
 )
 async def post_sale(request: web.Request) -> web.Response:

@@ -1,5 +1,6 @@
 """Control-socket routes: issue pairing codes, lift a pairing lockout, list and revoke
-devices, status, sync now, and the addresses the LAN API is bound to."""
+devices, status, sync now, halt and resume admissions, and the addresses the LAN API is
+bound to."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from edge_agent.api.routes.devices import devices_json, issue_pairing_code, revo
 from edge_agent.api.routes.pairing import lift_lockout
 from edge_agent.api.routes.sync import sync_now_response
 from edge_agent.api.schema.decoding import read_body
-from edge_agent.api.schema.requests import PairingCodeRequest
-from edge_agent.api.views import status_json
+from edge_agent.api.schema.requests import HaltRequest, PairingCodeRequest
+from edge_agent.api.views import halt_json, status_json
 from edge_agent.runtime import AgentRuntime
 
 routes = web.RouteTableDef()
@@ -61,3 +62,18 @@ async def get_addresses(request: web.Request) -> web.Response:
 @routes.post("/control/pairing/unlock")
 async def post_unlock(request: web.Request) -> web.Response:
     return web.json_response(lift_lockout(_runtime(request), "control socket"))
+
+
+#: Who a halt from the control socket is recorded as (root or the service user on the box).
+CONTROL_OPERATOR = "edge-agent CLI (on the box)"
+
+
+@routes.post("/control/gate/{action:halt|resume}")
+async def post_halt(request: web.Request) -> web.Response:
+    rt = _runtime(request)
+    body = await read_body(request, HaltRequest)
+    if request.match_info["action"] == "halt":
+        await rt.halts.halt(CONTROL_OPERATOR, body.reason)
+    elif rt.halts.current is not None:
+        await rt.halts.resume(CONTROL_OPERATOR, body.reason)
+    return web.json_response(halt_json(rt))

@@ -74,8 +74,14 @@ class CustomerBody(Body, frozen=True):
     email: (
         Annotated[
             str,
+            # printable: a lone surrogate (JSON "\ud800") matched the pattern, then
+            # failed to encode in the sale's request hash: a 500 (issue 17)
             text(
-                max_len=254, strip=True, pattern=r"[^@\s]+@[^@\s]+\.[^@\s]+", description="e-mail"
+                max_len=254,
+                strip=True,
+                printable=True,
+                pattern=r"[^@\s]+@[^@\s]+\.[^@\s]+",
+                description="e-mail",
             ),
         ]
         | None

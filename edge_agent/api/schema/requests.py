@@ -96,3 +96,9 @@ class TicketQuery(Body, frozen=True):
     """``GET /api/v1/tickets?q=…``: a ticket id, an e-mail, an order id or a name prefix."""
 
     q: Annotated[str, text(min_len=1, max_len=200, printable=True, strip=True)]
+
+
+class HaltRequest(Body, frozen=True):
+    """A supervisor stopping or resuming admissions at this agent, with a reason."""
+
+    reason: Annotated[str, text(min_len=1, max_len=MAX_REASON_CHARS, printable=True, strip=True)]

@@ -256,6 +256,22 @@ class AgentView(TypedDict):
     uptime_s: float
 
 
+class HaltView(TypedDict):
+    """A supervisor's stop of admissions (``docs/hardening.md``, "Halts")."""
+
+    number: int
+    at: str
+    operator: str
+    reason: str
+
+
+class HaltState(TypedDict):
+    """``GET/POST /api/v1/gate/halt`` and ``/resume``: is entry stopped, and by whom."""
+
+    halted: bool
+    halt: HaltView | None
+
+
 class GateView(TypedDict):
     id: str
     name: str
@@ -264,6 +280,8 @@ class GateView(TypedDict):
     lists: list[str]
     zone: str
     language: str
+    #: The halt in force, or ``None`` while admissions run.
+    halt: HaltView | None
 
 
 class PolicyView(TypedDict):
@@ -278,6 +296,16 @@ class LedgerView(TypedDict):
     batches_committed: int
     last_commit_ms: float | None
     start_check: str
+    #: Since start: the longest any scan waited for its durable commit, the longest it
+    #: was held back before the writer took it, and how many batches were held back
+    #: more than 20 ms (``docs/hardening.md``).
+    scan_wait_max_ms: float
+    scan_blocked_max_ms: float
+    scans_blocked_over_20ms: int
+    #: The longest slice of long work (a manifest part, a fill part) and how many took
+    #: over 20 ms: what the writer's own work can hold a scan back by.
+    slice_max_ms: float
+    slices_over_20ms: int
 
 
 class DeviceCounts(TypedDict):
@@ -367,6 +395,34 @@ class TlsView(TypedDict):
     not_after: str
 
 
+class AlarmView(TypedDict):
+    """One thing the agent knows is wrong now (``edge_agent/alarms.py``)."""
+
+    code: str
+    level: str
+    message: str
+    since: str
+
+
+class OpenFilesView(TypedDict):
+    used: int | None
+    limit: int
+    warn_at: int
+
+
+class AgentClockView(TypedDict):
+    """How the agent knows the time (``timekeeping``): ``ok``, ``corrected``, ``held``
+    or ``estimated``, what it adds to the wall clock and why."""
+
+    state: str
+    offset_ms: int
+    why: str
+
+
+class LimitsView(TypedDict):
+    open_files: OpenFilesView
+
+
 class Status(TypedDict):
     """``GET /api/v1/status``: the whole agent at a glance (``docs/api.md``)."""
 
@@ -389,3 +445,6 @@ class Status(TypedDict):
     printer: dict[str, object] | None
     #: The venue mesh (``docs/mesh.md``); ``null`` for a box without ``[mesh]``.
     mesh: MeshView | None
+    alarms: list[AlarmView]
+    limits: LimitsView
+    clock: AgentClockView

@@ -25,7 +25,7 @@ from edge_agent.platform_link.pretix.store import PretixLedgerStore
 from edge_agent.platform_link.service import platform_tls
 from sync.backoff import Backoff
 from sync.client import redact_url
-from sync.clock import ClockEstimator
+from sync.clock import ClockEstimator, ClockSample
 from sync.leases import LeaseClient
 from sync.pretix.client import PretixClient
 from sync.pretix.download import PretixManifestSync
@@ -63,6 +63,7 @@ class PretixLink:
         gate: LiveManifest,
         state: GateState,
         clock_ms: Callable[[], int],
+        on_clock_sample: Callable[[ClockSample], object] | None = None,
     ) -> PretixLink:
         sc, px = config.sync, config.sync.pretix
         token = read_token_file(config.sync_token_path)
@@ -94,7 +95,9 @@ class PretixLink:
                 session,
                 timeout_s=sc.timeout_s,
                 clock_ms=clock_ms,
-                on_clock=estimator.add,
+                on_clock=estimator.add
+                if on_clock_sample is None
+                else lambda sample: (estimator.add(sample), on_clock_sample(sample)),
             )
             manifest = PretixManifestSync(
                 client,

@@ -12,6 +12,7 @@ from msgspec import Meta
 
 from edge_agent.api.errors import ApiError
 from edge_agent.api.schema.body_rules import Body, text
+from edge_agent.api.schema.boxoffice import CustomerBody
 from edge_agent.api.schema.decoding import decode_json, decode_query
 from edge_agent.api.schema.requests import OverrideRequest, ScanRequest, TicketQuery
 from edge_agent.domain.reasons import Direction
@@ -128,6 +129,14 @@ def test_what_msgspec_refuses_but_python_reads_is_still_named() -> None:
     assert refusal(ScanRequest, b'{"code": NaN}')[1] == "field 'code' must be a string"
     surrogate = b'{"code": "x", "device_kind": "\\udc00"}'
     assert refusal(ScanRequest, surrogate)[1] == "field 'device_kind' must be printable text"
+
+
+def test_a_lone_surrogate_in_a_customer_email_is_a_named_422() -> None:
+    """Found by the schemathesis fuzz (issue 17): the e-mail's pattern matched it, and the
+    sale's request hash could not encode it — a 500."""
+    body = json.dumps({"name": "Ada", "email": "a\ud800@example.org"}).encode()
+    assert b"\\ud800" in body  # ensure_ascii: the escape on the wire
+    assert refusal(CustomerBody, body)[1] == "field 'email' must be printable text"
 
 
 def test_a_lone_surrogate_where_msgspec_matches_text_is_named() -> None:

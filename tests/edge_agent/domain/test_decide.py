@@ -58,6 +58,9 @@ class State:
     def ticket_flags(self, ticket_id: str, event_id: int, ticket_type: int) -> None:
         return None
 
+    def admissions_halted(self) -> bool:
+        return False
+
 
 def policy(**overrides: object) -> GatePolicy:
     base: dict[str, object] = dict(

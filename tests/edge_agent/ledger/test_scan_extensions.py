@@ -147,6 +147,8 @@ async def test_a_version_4_ledger_migrates_and_its_rows_still_verify(tmp_path: P
     for table in ("mesh_applied", "mesh_resolved", "mesh_conflicts"):  # and migration 8's
         raw.execute(f"DROP TABLE {table}")
     raw.execute("DROP TABLE scan_requests")  # and migration 9's
+    raw.execute("DROP TABLE admission_halts")  # and migration 10's
+    raw.execute("DROP TABLE manifest_lookup")  # and migration 11's (its triggers say IF NOT EXISTS)
     raw.execute(f"PRAGMA user_version = {MIGRATIONS.index(v5_scan_extensions)}")
     raw.commit()
     raw.close()

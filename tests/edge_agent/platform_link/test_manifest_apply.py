@@ -14,7 +14,7 @@ from demo.event import issue, raw_public
 from edge_agent.domain.keyring import dump_keyring, keyring_entry_for_platform
 from edge_agent.domain.reasons import ReasonCode
 from edge_agent.ledger.connection import open_read_connection
-from edge_agent.ledger.schema import MANIFEST_TICKET_INDEXES
+from edge_agent.ledger.migrations.manifest_lookup import LOOKUP_TRIGGERS
 from edge_agent.ledger.sync_tables import find_manifest_tickets
 from edge_agent.platform_link.store import LedgerSyncStore
 from sync.errors import CursorUnknown, ProtocolError, ServerError
@@ -115,9 +115,10 @@ async def test_pages_stream_into_ledger_and_gate_with_their_cursor(
         assert stack.sql("SELECT manifest_at_ms FROM scans ORDER BY seq") == [
             (None,), (T0 + 9,), (T0 + 9,), (T0 + 9,)
         ]  # fmt: skip
-        # the first load dropped the lookup indexes and built them at the end
-        indexes = {r[0] for r in stack.sql("SELECT name FROM sqlite_schema WHERE type='index'")}
-        assert set(MANIFEST_TICKET_INDEXES) <= indexes
+        # the first load filled the lookup table at its end, and its triggers are back
+        triggers = {r[0] for r in stack.sql("SELECT name FROM sqlite_schema WHERE type='trigger'")}
+        assert set(LOOKUP_TRIGGERS) <= triggers
+        assert stack.sql("SELECT count(*) FROM manifest_lookup") == [(9,)]
 
 
 async def test_lifted_revocations_changed_codes_and_a_cancelled_event(
@@ -196,8 +197,8 @@ async def test_a_failed_page_leaves_the_last_committed_one_and_resumes_there(
         assert await scan(stack, "CODE-A") is ReasonCode.UNKNOWN_CODE  # never lingers
         assert await scan(stack, "CODE-B") is ReasonCode.ADMITTED
         assert await scan(stack, "CODE-C") is ReasonCode.ADMITTED
-        indexes = {r[0] for r in stack.sql("SELECT name FROM sqlite_schema WHERE type='index'")}
-        assert set(MANIFEST_TICKET_INDEXES) <= indexes
+        triggers = {r[0] for r in stack.sql("SELECT name FROM sqlite_schema WHERE type='trigger'")}
+        assert set(LOOKUP_TRIGGERS) <= triggers
 
 
 async def test_unknown_cursor_restarts_with_a_full_load_once(

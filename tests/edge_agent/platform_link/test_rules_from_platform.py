@@ -16,9 +16,8 @@ import pytest
 from edge_agent.api.app import create_app
 from edge_agent.devices.roles import Role
 from edge_agent.domain.rotating import encode_rotating, step_at
-from edge_agent.runtime import wall_clock_ms
 from tests.edge_agent.platform_link.agent_setup import enrolled_config
-from tests.edge_agent.rules.venue import Clock
+from tests.edge_agent.rules.venue import Clock, use_clock
 from tests.helpers import AiohttpClient, pair
 from tests.platform_fixture import EVENT_ID, PlatformFixture, order_body, running_platform
 
@@ -51,8 +50,8 @@ async def test_flags_and_live_codes_reach_the_gate(
     )
 
     config = await enrolled_config(tmp_path / "agent", platform)
-    clock = Clock(wall_clock_ms())  # the agent's clock, so the test can move it later
-    monkeypatch.setattr("edge_agent.runtime.wall_clock_ms", clock)
+    clock = Clock()  # the agent's clock, so the test can move it later
+    use_clock(monkeypatch, clock)
     client = await aiohttp_client(create_app(config))
     boss, scanner = await pair(client, Role.SUPERVISOR), await pair(client, Role.SCANNER)
     assert (await client.post("/api/v1/sync/now", headers=boss)).status == 200

@@ -33,7 +33,7 @@ async def make_ledger(path: Path) -> None:
 
 
 def smash_index(path: Path, index: str) -> None:
-    """Overwrite the index's whole root page with junk."""
+    """Overwrite the index's (or a WITHOUT ROWID table's) whole root page with junk."""
     conn = sqlite3.connect(path)
     page_size = conn.execute("PRAGMA page_size").fetchone()[0]
     root = conn.execute("SELECT rootpage FROM sqlite_schema WHERE name = ?", (index,)).fetchone()[0]
@@ -46,7 +46,7 @@ def smash_index(path: Path, index: str) -> None:
 async def test_startup_check_skips_only_the_manifest_copies(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
     await make_ledger(path)
-    smash_index(path, "manifest_tickets_email")
+    smash_index(path, "manifest_lookup")
     quick = check_ledger(path, AGENT, full_integrity=False)
     assert quick.ok, quick.summary()
     full = check_ledger(path, AGENT)

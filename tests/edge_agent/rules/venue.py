@@ -1,10 +1,11 @@
 """A venue on disk for the rules' integration tests: a platform key, its keyring, a
-config with rule tables, GH1 codes, and a clock the test moves (the agent's own
-``wall_clock_ms`` is swapped for it, so a real agent lives through a whole evening)."""
+config with rule tables, GH1 codes, and a clock the test moves (the agent's clocks are
+swapped for it, so a real agent lives through a whole evening)."""
 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -47,7 +48,10 @@ format = "text"
 
 @dataclass
 class Clock:
-    now_ms: int = 0
+    """The venue's time: the agent's wall *and* monotonic clocks (``runtime.clock_sources``),
+    so moving it is time passing, not a wall clock jumping. Starts at the real time."""
+
+    now_ms: int = field(default_factory=lambda: time.time_ns() // 1_000_000)
 
     def __call__(self) -> int:
         return self.now_ms
@@ -90,5 +94,12 @@ def make_venue(
     path = root / "config.toml"
     path.write_text(HEAD.format(main=main, gate=gate) + "\n" + rules)
     venue = Venue(root, key, path)
-    monkeypatch.setattr("edge_agent.runtime.wall_clock_ms", venue.clock)
+    use_clock(monkeypatch, venue.clock)
     return venue
+
+
+def use_clock(monkeypatch: pytest.MonkeyPatch, clock: Clock) -> None:
+    """The agent started after this lives on ``clock`` (its trusted clock's wall and
+    monotonic sources, and the runtime's own ``wall_clock_ms``)."""
+    monkeypatch.setattr("edge_agent.runtime.wall_clock_ms", clock)
+    monkeypatch.setattr("edge_agent.runtime.clock_sources", lambda: (clock, clock))

@@ -50,6 +50,9 @@ class RuleState:
     def event_cancelled(self) -> bool:
         return False
 
+    def admissions_halted(self) -> bool:
+        return False
+
     def zone_occupancy(self, zone: str) -> int:
         return sum(1 for r in self.admissions.values() if r.inside and r.zone == zone)
 
