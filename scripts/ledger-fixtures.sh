@@ -20,6 +20,10 @@ versions=(
                 #   by the issue-16 merge)
   "8 b17bf55"   # the venue mesh (built as "6", renumbered by the issue-14 merge)
   "9 b02cba7"   # client request ids (built as "6", renumbered by the issue-17 network merge)
+  "10 7e04312"  # admission halts (built as "6", renumbered by the issue-17 faults merge,
+                #   which shipped 10 and 11 at once: version 10's file is that code
+                #   migrating only up to 10, make_ledger_fixture.py's second argument)
+  "11 7e04312"  # the manifest lookup table (built as "7", renumbered by the same merge)
 )
 for entry in "${versions[@]}"; do
   set -- $entry
