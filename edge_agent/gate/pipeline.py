@@ -11,7 +11,7 @@ If the row cannot be made durable, the index change is undone and the verdict is
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from time import perf_counter
 from typing import NamedTuple
 
@@ -178,12 +178,20 @@ class ScanPipeline:
         """The claim seam in use (the metrics and doctor read the mesh's figures off it)."""
         return self._claimer
 
-    def _once(self, request_id: str | None) -> RequestIds | None:
+    async def _once(
+        self,
+        device_id: str,
+        request_id: str | None,
+        body: tuple[object, ...],
+        judge: Callable[[RequestRecord | None], Awaitable[ScanResult]],
+    ) -> ScanResult:
+        """``judge`` once per ``(device_id, request_id)``: a retry whose ``body`` (what
+        decides the verdict) matches gets the first answer back; without an id, judged."""
         if request_id is None:
-            return None
+            return await judge(None)
         if self.requests is None:
             raise ValueError("this pipeline keeps no request ids")
-        return self.requests
+        return await self.requests.once(device_id, request_id, fingerprint(*body), judge)
 
     def replace_keyring(self, keyring: Keyring) -> None:
         """Judge from now on with ``keyring``; cached reads of the old one are dropped
@@ -204,14 +212,10 @@ class ScanPipeline:
         """Judge and record one scanned text. With the device's ``request_id``, a retry
         gets the first verdict back (``gate/request_ids.py``; ``RequestReused`` for the
         same id with another text, lane or direction)."""
-        book = self._once(request_id)
-        if book is None or request_id is None:
-            return await self._scan(text, lane, device_id, device_kind, direction, None)
-        sha = fingerprint("scan", text, lane, direction)
-        return await book.once(
+        return await self._once(
             device_id,
             request_id,
-            sha,
+            ("scan", text, lane, direction),
             lambda req: self._scan(text, lane, device_id, device_kind, direction, req),
         )
 
@@ -300,16 +304,10 @@ class ScanPipeline:
         ``not_recorded`` (``seq`` ``None``), as for a scan. ``request_id``: as for a scan
         (the fingerprint is the ticket, direction and reason).
         """
-        book = self._once(request_id)
-        if book is None or request_id is None:
-            return await self._override(
-                ticket_id, event_id, ticket_type, direction, lane, device_id, operator, reason
-            )
-        sha = fingerprint("override", ticket_id, direction, reason)
-        return await book.once(
+        return await self._once(
             device_id,
             request_id,
-            sha,
+            ("override", ticket_id, direction, reason),
             lambda req: self._override(
                 ticket_id, event_id, ticket_type, direction, lane, device_id, operator, reason, req
             ),
