@@ -28,8 +28,10 @@ test: venv
 
 # The venue mesh's tests (docs/mesh.md): three real agents with their nats-servers per
 # venue, killed and cut off on purpose; run alone, one at a time, because they measure
-# answers against a 150 ms budget on a machine the other tests would keep busy.
+# answers against a 150 ms budget on a machine the other tests would keep busy. One of them
+# drives the iPad page in chromium across a box's death (so chromium is installed too).
 test-mesh: venv
+	@bash scripts/ensure-system-deps.sh --with-browser
 	$(BIN)/python -m pytest -q -m mesh tests/edge_agent/mesh
 
 # Three boxes acting as one gate: a ticket raced at two gates, a box killed mid-stream,

@@ -7,14 +7,21 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 from aiohttp.test_utils import TestClient
 
-from edge_agent.api.routes.pages import PAGE_FILES, STATIC_DIR
+from edge_agent.api.routes.pages import (
+    CONTENT_SECURITY_POLICY,
+    PAGE_FILES,
+    STATIC_DIR,
+    content_security_policy,
+    member_origins,
+)
 from edge_agent.devices.roles import Role
-from edge_agent.runtime import wall_clock_ms
+from edge_agent.runtime import AgentRuntime, wall_clock_ms
 from tests.helpers import runtime_of
 
 pytestmark = pytest.mark.integration
@@ -62,7 +69,7 @@ def test_every_file_in_the_page_directory_is_listed_and_small() -> None:
 
 def test_the_page_loads_nothing_from_elsewhere() -> None:
     """Works on a LAN with no internet: no CDN, no web font, no absolute URL."""
-    for name in ("index.html", "app.js", "app.css", "manifest.webmanifest"):
+    for name in ("index.html", "handoff.js", "app.js", "app.css", "manifest.webmanifest"):
         text = (STATIC_DIR / name).read_text()
         # the SVG namespace is a name, not an address the page loads
         text = text.replace('"http://www.w3.org/2000/svg"', "")
@@ -89,3 +96,29 @@ async def test_the_pairing_link_opens_the_page_with_the_code_in_the_fragment(
         resp = await client.get(f"/api/v1/pair{bad}", allow_redirects=False)
         assert resp.status == 422, bad
         assert (await resp.json())["error"]["code"] == "invalid_request"
+
+
+def test_in_a_mesh_the_page_may_check_the_other_boxes_and_nothing_else() -> None:
+    """``connect-src`` names the other members' API origins (the page probes them when its
+    own box stops answering); a roster entry that is not a plain origin adds nothing."""
+    members = [
+        SimpleNamespace(name="box-a", api="https://10.0.0.1:8443"),
+        SimpleNamespace(name="box-b", api="https://10.0.0.2:8443/"),
+        SimpleNamespace(name="box-c", api="https://Box-C.lan:8443/api"),
+        SimpleNamespace(name="box-d", api="https://x; script-src *"),
+        SimpleNamespace(name="box-e", api="javascript:alert(1)"),
+        SimpleNamespace(name="box-f", api=""),
+    ]
+    mesh = SimpleNamespace(me="box-a", roster=SimpleNamespace(members=members))
+    policy = content_security_policy(cast(AgentRuntime, SimpleNamespace(mesh=mesh)))
+    assert "connect-src 'self' ws: wss: https://10.0.0.2:8443 https://box-c.lan:8443;" in policy
+    assert policy.count("script-src") == 1 and "javascript" not in policy
+    assert policy.replace(" https://10.0.0.2:8443 https://box-c.lan:8443", "") == (
+        CONTENT_SECURITY_POLICY
+    )
+    alone = cast(AgentRuntime, SimpleNamespace(mesh=None))
+    assert content_security_policy(alone) == CONTENT_SECURITY_POLICY
+    assert member_origins(["https://[FE80::1]:8443", "http://127.0.0.1:80", "https://h:99999"]) == [
+        "https://[fe80::1]:8443",
+        "http://127.0.0.1:80",
+    ]

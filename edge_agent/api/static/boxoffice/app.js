@@ -8,12 +8,26 @@
 // * The token lives in localStorage, got by exchanging a one-time pairing code
 //   (/api/v1/pair?code=… redirects here with #pair=CODE).
 // * Figures come over a WebSocket (/api/v1/boxoffice/ws), reconnecting with backoff.
+// * In a venue mesh the page learns the other boxes (GET /api/v1/mesh). When its own box
+//   stops answering it offers the ones that answer and moves there with its token in a
+//   URL fragment (handoff.js). An unsold sale never moves: it stays kept for the box it
+//   was sent to and is retried only there, with the same request_id.
 "use strict";
 
 const TOKEN_KEY = "gatehouse.boxoffice.token";
 const PENDING_KEY = "gatehouse.boxoffice.pending";
 const TERMINAL_KEY = "gatehouse.boxoffice.terminal";
+const DEVICE_KEY = "gatehouse.boxoffice.device";
+const MEMBERS_KEY = "gatehouse.boxoffice.members";
+const MOVED_KEY = "gatehouse.boxoffice.moved";
 const REQUEST_TIMEOUT_MS = 10000;
+// Failover: the box is checked every POLL_MS (every POLL_DOWN_MS once a call failed);
+// DOWN_AFTER calls in a row without an answer and the page offers the other boxes.
+const POLL_MS = 5000;
+const POLL_DOWN_MS = 1500;
+const CHECK_TIMEOUT_MS = 4000;
+const PROBE_TIMEOUT_MS = 2500;
+const DOWN_AFTER = 2;
 
 const $ = (id) => document.getElementById(id);
 
@@ -29,9 +43,24 @@ const state = {
   wsRetry: 0,
   wsUp: false,
   busy: false,
+  mesh: loadJson(MEMBERS_KEY), // {self, members: [{name, gate, api, up}]} or null
+  fails: 0, // calls in a row that got no answer
+  down: false, // the box that served the page is not answering
+  probes: new Map(), // member name -> "checking" | "up" | "down"
+  pollTimer: null,
+  polling: false,
+  alone: false, // the box said it is in no mesh: nothing to poll for
 };
 
 // ---------------------------------------------------------------- helpers
+
+function loadJson(key) {
+  try {
+    return JSON.parse(localStorage.getItem(key) || "null");
+  } catch (e) {
+    return null;
+  }
+}
 
 /** A v4 UUID; crypto.randomUUID exists only in secure contexts (LAN pages are http). */
 function newRequestId() {
@@ -90,13 +119,15 @@ function showWarning(message) {
 
 class Unreachable extends Error {}
 
-/** One call to the agent: {status, doc}; throws Unreachable when no answer came. */
-async function api(method, path, body) {
+/** One call to the agent: {status, doc}; throws Unreachable when no answer came.
+ *  opts: timeoutMs; token (try another token: a 401 then unpairs nothing). */
+async function api(method, path, body, opts = {}) {
   const headers = { Accept: "application/json" };
-  if (state.token) headers.Authorization = `Bearer ${state.token}`;
+  const token = opts.token || state.token;
+  if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
+  const timer = setTimeout(() => abort.abort(), opts.timeoutMs || REQUEST_TIMEOUT_MS);
   let resp;
   try {
     resp = await fetch(path, {
@@ -107,17 +138,19 @@ async function api(method, path, body) {
       cache: "no-store",
     });
   } catch (e) {
+    noteNoAnswer();
     throw new Unreachable("agent unreachable");
   } finally {
     clearTimeout(timer);
   }
+  noteAnswer();
   let doc = null;
   try {
     doc = await resp.json();
   } catch (e) {
     doc = null;
   }
-  if (resp.status === 401 && path !== "/api/v1/pair") {
+  if (resp.status === 401 && path !== "/api/v1/pair" && !opts.token) {
     unpair("This iPad's pairing was revoked or is unknown to the agent: pair it again.");
   }
   return { status: resp.status, doc };
@@ -165,6 +198,8 @@ function unpair(message) {
   localStorage.removeItem(TOKEN_KEY);
   state.token = null;
   state.figures = null;
+  clearTimeout(state.pollTimer);
+  state.pollTimer = null;
   if (state.ws) state.ws.close();
   setLink(false, "not paired");
   show("pair");
@@ -182,8 +217,10 @@ async function pair(code, name) {
     }
     state.token = res.doc.token;
     localStorage.setItem(TOKEN_KEY, state.token);
+    localStorage.setItem(DEVICE_KEY, name || "iPad box office");
     $("pair-code").value = "";
     connect();
+    schedulePoll(0);
     await refresh();
   } catch (e) {
     if (!(e instanceof Unreachable)) throw e;
@@ -261,6 +298,215 @@ function connect() {
     setLink(false, `agent unreachable · retrying in ${Math.round(delay / 1000) || 1}s`);
     setTimeout(connect, delay);
   };
+}
+
+// ---------------------------------------------------------------- failover
+
+function selfMember() {
+  const m = state.mesh;
+  if (!m) return null;
+  return m.members.find((x) => x.name === m.self) || { name: m.self, gate: "", api: "" };
+}
+
+function otherMembers() {
+  const m = state.mesh;
+  if (!m) return [];
+  return m.members.filter((x) => x.name !== m.self && x.api);
+}
+
+function boxLabel(member) {
+  return member.gate ? `${member.name} (${member.gate})` : member.name;
+}
+
+function validMembers(doc) {
+  return Boolean(doc) && typeof doc.self === "string" && Array.isArray(doc.members) &&
+    doc.members.every((x) => x && typeof x.name === "string" && typeof x.api === "string" &&
+      typeof x.gate === "string");
+}
+
+function schedulePoll(ms) {
+  clearTimeout(state.pollTimer);
+  state.pollTimer = state.token ? setTimeout(pollBox, ms) : null;
+}
+
+/** The status poll: learns the venue's boxes, and notices when this one stops answering. */
+async function pollBox() {
+  state.pollTimer = null;
+  if (!state.token || state.polling) return;
+  state.polling = true;
+  try {
+    const res = await api("GET", "/api/v1/mesh", undefined, { timeoutMs: CHECK_TIMEOUT_MS });
+    if (res.status === 200 && validMembers(res.doc)) {
+      state.alone = false;
+      state.mesh = { self: res.doc.self, members: res.doc.members };
+      localStorage.setItem(MEMBERS_KEY, JSON.stringify(state.mesh));
+    } else if (res.status === 404 && errorCode(res) === "mesh_not_enabled") {
+      // a box on its own: nowhere to move to, nothing to watch for
+      state.alone = true;
+      state.mesh = null;
+      localStorage.removeItem(MEMBERS_KEY);
+      return;
+    }
+  } catch (e) {
+    if (!(e instanceof Unreachable)) throw e;
+  } finally {
+    state.polling = false;
+  }
+  if (state.down) probeMembers();
+  if (!state.pollTimer) schedulePoll(state.fails > 0 ? POLL_DOWN_MS : POLL_MS);
+}
+
+/** A call got no answer: after DOWN_AFTER in a row the page offers the other boxes. */
+function noteNoAnswer() {
+  state.fails += 1;
+  if (state.fails >= DOWN_AFTER && !state.down && otherMembers().length > 0) {
+    state.down = true;
+    state.probes = new Map(otherMembers().map((x) => [x.name, "checking"]));
+    renderFailover();
+    probeMembers();
+  }
+  if (state.token && !state.polling && !state.alone) schedulePoll(POLL_DOWN_MS);
+}
+
+function noteAnswer() {
+  state.fails = 0;
+  if (state.down) {
+    state.down = false;
+    renderFailover();
+  }
+}
+
+/** Which other boxes answer: a no-cors GET of their page's manifest. The answer is opaque
+ *  (the API grants no CORS, and nothing is read), but that an answer came proves the box
+ *  is up; no token is sent. */
+function probeMembers() {
+  for (const member of otherMembers()) {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), PROBE_TIMEOUT_MS);
+    fetch(`${member.api.replace(/\/+$/, "")}/boxoffice/manifest.webmanifest`, {
+      mode: "no-cors", cache: "no-store", credentials: "omit", signal: abort.signal,
+    })
+      .then(() => "up", () => "down")
+      .then((seen) => {
+        clearTimeout(timer);
+        state.probes.set(member.name, seen);
+        if (state.down) renderFailover();
+      });
+  }
+}
+
+function pendingSummary(pending) {
+  const tickets = pending.body.items.reduce((a, i) => a + i.quantity, 0);
+  return { tickets, method: pending.body.payment.method };
+}
+
+function renderFailover() {
+  const box = $("failover");
+  if (!state.down || !state.mesh) {
+    box.hidden = true;
+    box.replaceChildren();
+    return;
+  }
+  const me = selfMember();
+  const members = otherMembers();
+  const up = members.filter((x) => state.probes.get(x.name) === "up");
+  const rest = members.filter((x) => state.probes.get(x.name) !== "up");
+  const parts = [
+    el("strong", { class: "failover-title" }, `${boxLabel(me)} is not answering.`),
+    el("p", {}, up.length > 0
+      ? "Continue at another box of the venue: this iPad's pairing works there. " +
+        `The till and the leased tickets stay with ${me.name}: open a till at the new box to sell there.`
+      : "No other box answers either: check the Wi-Fi. This page keeps checking."),
+  ];
+  if (up.length > 0) {
+    parts.push(el("div", { class: "row" }, ...up.map((x) =>
+      el("button", {
+        type: "button", class: "big primary", "data-testid": `move-${x.name}`,
+        onclick: () => moveTo(x),
+      }, `Continue at ${boxLabel(x)}`))));
+  }
+  for (const x of rest) {
+    const seen = state.probes.get(x.name) === "down" ? "not answering either" : "checking…";
+    parts.push(el("div", { class: "meta" }, `${boxLabel(x)}: ${seen}`));
+  }
+  const pending = loadPending();
+  if (pending) {
+    const k = pendingSummary(pending);
+    parts.push(el("p", { class: "kept", "data-testid": "kept-here" },
+      `The sale that was not sold (${k.tickets} ticket(s), ${k.method}) stays kept for ${me.name} ` +
+      "and is never sent to another box. Come back to this page when " +
+      `${me.name} answers and tap Retry sale: it goes with the same request id, never sold twice.`));
+  }
+  box.replaceChildren(...parts);
+  box.hidden = false;
+}
+
+/** Go to another box's page; the token travels in the fragment, the unsold sale does not. */
+function moveTo(member) {
+  const me = selfMember();
+  const pending = loadPending();
+  const fragment = window.GatehouseHandoff.encodeHandoff({
+    token: state.token,
+    device: localStorage.getItem(DEVICE_KEY) || "iPad box office",
+    from: { name: me.name, gate: me.gate, url: location.origin },
+    kept: pending ? pendingSummary(pending) : null,
+  });
+  location.assign(`${member.api.replace(/\/+$/, "")}/boxoffice/${fragment}`);
+}
+
+/** Arrived from another box with "#handoff=…" (already removed from the address bar):
+ *  keep its token if this box takes it. A token already kept here is replaced only then. */
+async function adoptHandoff(h) {
+  let res = null;
+  try {
+    res = await api("GET", "/api/v1/boxoffice", undefined, { token: h.token });
+  } catch (e) {
+    if (!(e instanceof Unreachable)) throw e;
+  }
+  if (res !== null && res.status !== 200) {
+    showError(`This box did not take the pairing from ${h.from.name}: ${errorText(res)}. ` +
+      "Pair this iPad here, or go back to that box's page.");
+    return false;
+  }
+  if (res === null && state.token) return false; // no answer: keep what works here
+  state.token = h.token;
+  localStorage.setItem(TOKEN_KEY, h.token);
+  localStorage.setItem(DEVICE_KEY, h.device);
+  localStorage.setItem(MOVED_KEY, JSON.stringify({ from: h.from, kept: h.kept }));
+  renderMoved();
+  if (res !== null) applyFigures(res.doc);
+  return true;
+}
+
+/** The note on the page the iPad moved to: where it came from, and where its unsold sale is. */
+function renderMoved() {
+  const moved = loadJson(MOVED_KEY);
+  const box = $("moved");
+  if (!moved || !moved.from) {
+    box.hidden = true;
+    box.replaceChildren();
+    return;
+  }
+  const from = moved.from;
+  const parts = [
+    el("strong", {}, `Moved here from ${boxLabel(from)}, which stopped answering.`),
+    el("p", {}, `The till stays with ${from.name}: open a till at this box to sell here.`),
+  ];
+  if (moved.kept) {
+    parts.push(el("p", { class: "kept", "data-testid": "kept-elsewhere" },
+      `A sale that was not sold (${moved.kept.tickets} ticket(s), ${moved.kept.method}) is kept ` +
+      `for ${from.name}, on its page — not here. When ${from.name} answers again, go back to ` +
+      "its page and tap Retry sale (same request id: never sold twice)."));
+  }
+  parts.push(el("div", { class: "row" },
+    el("a", { class: "button big", href: `${from.url}/boxoffice/`, "data-testid": "back-to-box" },
+      `Back to ${from.name}'s page`),
+    el("button", {
+      type: "button", class: "big",
+      onclick: () => { localStorage.removeItem(MOVED_KEY); renderMoved(); },
+    }, "Dismiss")));
+  box.replaceChildren(...parts);
+  box.hidden = false;
 }
 
 // ---------------------------------------------------------------- open / close
@@ -470,11 +716,7 @@ function saleBody() {
 }
 
 function loadPending() {
-  try {
-    return JSON.parse(localStorage.getItem(PENDING_KEY) || "null");
-  } catch (e) {
-    return null;
-  }
+  return loadJson(PENDING_KEY);
 }
 
 function savePending(pending) {
@@ -495,6 +737,7 @@ function renderPending() {
       "discard it only if the customer has left.";
   }
   if (state.figures) renderTypes();
+  if (state.down) renderFailover();
 }
 
 async function sell() {
@@ -692,12 +935,19 @@ function registerWorker() {
   });
 }
 
-function start() {
+async function start() {
   registerWorker();
   wire();
   setMethod("cash");
   setDelivery("screen");
   renderPending();
+  renderMoved();
+  if (location.hash.startsWith("#handoff=")) {
+    const handoff = window.GatehouseHandoff.parseHandoff(location.hash);
+    history.replaceState(null, "", location.pathname); // the token leaves the address bar
+    if (handoff === null) showError("That link to move this iPad here is not valid: pair it here.");
+    else await adoptHandoff(handoff);
+  }
   const m = /^#pair=([^&]+)/.exec(location.hash);
   if (m) {
     history.replaceState(null, "", location.pathname);
@@ -712,7 +962,8 @@ function start() {
     return show("pair");
   }
   connect();
-  refresh();
+  schedulePoll(0);
+  if (!state.figures) refresh();
 }
 
 document.addEventListener("DOMContentLoaded", start);

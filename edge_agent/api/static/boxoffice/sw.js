@@ -10,9 +10,9 @@
 // files are kept — never an API answer (tickets, tokens): /api/ is not touched here.
 "use strict";
 
-const CACHE = "gatehouse-boxoffice-v1";
+const CACHE = "gatehouse-boxoffice-v2";
 const FILES = [
-  "./", "index.html", "app.js", "app.css", "manifest.webmanifest",
+  "./", "index.html", "handoff.js", "app.js", "app.css", "manifest.webmanifest",
   "icon-192.png", "icon-512.png", "apple-touch-icon.png",
 ];
 
