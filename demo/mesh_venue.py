@@ -116,6 +116,9 @@ class MeshVenue:
             for name in names
         ]
         self.dead_port = free_port()
+        #: Every box started, whether or not it is still in ``boxes`` (a test that
+        #: removes a member keeps only the others there): ``stop_all`` stops them all.
+        self.started: list[Box] = []
         for box in self.boxes:
             self.write_config(box)
 
@@ -174,6 +177,8 @@ format = "json"
     # ---------------------------------------------------------------- processes
     def start(self, box: Box, timeout_s: float = 30.0) -> None:
         box.log_lines = []
+        if all(box is not x for x in self.started):
+            self.started.append(box)
         box.proc = subprocess.Popen(  # noqa: S603 - our own CLI, our own config
             [*CLI, "run", "--config", str(box.config_path)],
             stdout=subprocess.DEVNULL,
@@ -183,10 +188,15 @@ format = "json"
         )
         proc = box.proc
 
+        log_file = box.root / "agent.log"  # every start appends: kept for a failed test
+
         def read() -> None:
             assert proc.stderr is not None
-            for line in proc.stderr:
-                box.log_lines.append(line)
+            with log_file.open("a", encoding="utf-8") as out:
+                for line in proc.stderr:
+                    box.log_lines.append(line)
+                    out.write(line)
+                    out.flush()
 
         threading.Thread(target=read, daemon=True).start()
         deadline = time.monotonic() + timeout_s
@@ -220,7 +230,7 @@ format = "json"
             return None
 
     def stop_all(self) -> None:
-        for box in self.boxes:
+        for box in [*self.boxes, *(x for x in self.started if all(x is not b for b in self.boxes))]:
             self.stop(box)
 
     # -------------------------------------------------------------------- venue

@@ -22,6 +22,7 @@ A venue of one (no cluster link) claims locally, exactly like ``LocalClaimer``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 WON = ClaimResult(won=True)
 #: Compare-and-set attempts for an exit or re-entry that raced another gate.
 _CAS_ATTEMPTS = 3
+#: Pause between reads of a winner's write that is not committed yet.
+_REREAD_S = 0.002
 
 
 @dataclass(frozen=True)
@@ -162,12 +165,7 @@ class MeshClaimer:
                     nc, key, value, expected=expected, wait_s=_left(deadline)
                 )
             except WrongSequence:
-                found = await claim_ops.read(nc, key, wait_s=_left(deadline))
-                if found is None:  # the winner's write is still in flight: ask again
-                    found = await claim_ops.read(nc, key, wait_s=_left(deadline))
-                    if found is None:
-                        raise ClaimUnknown from None
-                expected, current = found
+                expected, current = await _winner(nc, key, deadline)
                 self.revisions[ticket_id] = expected
                 if current.claim == claim_id:  # our own earlier attempt committed
                     return WON
@@ -183,6 +181,21 @@ class MeshClaimer:
             self.revisions[ticket_id] = revision
             return WON
         raise ClaimUnknown
+
+
+async def _winner(nc: NATS, key: str, deadline: float) -> tuple[int, ClaimValue]:
+    """The value that beat ours. The leader refuses a write while another one to the
+    same key is in flight (proposed, not yet committed by a quorum: err 10164), and until
+    that one commits there is nothing to read: ask again until it is readable or the
+    budget is spent (only then is the outcome unknown)."""
+    while True:
+        found = await claim_ops.read(nc, key, wait_s=_left(deadline))
+        if found is not None:
+            return found
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            raise ClaimUnknown
+        await asyncio.sleep(min(_REREAD_S, left))
 
 
 def _left(deadline: float) -> float:

@@ -141,10 +141,17 @@ async def _probe_loop(svc: MeshService, nc: NATS) -> None:
     when one does not. A flag stops it: cancelling a nats request can hang on 3.11."""
     subject = f"$KV.{BUCKET}.{PROBE_PREFIX}{svc.me}"
     budget = svc.claimer.budget_s
+    loop = asyncio.get_running_loop()
+    due = 0.0
     while svc.running and svc.nc is nc:
-        await asyncio.sleep(PROBE_DEGRADED_S if not svc.claimer.quorum else PROBE_EVERY_S)
+        # wake at the degraded pace: a claim that trips the breaker in the middle of a
+        # healthy interval is probed within PROBE_DEGRADED_S, not after the whole second
+        await asyncio.sleep(PROBE_DEGRADED_S)
         if not svc.running or svc.nc is not nc:
             return
+        if svc.claimer.quorum and loop.time() < due:
+            continue
+        due = loop.time() + PROBE_EVERY_S
         ok = False
         try:
             msg = await nc.request(subject, b"probe", timeout=max(budget, 0.5))

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import dataclasses
+import json
 import sqlite3
+import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -17,7 +22,9 @@ from edge_agent.domain.reasons import ReasonCode
 from edge_agent.errors import ConfigError
 from edge_agent.gate.claims import ClaimResult
 from edge_agent.ledger.mesh_tables import AdmissionRow
+from edge_agent.mesh import cluster_link
 from edge_agent.mesh.claim_values import ClaimValue, key_ticket, record_from_json, ticket_key
+from edge_agent.mesh.claimer import ClaimIdentity, MeshClaimer
 from edge_agent.mesh.errors import JoinRefused, MeshError
 from edge_agent.mesh.identity import MemberKeys
 from edge_agent.mesh.join import JoinCodes, code_key, normalise, proof, seal, unseal
@@ -256,3 +263,95 @@ def test_a_replayed_claim_moves_enters_and_leaves_as_the_pipeline_did() -> None:
     assert (left.inside, left.zone) == (False, "")
     back = replayed_record(left, _row("admit", ReasonCode.READMITTED, "foyer", "2026-05-20"), "B")
     assert (back.inside, back.zone, back.entries, back.day_entries) == (True, "foyer", 2, 2)
+
+
+class _Reply:
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.data = json.dumps(doc).encode()
+
+
+class _LeaderMidWrite:
+    """A claims stream leader while another gate's write of the same key is in flight:
+    a create is refused with 10164 and the key reads as absent for ``unread`` reads
+    (the winning write is not committed yet), then as the winner's value."""
+
+    def __init__(self, winner: ClaimValue, unread: int) -> None:
+        self.winner = winner
+        self.unread = unread
+        self.reads = 0
+
+    async def request(self, subject: str, data: bytes, **_options: Any) -> _Reply:
+        if subject.startswith("$KV."):
+            return _Reply({"error": {"code": 400, "err_code": 10164}})
+        self.reads += 1
+        if self.reads <= self.unread:
+            return _Reply({"error": {"code": 404, "err_code": 10037}})
+        data64 = base64.b64encode(self.winner.encode()).decode()
+        return _Reply({"message": {"seq": 7, "data": data64}})
+
+
+def _mesh_claimer(nc: object, budget_ms: int = 150) -> MeshClaimer:
+    claimer = MeshClaimer(
+        ClaimIdentity("box-b", "box-b", "gate-b"), budget_ms=budget_ms, admit_unconfirmed=True
+    )
+    claimer.clustered = True
+    claimer.nc = nc  # type: ignore[assignment]
+    return claimer
+
+
+async def test_a_claim_lost_to_a_write_still_in_flight_reads_the_winner_once_committed() -> None:
+    record = AdmissionRecord.first(1_700_000_000_000, "Gate A")
+    winner = ClaimValue(record, "scan-a", "scan-a", "box-a", "box-a", "gate-a")
+    nc = _LeaderMidWrite(winner, unread=5)
+    claimer = _mesh_claimer(nc)
+    proposed = AdmissionRecord.first(1_700_000_000_001, "Gate B")
+    result = await claimer.claim("t1", None, proposed, claim_id="scan-b")
+    # refused, naming the winner, confirmed: not a lost quorum (the breaker stays closed)
+    assert result == ClaimResult(won=False, winner=record, confirmed=True)
+    assert claimer.quorum and nc.reads == 6 and claimer.revisions["t1"] == 7
+
+
+async def test_a_winner_that_never_becomes_readable_is_unknown_within_the_budget() -> None:
+    record = AdmissionRecord.first(1_700_000_000_000, "Gate A")
+    nc = _LeaderMidWrite(ClaimValue(record, "a", "a", "box-a", "box-a", "gate-a"), 10**9)
+    claimer = _mesh_claimer(nc, budget_ms=50)
+    t0 = time.perf_counter()
+    result = await claimer.claim("t1", None, record, claim_id="scan-b")
+    assert (time.perf_counter() - t0) < 0.5
+    assert result == ClaimResult(won=True, confirmed=False)  # policy: admit unconfirmed
+    assert not claimer.quorum  # the breaker answers the next ones at once
+
+
+async def test_the_probe_closes_the_breaker_soon_after_a_trip(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A claim that trips the breaker between two healthy probes is probed again within
+    the degraded interval, not after the rest of the healthy one."""
+    monkeypatch.setattr(cluster_link, "PROBE_EVERY_S", 30.0)
+    monkeypatch.setattr(cluster_link, "PROBE_DEGRADED_S", 0.01)
+
+    class _Ok:
+        async def request(self, subject: str, data: bytes, **_options: Any) -> _Reply:
+            return _Reply({"stream": "KV_claims", "seq": 1})
+
+    nc = _Ok()
+    claimer = _mesh_claimer(nc)
+    spawned: list[str] = []
+    svc = SimpleNamespace(
+        me="box-b", claimer=claimer, running=True, nc=nc, spawn=lambda c, name: (
+            spawned.append(name), c.close()
+        )
+    )  # fmt: skip
+    probe = asyncio.create_task(cluster_link._probe_loop(svc, nc))  # type: ignore[arg-type]
+    try:
+        await asyncio.sleep(0.05)  # the first probe went out; the next is 30 s away
+        claimer.trip()
+        for _ in range(400):  # 2 s at most
+            if claimer.quorum:
+                break
+            await asyncio.sleep(0.005)
+        assert claimer.quorum
+        assert spawned == ["mesh-replay"]
+    finally:
+        svc.running = False
+        await probe

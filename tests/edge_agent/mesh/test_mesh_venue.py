@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import socket
 import ssl
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,16 +20,25 @@ import pytest
 from demo.mesh_venue import Box, MeshVenue, http_json
 from tests.edge_agent.mesh.venue_helpers import (
     admits_by_ticket,
+    inside_now,
     ledger_rows,
     paired_everywhere,
     scan,
     scan_at,
     wait_for,
+    wait_inside,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.mesh, pytest.mark.slow]
 
 RACED_CODES = 40
+#: These tests are about what the claims decide (one admission per code, exits and
+#: re-entries, zones, devices), so every verdict must be confirmed. A claim that misses
+#: its budget is answered unconfirmed, as promised: on two cores that other work keeps
+#: busy a quorum's answer can take longer than the 150 ms default, which says nothing
+#: about these behaviours. The budget and the unconfirmed answers within it are
+#: test_mesh_faults.py's, with the default budget.
+CLAIM_BUDGET_MS = 1000
 #: Every box has a lane into a zone (the gate rules, docs/gate.md); scans without a lane
 #: take the gate's default lane, which enters no zone, as the other tests expect.
 ZONES = """
@@ -46,7 +54,13 @@ zone = "hall"
 
 @pytest.fixture(scope="module")
 def venue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MeshVenue]:
-    v = MeshVenue(tmp_path_factory.mktemp("venue"), 3, tickets=120, extra_config=ZONES)
+    v = MeshVenue(
+        tmp_path_factory.mktemp("venue"),
+        3,
+        tickets=120,
+        extra_config=ZONES,
+        budget_ms=CLAIM_BUDGET_MS,
+    )
     try:
         v.form()
         yield v
@@ -57,6 +71,13 @@ def venue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MeshVenue]:
 @pytest.fixture(scope="module")
 def token(venue: MeshVenue) -> str:
     return paired_everywhere(venue)
+
+
+@pytest.fixture(autouse=True)
+def quorum_first(venue: MeshVenue) -> None:
+    """Each test starts with claims confirmed at every member: a breaker opened in one
+    test (the budget missed once on a busy machine) is not the next test's verdict."""
+    venue.wait_quorum(venue.boxes, timeout_s=30)
 
 
 def test_the_same_code_raced_at_three_gates_is_admitted_exactly_once(
@@ -94,11 +115,15 @@ def test_exits_and_reentries_move_from_box_to_box(venue: MeshVenue, token: str) 
         (b, "out", "not_inside"),
         (b, "in", "readmitted"),
     ]
+    base = {x.name: inside_now(x) for x in venue.boxes}
+    inside = False
     for box, direction, expected in steps:
-        time.sleep(0.15)  # a person walks between gates; the watcher needs milliseconds
         verdict = scan(box, token, code, direction)
         assert verdict["reason"] == expected, (box.name, direction, verdict)
         assert verdict["confirmed"] is True
+        inside = {"admitted": True, "readmitted": True, "exited": False}.get(expected, inside)
+        # a person walks between gates; the claim reaches every box in milliseconds
+        wait_inside(venue.boxes, {n: k + inside for n, k in base.items()}, expected)
 
 
 def _inside(box: Box, zone: str) -> int:
@@ -111,9 +136,10 @@ def test_a_zone_move_at_one_box_is_known_at_the_others(venue: MeshVenue, token: 
     the move box b made, and a scan into the same zone at c is no second move."""
     a, b, c = venue.boxes
     code = venue.event.valid[RACED_CODES + 10]
-    assert scan(a, token, code)["reason"] == "admitted"  # into the venue, no zone
+    base = {x.name: inside_now(x) for x in venue.boxes}
     before = _inside(c, "hall")
-    time.sleep(0.15)
+    assert scan(a, token, code)["reason"] == "admitted"  # into the venue, no zone
+    wait_inside(venue.boxes, {n: k + 1 for n, k in base.items()}, "the admission")
     moved = scan_at(b, token, code, "hall-door")
     assert (moved["reason"], moved["zone"], moved["confirmed"]) == ("moved", "hall", True)
     wait_for(lambda: _inside(c, "hall") == before + 1, "box c counting the move into the hall")

@@ -54,6 +54,19 @@ def wait_for(probe: Callable[[], Any], what: str, within_s: float = 20.0) -> Any
         time.sleep(0.05)
 
 
+def inside_now(box: Box) -> int:
+    """Tickets inside by this box's admission index (its own claims and the watcher's)."""
+    return int(box.control("GET", "/control/status")["admissions"]["inside_now"])
+
+
+def wait_inside(boxes: list[Box], counts: dict[str, int], what: str) -> None:
+    """Until each box's index counts ``counts[box.name]`` tickets inside: the claims made
+    at one box have reached the others (a person walking between gates takes longer)."""
+    for box in boxes:
+        want = counts[box.name]
+        wait_for(lambda b=box, n=want: inside_now(b) == n, f"{what} at {box.name}")
+
+
 def paired_everywhere(venue: MeshVenue, box: Box | None = None) -> str:
     """A scanner token paired at ``box`` (the first by default), once every member
     knows it (the pairing travels as a venue event, in milliseconds)."""
