@@ -4,7 +4,7 @@ revocation. Each returns its answer with ``dismiss``; the calling screen does th
 from __future__ import annotations
 
 from datetime import UTC
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,81 +28,78 @@ ROLES = [
 ]
 
 
-class OverrideScreen(ModalScreen[str | None]):
-    """ "Check IN/OUT ticket … by hand?" with a required reason; returns the reason."""
+class ReasonScreen(ModalScreen[str | None]):
+    """A recorded action that needs a reason: its lines, a required reason, the action's
+    button; returns the reason (``None`` when cancelled). The reason goes into the
+    ledger, so an empty one is refused here already."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, direction: str, ticket_id: str, holder: str) -> None:
+    def __init__(
+        self, verb: str, lines: list[str], placeholder: str, variant: Literal["warning", "error"]
+    ) -> None:
         super().__init__()
+        self.verb = verb
+        self.lines = lines
+        self.placeholder = placeholder
+        self.variant: Literal["warning", "error"] = variant
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            for line in self.lines:
+                yield Label(line)
+            yield Input(placeholder=self.placeholder, id="reason")
+            with Horizontal(classes="buttons"):
+                yield Button(f"{self.verb} (enter)", id="ok", variant=self.variant)
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        steady_inputs(self)
+        self.query_one("#reason", Input).focus()
+
+    @on(Input.Submitted, "#reason")
+    @on(Button.Pressed, "#ok")
+    def confirm(self) -> None:
+        reason = self.query_one("#reason", Input).value.strip()
+        if not reason:
+            self.notify("Say why: the reason is recorded in the ledger.", severity="warning")
+            return
+        self.dismiss(reason)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class OverrideScreen(ReasonScreen):
+    """ "Check IN/OUT ticket … by hand?" with a required reason; returns the reason."""
+
+    def __init__(self, direction: str, ticket_id: str, holder: str) -> None:
+        verb = "CHECK IN" if direction == "in" else "CHECK OUT"
+        super().__init__(
+            verb,
+            [
+                f"Manual {verb} — recorded with your device name and the reason",
+                f"Ticket {ticket_id}  {holder}",
+            ],
+            "Reason (required), e.g. phone died, ID checked",
+            "warning",
+        )
         self.direction = direction
         self.ticket_id = ticket_id
         self.holder = holder
 
-    def compose(self) -> ComposeResult:
-        verb = "CHECK IN" if self.direction == "in" else "CHECK OUT"
-        with Vertical(classes="dialog"):
-            yield Label(f"Manual {verb} — recorded with your device name and the reason")
-            yield Label(f"Ticket {self.ticket_id}  {self.holder}")
-            yield Input(placeholder="Reason (required), e.g. phone died, ID checked", id="reason")
-            with Horizontal(classes="buttons"):
-                yield Button(f"{verb} (enter)", id="ok", variant="warning")
-                yield Button("Cancel (esc)", id="cancel")
 
-    def on_mount(self) -> None:
-        steady_inputs(self)
-        self.query_one("#reason", Input).focus()
-
-    @on(Input.Submitted, "#reason")
-    @on(Button.Pressed, "#ok")
-    def confirm(self) -> None:
-        reason = self.query_one("#reason", Input).value.strip()
-        if not reason:
-            self.notify("Say why: the reason is recorded in the ledger.", severity="warning")
-            return
-        self.dismiss(reason)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class HaltScreen(ModalScreen[str | None]):
+class HaltScreen(ReasonScreen):
     """ "Stop admissions?" (or resume them) with a required reason; returns the reason."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
-
     def __init__(self, halting: bool) -> None:
-        super().__init__()
+        verb = "STOP ADMISSIONS" if halting else "RESUME ADMISSIONS"
+        lines = [f"{verb} at this agent — recorded with your device name and the reason"]
+        if halting:
+            lines.append("Every entry is refused until resumed, also after a restart.")
+        super().__init__(verb, lines, "Reason (required)", "error")
         self.halting = halting
-
-    def compose(self) -> ComposeResult:
-        verb = "STOP ADMISSIONS" if self.halting else "RESUME ADMISSIONS"
-        with Vertical(classes="dialog"):
-            yield Label(f"{verb} at this agent — recorded with your device name and the reason")
-            if self.halting:
-                yield Label("Every entry is refused until resumed, also after a restart.")
-            yield Input(placeholder="Reason (required)", id="reason")
-            with Horizontal(classes="buttons"):
-                yield Button(f"{verb} (enter)", id="ok", variant="error")
-                yield Button("Cancel (esc)", id="cancel")
-
-    def on_mount(self) -> None:
-        steady_inputs(self)
-        self.query_one("#reason", Input).focus()
-
-    @on(Input.Submitted, "#reason")
-    @on(Button.Pressed, "#ok")
-    def confirm(self) -> None:
-        reason = self.query_one("#reason", Input).value.strip()
-        if not reason:
-            self.notify("Say why: the reason is recorded in the ledger.", severity="warning")
-            return
-        self.dismiss(reason)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class ConfirmScreen(ModalScreen[bool]):
