@@ -20,6 +20,8 @@ LEDGER_NOT_RECORDING = "ledger_not_recording"
 OPEN_FILES = "open_files_near_limit"
 CLOCK_UNTRUSTED = "clock_untrusted"
 ADMISSIONS_HALTED = "admissions_halted"
+#: Every code, for ``/metrics`` (a scraper alerts on a known series going to 1).
+CODES = (LEDGER_NOT_RECORDING, OPEN_FILES, CLOCK_UNTRUSTED, ADMISSIONS_HALTED)
 
 
 class Alarm(NamedTuple):

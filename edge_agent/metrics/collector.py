@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from edge_agent.alarms import CODES
 from edge_agent.ledger.box_office_tables import cash_in_drawers
 from edge_agent.metrics.mesh_seam import claimer_figures
 from edge_agent.metrics.scan_counts import ScanMetrics
@@ -46,6 +47,7 @@ class AgentCollector(Collector):
         yield from self._devices()
         yield from self._box_office()
         yield from self._mesh()
+        yield from self._alarms()
 
     def _scans(self) -> Iterator[Metric]:
         rt = self._rt
@@ -247,6 +249,26 @@ class AgentCollector(Collector):
         yield figures.claim_latency.family(
             "gatehouse_mesh_claim_seconds", "Cross-gate admission claim latency."
         )
+
+    def _alarms(self) -> Iterator[Metric]:
+        """Every alarm code, 1 while raised (a supervisor's halt, a clock known to be
+        wrong, a ledger not recording, open files near the limit): one series per code
+        that always exists, so an alert rule is ``gatehouse_alarm == 1``."""
+        state = _gauge(
+            "gatehouse_alarm", "1 while the agent's alarm of this code is raised.", "code"
+        )
+        since = _gauge(
+            "gatehouse_alarm_since_time_seconds",
+            "When a raised alarm was raised (Unix time); no sample when it is not.",
+            "code",
+        )
+        active = {alarm.code: alarm for alarm in self._rt.alarms.active()}
+        for code in sorted({*CODES, *active}):
+            raised = active.get(code)
+            state.add_metric([code], 0 if raised is None else 1)
+            if raised is not None:
+                since.add_metric([code], raised.since_ms / 1000)
+        yield from (state, since)
 
 
 def _gauge(name: str, documentation: str, *labels: str) -> GaugeMetricFamily:

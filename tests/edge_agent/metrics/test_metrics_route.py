@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 import pytest
@@ -85,6 +86,33 @@ async def test_scans_are_counted_by_verdict_reason_and_lane(
     info = [k for k in got if k[0] == "gatehouse_agent_info"]
     assert info and dict(info[0][1])["event_id"] == str(event.config.event.event_id)
     assert all(name.startswith("gatehouse_") for name, _ in got)
+
+
+async def test_a_supervisors_halt_is_an_alarm_series_that_goes_to_1_and_back(
+    client: Client,
+) -> None:
+    metrics = await pair(client, Role.METRICS)
+    sup = await pair(client, Role.SUPERVISOR)
+    halted = ("gatehouse_alarm", (("code", "admissions_halted"),))
+    since = ("gatehouse_alarm_since_time_seconds", (("code", "admissions_halted"),))
+    got = await scrape(client, metrics)
+    # every code is a series from the start, 0 while not raised
+    codes = {dict(labels)["code"] for name, labels in got if name == "gatehouse_alarm"}
+    assert codes == {
+        "admissions_halted", "clock_untrusted", "ledger_not_recording", "open_files_near_limit"
+    }  # fmt: skip
+    assert got[halted] == 0 and since not in got
+    before = time.time()
+    r = await client.post("/api/v1/gate/halt", json={"reason": "crush at door 2"}, headers=sup)
+    assert r.status == 200
+    got = await scrape(client, metrics)
+    assert got[halted] == 1
+    assert before - 1 <= got[since] <= time.time() + 1
+    assert got[("gatehouse_alarm", (("code", "ledger_not_recording"),))] == 0
+    r = await client.post("/api/v1/gate/resume", json={"reason": "door 2 clear"}, headers=sup)
+    assert r.status == 200
+    got = await scrape(client, metrics)
+    assert got[halted] == 0 and since not in got
 
 
 def test_histogram_buckets_are_cumulative() -> None:
